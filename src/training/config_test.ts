@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  makeTrainConfig,
+  parseTrainArgs,
+  trainHelp,
+  validateTrainConfig,
+} from "./config.ts";
+
+function parse(argv: string[]) {
+  const parsed = parseTrainArgs(argv);
+  assert.equal(parsed.help, false);
+  return parsed.config!;
+}
+
+Deno.test("no flags gives the documented defaults", () => {
+  assert.deepEqual(parse([]), { ...DEFAULT_TRAIN_CONFIG });
+  assert.equal(DEFAULT_TRAIN_CONFIG.dataset, "fashion-mnist");
+  assert.equal(DEFAULT_TRAIN_CONFIG.optimizer, "sgd");
+});
+
+Deno.test("every flag reaches its config field", () => {
+  const config = parse([
+    "--dataset=mnist",
+    "--model",
+    "cnn",
+    "--optimizer",
+    "det-sam",
+    "--rho",
+    "0.5",
+    "--lambda",
+    "2",
+    "--samples",
+    "3",
+    "--eta",
+    "0.1",
+    "--half-width",
+    "0.02",
+    "--lr",
+    "0.001",
+    "--momentum",
+    "0",
+    "--weight-decay",
+    "5e-4",
+    "--batch-size",
+    "128",
+    "--epochs",
+    "200",
+    "--schedule",
+    "multistep",
+    "--milestones",
+    "50,100,150",
+    "--gamma",
+    "0.2",
+    "--warmup",
+    "1.5",
+    "--seed=-7",
+    "--backend",
+    "wasm",
+    "--train-fraction",
+    "0.1",
+    "--label-noise",
+    "0.2",
+    "--hessian-every",
+    "2",
+    "--hessian-samples",
+    "5",
+    "--hessian-subset",
+    "256",
+    "--train-limit",
+    "10000",
+    "--test-limit",
+    "500",
+    "--out",
+    "/tmp/run.json",
+    "--resume",
+    "--data-dir",
+    "/data",
+  ]);
+  assert.deepEqual(config, {
+    dataset: "mnist",
+    model: "cnn",
+    optimizer: "det-sam",
+    rho: 0.5,
+    lambda: 2,
+    samples: 3,
+    eta: 0.1,
+    halfWidth: 0.02,
+    lr: 0.001,
+    momentum: 0,
+    weightDecay: 5e-4,
+    batchSize: 128,
+    epochs: 200,
+    schedule: "multistep",
+    milestones: [50, 100, 150],
+    gamma: 0.2,
+    warmup: 1.5,
+    seed: -7,
+    backend: "wasm",
+    trainFraction: 0.1,
+    labelNoise: 0.2,
+    hessianEvery: 2,
+    hessianSamples: 5,
+    hessianSubset: 256,
+    trainLimit: 10000,
+    testLimit: 500,
+    out: "/tmp/run.json",
+    resume: true,
+    dataDir: "/data",
+  });
+});
+
+Deno.test("optimizer hyperparameters default to the authors' settings of that optimizer", () => {
+  assert.equal(parse(["--optimizer", "sam"]).rho, 0.05);
+  assert.equal(parse(["--optimizer", "asam"]).rho, 0.5);
+  assert.equal(parse(["--optimizer", "asam"]).eta, 0.01);
+  const frob = parse(["--optimizer", "frob-sam"]);
+  assert.deepEqual([frob.rho, frob.lambda, frob.samples], [0.005, 0.005, 2]);
+  const det = parse(["--optimizer", "det-sam"]);
+  assert.deepEqual([det.rho, det.lambda, det.samples, det.halfWidth], [1, 1, 1, 0.01]);
+  assert.equal(parse(["--optimizer", "trace-sam", "--rho", "0.2"]).rho, 0.2);
+});
+
+Deno.test("invalid values are rejected with an error naming the flag and the value", () => {
+  const cases: [string[], RegExp][] = [
+    [["--lr=-1"], /--lr.*-1/],
+    [["--lr", "abc"], /--lr.*abc/],
+    [["--lr", ""], /--lr/],
+    [["--epochs", "1.5"], /--epochs.*1\.5/],
+    [["--epochs", "0"], /--epochs.*0/],
+    [["--batch-size", "0x10"], /--batch-size.*0x10/],
+    [["--optimizer", "lion"], /--optimizer.*lion/],
+    [["--model", "vit"], /--model.*vit/],
+    [["--schedule", "step"], /--schedule.*step/],
+    [["--backend", "cuda"], /--backend.*cuda/],
+    [["--schedule", "multistep"], /--milestones/],
+    [["--schedule", "multistep", "--milestones", "5,3"], /--milestones.*5,3/],
+    [["--momentum", "1"], /--momentum.*1/],
+    [["--train-fraction", "0"], /--train-fraction.*0/],
+    [["--label-noise", "1.5"], /--label-noise.*1\.5/],
+    [["--rho", "0"], /--rho.*0/],
+    [["--optimizer", "frob-sam", "--samples", "1"], /--samples.*1/],
+    [["--warmup", "10"], /--warmup.*10/],
+    [["--hessian-every=-1"], /--hessian-every.*-1/],
+    [["--train-limit", "0"], /--train-limit.*0/],
+    [["--no-such-flag"], /no-such-flag/],
+    [["positional"], /positional/],
+    [["--lr"], /--lr/],
+  ];
+  for (const [argv, pattern] of cases) {
+    assert.throws(() => parseTrainArgs(argv), pattern, `argv ${argv.join(" ")}`);
+  }
+  assert.throws(() => makeTrainConfig({ lr: Number.NaN }), TypeError);
+  assert.throws(
+    () => validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, bogus: 1 } as never),
+    /bogus/,
+  );
+});
+
+Deno.test("--help is recognized and lists every flag with its default", () => {
+  assert.deepEqual(parseTrainArgs(["--help"]), { help: true });
+  assert.deepEqual(parseTrainArgs(["-h", "--lr", "1"]), { help: true });
+  const help = trainHelp();
+  const flags = [
+    "dataset",
+    "model",
+    "optimizer",
+    "rho",
+    "lambda",
+    "samples",
+    "eta",
+    "half-width",
+    "lr",
+    "momentum",
+    "weight-decay",
+    "batch-size",
+    "epochs",
+    "schedule",
+    "milestones",
+    "gamma",
+    "warmup",
+    "seed",
+    "backend",
+    "train-fraction",
+    "label-noise",
+    "hessian-every",
+    "hessian-samples",
+    "hessian-subset",
+    "train-limit",
+    "test-limit",
+    "out",
+    "resume",
+    "data-dir",
+  ];
+  for (const flag of flags) {
+    const line = help.split("\n").find((l) => l.trimStart().startsWith(`--${flag} `));
+    assert.ok(line, `--help lacks --${flag}`);
+    if (flag !== "resume") assert.match(line, /\(default: .+\)/, `--${flag} has no default`);
+  }
+  assert.match(help, /--lr <value>\s+base learning rate \(default: 0\.05\)/);
+  assert.match(help, /--optimizer <value>.*\(default: sgd\)/);
+});
