@@ -1,0 +1,125 @@
+/**
+ * Download progress: a redrawn bar on a terminal, a plain line every 10% (or every 100 MB when
+ * the size is unknown) otherwise, so that CI logs stay short.
+ *
+ * @module
+ */
+
+/** One progress report: bytes received so far and the total when the server said it. */
+export interface ProgressEvent {
+  readonly label: string;
+  readonly received: number;
+  readonly total: number | undefined;
+  readonly done: boolean;
+}
+
+/**
+ * How to show progress: `"auto"` (a bar when stderr is a terminal, plain lines otherwise),
+ * `"bar"`, `"lines"`, `"none"`, or a callback that receives every event.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressMode } from "./progress.ts";
+ * const events: number[] = [];
+ * const mode: ProgressMode = (event) => events.push(event.received);
+ * console.assert(typeof mode === "function");
+ * ```
+ */
+export type ProgressMode = "auto" | "bar" | "lines" | "none" | ((event: ProgressEvent) => void);
+
+/**
+ * A progress reporter for one transfer.
+ *
+ * @example
+ * ```ts
+ * import { createProgress } from "./progress.ts";
+ * const seen: number[] = [];
+ * const progress = createProgress("x.gz", 10, (e) => seen.push(e.received));
+ * progress.update(4);
+ * progress.update(10);
+ * progress.finish();
+ * console.assert(seen.join() === "4,10,10");
+ * ```
+ */
+export interface Progress {
+  /** Reports the total bytes received so far. */
+  update(received: number): void;
+  /** Reports the end (success or not), ending the bar's line. */
+  finish(): void;
+}
+
+/**
+ * Creates a progress reporter writing to stderr (or calling the given callback).
+ *
+ * @example
+ * ```ts
+ * import { createProgress } from "./progress.ts";
+ * const quiet = createProgress("x.gz", undefined, "none");
+ * quiet.update(1);
+ * quiet.finish();
+ * ```
+ */
+export function createProgress(
+  label: string,
+  total: number | undefined,
+  mode: ProgressMode = "auto",
+): Progress {
+  if (typeof mode === "function") {
+    let last = 0;
+    return {
+      update(received) {
+        last = received;
+        mode({ label, received, total, done: false });
+      },
+      finish() {
+        mode({ label, received: last, total, done: true });
+      },
+    };
+  }
+  if (!["auto", "bar", "lines", "none"].includes(mode)) {
+    throw new RangeError(
+      `progress must be "auto", "bar", "lines", "none" or a function, got ${JSON.stringify(mode)}`,
+    );
+  }
+  if (mode === "none") return { update() {}, finish() {} };
+  const bar = mode === "bar" || (mode === "auto" && Deno.stderr.isTerminal());
+  const encoder = new TextEncoder();
+  const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+  const started = performance.now();
+  let received = 0;
+  let lastDraw = 0;
+  let lastStep = -1;
+  const rate = () => received / 1e6 / Math.max((performance.now() - started) / 1000, 1e-3);
+  const describe = () =>
+    `${(received / 1e6).toFixed(1)}${total ? `/${(total / 1e6).toFixed(1)}` : ""} MB, ${
+      rate().toFixed(1)
+    } MB/s`;
+  return {
+    update(bytes) {
+      received = bytes;
+      if (bar) {
+        const now = performance.now();
+        if (now - lastDraw < 100) return; // redraw at most ten times a second
+        lastDraw = now;
+        const fraction = total ? Math.min(received / total, 1) : 0;
+        const width = 30;
+        const filled = Math.round(fraction * width);
+        const meter = total
+          ? `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${
+            (100 * fraction).toFixed(0).padStart(3)
+          }% `
+          : "";
+        write(`\r${label} ${meter}${describe()}\x1b[K`);
+      } else {
+        const step = total ? Math.floor((10 * received) / total) : Math.floor(received / 100e6);
+        if (step > lastStep) {
+          lastStep = step;
+          write(`${label}: ${total ? `${Math.min(10 * step, 100)}%, ` : ""}${describe()}\n`);
+        }
+      }
+    },
+    finish() {
+      if (bar) write(`\r${label} ${describe()} done\x1b[K\n`);
+    },
+  };
+}
