@@ -1,0 +1,241 @@
+/**
+ * Charts of a comparison as vega-lite specifications, rendered to standalone SVG by vega (no
+ * browser, no canvas: `renderer: "none"` and `toSVG()`). Three charts: test accuracy per epoch,
+ * each Hessian measure per epoch, and final accuracy against cost (seconds per epoch relative to
+ * SGD), each faceted by cell (dataset · model · setting) with one colour per method.
+ *
+ * @module
+ */
+import * as vegaLite from "vega-lite";
+import * as vega from "vega";
+import type { ComparisonSummary, HessianMeasure } from "./aggregate.ts";
+import { HESSIAN_MEASURES } from "./aggregate.ts";
+
+/** A vega-lite specification (a plain JSON object). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+const FACET_COLUMNS = 3;
+const PANEL = { width: 220, height: 160 };
+
+function cellLabel(c: { dataset: string; model: string; setting: string }): string {
+  return `${c.dataset} · ${c.model} · ${c.setting}`;
+}
+
+function methodColor(summary: ComparisonSummary) {
+  const methods = [...new Set(summary.cells.flatMap((c) => c.methods.map((m) => m.method)))];
+  return { field: "method", type: "nominal", title: "method", scale: { domain: methods } };
+}
+
+/**
+ * Test accuracy (mean over seeds) after each epoch, one panel per cell.
+ *
+ * @example
+ * ```ts
+ * import { accuracyPerEpochSpec } from "./charts.ts";
+ * const spec = accuracyPerEpochSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * console.assert(spec.facet !== undefined);
+ * ```
+ */
+export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
+  const values = summary.cells.flatMap((c) =>
+    c.methods.flatMap((m) =>
+      m.accuracyCurve.map((accuracy, k) => ({
+        cell: cellLabel(c),
+        method: m.method,
+        epoch: k + 1,
+        accuracy,
+      }))
+    )
+  );
+  return {
+    $schema: SCHEMA,
+    title: "Test accuracy per epoch (mean over seeds)",
+    data: { values },
+    facet: { field: "cell", type: "nominal", title: null, sort: null },
+    columns: FACET_COLUMNS,
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      ...PANEL,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } },
+        y: {
+          field: "accuracy",
+          type: "quantitative",
+          scale: { zero: false },
+          axis: { format: ".1%" },
+        },
+        color: methodColor(summary),
+      },
+    },
+  };
+}
+
+/**
+ * One Hessian measure (mean over seeds) per recorded epoch, one panel per cell; null when no run
+ * recorded that measure.
+ *
+ * @example
+ * ```ts
+ * import { hessianPerEpochSpec } from "./charts.ts";
+ * const none = hessianPerEpochSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "trace");
+ * console.assert(none === null);
+ * ```
+ */
+export function hessianPerEpochSpec(
+  summary: ComparisonSummary,
+  measure: HessianMeasure,
+): VegaLiteSpec | null {
+  const values = summary.cells.flatMap((c) =>
+    c.methods.flatMap((m) =>
+      (m.hessianCurves[measure] ?? []).map((p) => ({
+        cell: cellLabel(c),
+        method: m.method,
+        epoch: p.epoch,
+        value: p.value,
+      }))
+    )
+  );
+  if (values.length === 0) return null;
+  const title = {
+    trace: "Hessian trace",
+    frobenius: "Hessian Frobenius norm",
+    topEigenvalue: "Top Hessian eigenvalue",
+  }[measure];
+  return {
+    $schema: SCHEMA,
+    title: `${title} per epoch (mean over seeds)`,
+    data: { values },
+    facet: { field: "cell", type: "nominal", title: null, sort: null },
+    columns: FACET_COLUMNS,
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      ...PANEL,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } },
+        y: { field: "value", type: "quantitative", title, scale: { type: "log" } },
+        color: methodColor(summary),
+      },
+    },
+  };
+}
+
+/**
+ * Final test accuracy (mean, with its 95% interval) against seconds per epoch relative to SGD,
+ * one panel per cell.
+ *
+ * @example
+ * ```ts
+ * import { accuracyVersusCostSpec } from "./charts.ts";
+ * const spec = accuracyVersusCostSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * console.assert(JSON.stringify(spec).includes("secondsRatio"));
+ * ```
+ */
+export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec {
+  const values = summary.cells.flatMap((c) =>
+    c.methods.filter((m) => m.accuracy !== null && m.secondsRatio !== null).map((m) => ({
+      cell: cellLabel(c),
+      method: m.method,
+      secondsRatio: m.secondsRatio,
+      accuracy: m.accuracy!.mean,
+      low: m.accuracy!.ci95?.[0] ?? m.accuracy!.mean,
+      high: m.accuracy!.ci95?.[1] ?? m.accuracy!.mean,
+    }))
+  );
+  const x = {
+    field: "secondsRatio",
+    type: "quantitative",
+    title: "seconds per epoch ÷ SGD",
+    scale: { zero: false },
+  };
+  return {
+    $schema: SCHEMA,
+    title: "Final test accuracy (95% CI) against cost",
+    data: { values },
+    facet: { field: "cell", type: "nominal", title: null, sort: null },
+    columns: FACET_COLUMNS,
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      ...PANEL,
+      layer: [
+        {
+          mark: { type: "rule" },
+          encoding: {
+            x,
+            y: {
+              field: "low",
+              type: "quantitative",
+              title: "test accuracy",
+              scale: { zero: false },
+              axis: { format: ".1%" },
+            },
+            y2: { field: "high" },
+            color: methodColor(summary),
+          },
+        },
+        {
+          mark: { type: "point", filled: true, size: 50 },
+          encoding: {
+            x,
+            y: { field: "accuracy", type: "quantitative" },
+            color: methodColor(summary),
+            tooltip: [{ field: "method" }, { field: "accuracy", format: ".2%" }, {
+              field: "secondsRatio",
+              format: ".2f",
+            }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Renders a vega-lite specification to a standalone SVG document.
+ *
+ * @example
+ * ```ts
+ * import { renderSvg } from "./charts.ts";
+ * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: "point",
+ *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });
+ * console.assert(svg.startsWith("<svg"));
+ * ```
+ */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  if (spec === null || typeof spec !== "object") {
+    throw new TypeError(`renderSvg: spec must be a vega-lite object, got ${JSON.stringify(spec)}`);
+  }
+  // deno-lint-ignore no-explicit-any
+  const compiled = vegaLite.compile(spec as any).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Every chart of a comparison, as file name → vega-lite spec (the Hessian charts only for the
+ * measures that some run recorded).
+ *
+ * @example
+ * ```ts
+ * import { chartSpecs } from "./charts.ts";
+ * const specs = chartSpecs({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * console.assert("accuracy-per-epoch.svg" in specs);
+ * ```
+ */
+export function chartSpecs(summary: ComparisonSummary): Record<string, VegaLiteSpec> {
+  const specs: Record<string, VegaLiteSpec> = {
+    "accuracy-per-epoch.svg": accuracyPerEpochSpec(summary),
+    "accuracy-vs-cost.svg": accuracyVersusCostSpec(summary),
+  };
+  for (const measure of HESSIAN_MEASURES) {
+    const spec = hessianPerEpochSpec(summary, measure);
+    if (spec) specs[`hessian-${measure}-per-epoch.svg`] = spec;
+  }
+  return specs;
+}

@@ -1,0 +1,234 @@
+/**
+ * Regression tracking against a committed baseline of the `ci` preset.
+ *
+ * The rule, per cell (dataset, model, setting) and method, with se = sd/√n over seeds:
+ * an accuracy regression is `current mean < baseline mean − max(k · √(se_base² + se_now²), floor)`.
+ * `√(se_base² + se_now²)` is the standard error of the difference of two independent means, so `k`
+ * is how many standard errors of seed noise to tolerate; `floor` keeps a cell whose seeds happen to
+ * agree closely (se near 0) from failing on a trivial change. The defaults (k = 4, floor = 2
+ * accuracy points) make a false alarm on a genuine redraw of 3 seeds unlikely per cell
+ * (P(t₄ < −4) ≈ 0.8%), while a broken optimizer, which loses tens of points, is far outside it.
+ * On an unchanged tree the runs are seeded and repeat their figures, so the margin only matters
+ * when code changes move the random streams.
+ *
+ * A cost regression is a ratio to SGD (gradient evaluations per epoch, or seconds per epoch) more
+ * than `costTolerance` (10%) above the baseline's. Ratios, not absolute times, because machines
+ * differ; each ratio is the median over the cells of the model, which damps a busy machine.
+ *
+ * @module
+ */
+import type { ComparisonSummary } from "./aggregate.ts";
+
+/** The thresholds of the rule (stored in the baseline so that a check is reproducible). */
+export interface RegressionRule {
+  /** Standard errors of the difference tolerated. */
+  k: number;
+  /** Minimum tolerated drop, in accuracy (fraction) units. */
+  floor: number;
+  /** Tolerated relative growth of a cost ratio (0.1 = 10%). */
+  costTolerance: number;
+}
+
+/** The default rule (see the module doc for why). */
+export const DEFAULT_RULE: Readonly<RegressionRule> = Object.freeze({
+  k: 4,
+  floor: 0.02,
+  costTolerance: 0.1,
+});
+
+/** One cell × method accuracy entry of a baseline. */
+export interface BaselineAccuracy {
+  dataset: string;
+  model: string;
+  setting: string;
+  method: string;
+  n: number;
+  mean: number;
+  sd: number | null;
+  se: number | null;
+}
+
+/** One model × method cost entry of a baseline. */
+export interface BaselineCost {
+  model: string;
+  method: string;
+  gradientRatio: number | null;
+  secondsRatio: number | null;
+}
+
+/** `results/baseline.json`. */
+export interface Baseline {
+  preset: string;
+  createdAt: string;
+  commit: string | null;
+  machine: string;
+  rule: RegressionRule;
+  accuracy: BaselineAccuracy[];
+  costs: BaselineCost[];
+}
+
+/**
+ * The baseline figures of a comparison summary.
+ *
+ * @example
+ * ```ts
+ * import { buildBaseline } from "./regression.ts";
+ * const b = buildBaseline({ alpha: 0.05, grids: ["ci"], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] },
+ *   { preset: "ci", commit: null, machine: "here" });
+ * console.assert(b.rule.k === 4 && b.accuracy.length === 0);
+ * ```
+ */
+export function buildBaseline(
+  summary: ComparisonSummary,
+  meta: {
+    preset: string;
+    commit: string | null;
+    machine: string;
+    createdAt?: string;
+    rule?: RegressionRule;
+  },
+): Baseline {
+  const accuracy: BaselineAccuracy[] = summary.cells.flatMap((c) =>
+    c.methods.filter((m) => m.accuracy !== null).map((m) => ({
+      dataset: c.dataset,
+      model: c.model,
+      setting: c.setting,
+      method: m.method,
+      n: m.accuracy!.n,
+      mean: m.accuracy!.mean,
+      sd: m.accuracy!.sd,
+      se: m.accuracy!.se,
+    }))
+  );
+  return {
+    preset: meta.preset,
+    createdAt: meta.createdAt ?? new Date().toISOString(),
+    commit: meta.commit,
+    machine: meta.machine,
+    rule: { ...(meta.rule ?? DEFAULT_RULE) },
+    accuracy,
+    costs: summary.costs.map((c) => ({
+      model: c.model,
+      method: c.method,
+      gradientRatio: c.gradientRatio,
+      secondsRatio: c.secondsRatio,
+    })),
+  };
+}
+
+/** One check of {@link checkRegression}. */
+export interface RegressionCheck {
+  kind: "accuracy" | "gradient-ratio" | "seconds-ratio" | "missing";
+  /** "dataset/model/setting method" or "model method". */
+  where: string;
+  baseline: number | null;
+  current: number | null;
+  /** The lowest accuracy (or highest ratio) that passes. */
+  threshold: number | null;
+  passed: boolean;
+  /** A sentence naming the cell and the figures. */
+  message: string;
+}
+
+function fmtPct(v: number): string {
+  return `${(100 * v).toFixed(2)}%`;
+}
+
+/**
+ * Compares a summary with a baseline: every baseline entry must be present and within the rule.
+ *
+ * @example
+ * ```ts
+ * import { checkRegression } from "./regression.ts";
+ * const empty = { alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] };
+ * const base = { preset: "ci", createdAt: "", commit: null, machine: "", rule: { k: 4, floor: 0.02, costTolerance: 0.1 },
+ *   accuracy: [{ dataset: "d", model: "mlp", setting: "clean", method: "sgd", n: 3, mean: 0.8, sd: 0.01, se: 0.006 }], costs: [] };
+ * console.assert(checkRegression(base, empty).every((c) => c.kind === "missing" && !c.passed));
+ * ```
+ */
+export function checkRegression(baseline: Baseline, summary: ComparisonSummary): RegressionCheck[] {
+  if (baseline === null || typeof baseline !== "object" || !Array.isArray(baseline.accuracy)) {
+    throw new TypeError(
+      `checkRegression: baseline must be a Baseline object, got ${
+        JSON.stringify(baseline)?.slice(0, 60)
+      }`,
+    );
+  }
+  const rule = { ...DEFAULT_RULE, ...baseline.rule };
+  for (const [name, v] of Object.entries(rule)) {
+    if (typeof v !== "number" || !(v >= 0)) {
+      throw new RangeError(`checkRegression: rule.${name} must be >= 0, got ${v}`);
+    }
+  }
+  const checks: RegressionCheck[] = [];
+  for (const b of baseline.accuracy) {
+    const where = `${b.dataset}/${b.model}/${b.setting} ${b.method}`;
+    const cell = summary.cells.find((c) =>
+      c.dataset === b.dataset && c.model === b.model && c.setting === b.setting
+    );
+    const m = cell?.methods.find((x) => x.method === b.method);
+    if (!m || !m.accuracy) {
+      checks.push({
+        kind: "missing",
+        where,
+        baseline: b.mean,
+        current: null,
+        threshold: null,
+        passed: false,
+        message: `${where}: no completed run in this check (baseline mean ${fmtPct(b.mean)})`,
+      });
+      continue;
+    }
+    const seDifference = Math.sqrt((b.se ?? 0) ** 2 + (m.accuracy.se ?? 0) ** 2);
+    const margin = Math.max(rule.k * seDifference, rule.floor);
+    const threshold = b.mean - margin;
+    const current = m.accuracy.mean;
+    const passed = current >= threshold;
+    checks.push({
+      kind: "accuracy",
+      where,
+      baseline: b.mean,
+      current,
+      threshold,
+      passed,
+      message: `${where}: mean test accuracy ${fmtPct(current)} vs baseline ${fmtPct(b.mean)} ` +
+        `(allowed drop ${fmtPct(margin)} = max(${rule.k} × SE ${fmtPct(seDifference)}, floor ${
+          fmtPct(rule.floor)
+        }), ` +
+        `threshold ${fmtPct(threshold)})${passed ? "" : ": REGRESSION"}`,
+    });
+  }
+  for (const b of baseline.costs) {
+    const where = `${b.model} ${b.method}`;
+    const c = summary.costs.find((x) => x.model === b.model && x.method === b.method);
+    for (
+      const [kind, key, label] of [
+        ["gradient-ratio", "gradientRatio", "gradient evaluations per epoch"],
+        ["seconds-ratio", "secondsRatio", "seconds per epoch"],
+      ] as const
+    ) {
+      const base = b[key];
+      if (base === null) continue;
+      const current = c?.[key] ?? null;
+      const threshold = base * (1 + rule.costTolerance);
+      const passed = current !== null && current <= threshold;
+      checks.push({
+        kind,
+        where,
+        baseline: base,
+        current,
+        threshold,
+        passed,
+        message:
+          `${where}: ${label} relative to SGD ${
+            current === null ? "missing" : `${current.toFixed(3)}×`
+          } vs ` +
+          `baseline ${base.toFixed(3)}× (allowed up to ${threshold.toFixed(3)}×, +${
+            (100 * rule.costTolerance).toFixed(0)
+          }%)` +
+          `${passed ? "" : ": REGRESSION"}`,
+      });
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { aggregate } from "./aggregate.ts";
+import { buildBaseline, checkRegression } from "./regression.ts";
+import { syntheticRun } from "./test_fixtures.ts";
+
+function runs(samAccuracies: number[], samSeconds = 2) {
+  return [
+    ...[0.80, 0.81, 0.79].map((a, seed) =>
+      syntheticRun({ method: "sgd", seed, accuracy: a, seconds: 1 })
+    ),
+    ...samAccuracies.map((a, seed) =>
+      syntheticRun({
+        method: "sam",
+        seed,
+        accuracy: a,
+        seconds: samSeconds,
+        gradientEvaluations: 200,
+      })
+    ),
+  ];
+}
+
+const baseline = buildBaseline(aggregate(runs([0.85, 0.86, 0.84])), {
+  preset: "ci",
+  commit: "abc",
+  machine: "test",
+});
+
+Deno.test("an unchanged rerun passes every check", () => {
+  const checks = checkRegression(baseline, aggregate(runs([0.85, 0.86, 0.84])));
+  assert.equal(checks.length, 2 + 2 * 2); // 2 accuracy entries, 2 ratios for each of 2 methods
+  assert.ok(
+    checks.every((c) => c.passed),
+    checks.filter((c) => !c.passed).map((c) => c.message).join("\n"),
+  );
+});
+
+Deno.test("a drop within the seed spread passes, a broken optimizer fails with its figures", () => {
+  // se of each side is 0.01/sqrt(3) = 0.577 points; k = 4 gives 3.27 points of allowed drop.
+  assert.ok(checkRegression(baseline, aggregate(runs([0.83, 0.82, 0.81]))).every((c) => c.passed));
+  const broken = checkRegression(baseline, aggregate(runs([0.52, 0.55, 0.50])));
+  const failed = broken.filter((c) => !c.passed);
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0].kind, "accuracy");
+  assert.equal(failed[0].where, "fashion-mnist/mlp/clean sam");
+  assert.match(failed[0].message, /52\.33% vs baseline 85\.00% .*threshold 78\.75%.*REGRESSION/);
+});
+
+Deno.test("a cost ratio more than 10% above the baseline fails", () => {
+  assert.ok(
+    checkRegression(baseline, aggregate(runs([0.85, 0.86, 0.84], 2.19))).every((c) => c.passed),
+  );
+  const slow = checkRegression(baseline, aggregate(runs([0.85, 0.86, 0.84], 2.3))).filter((c) =>
+    !c.passed
+  );
+  assert.deepEqual(slow.map((c) => [c.kind, c.where]), [["seconds-ratio", "mlp sam"]]);
+  assert.match(slow[0].message, /2\.300× vs baseline 2\.000× \(allowed up to 2\.200×, \+10%\)/);
+});
+
+Deno.test("a missing cell fails, a bad baseline is refused", () => {
+  const onlySgd = aggregate(runs([]).filter((r) => r.run.method === "sgd"));
+  const checks = checkRegression(baseline, onlySgd).filter((c) => !c.passed);
+  assert.ok(checks.some((c) => c.kind === "missing" && c.where === "fashion-mnist/mlp/clean sam"));
+  assert.throws(
+    () => checkRegression(null as never, onlySgd),
+    /baseline must be a Baseline object/,
+  );
+  assert.throws(
+    () => checkRegression({ ...baseline, rule: { k: -1, floor: 0, costTolerance: 0.1 } }, onlySgd),
+    /rule\.k must be >= 0, got -1/,
+  );
+});

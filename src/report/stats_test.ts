@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import {
+  regularizedIncompleteBeta,
+  studentTCdf,
+  studentTQuantile,
+  studentTTwoSidedP,
+} from "./student_t.ts";
+import { summarize, welchTest } from "./stats.ts";
+
+// Reference quantiles t_{p, df} from SciPy 1.17 stats.t.ppf (Cephes/Boost, ~1e-15 relative).
+const QUANTILES: [number, number, number][] = [
+  [0.975, 1, 12.706204736174694],
+  [0.975, 2, 4.302652729749462],
+  [0.975, 5, 2.5705818356363146],
+  [0.975, 10, 2.228138851986274],
+  [0.975, 30, 2.0422724563012378],
+  [0.995, 4, 4.604094871349992],
+  [0.9, 3, 1.637744353696209],
+];
+
+Deno.test("incomplete beta matches closed forms", () => {
+  // I_x(a,1) = x^a, I_x(1,b) = 1-(1-x)^b, I_x(1/2,1/2) = (2/pi) asin(sqrt x).
+  // Tolerance 1e-13: gammaln is ~1e-15 relative and the continued fraction stops at 1e-15; the
+  // exp of a log of magnitude ~10 amplifies by ~10.
+  for (const x of [0.01, 0.2, 0.5, 0.77, 0.999]) {
+    for (const a of [0.5, 1, 2.5, 7]) {
+      assert.ok(Math.abs(regularizedIncompleteBeta(x, a, 1) - x ** a) < 1e-13, `x=${x} a=${a}`);
+      assert.ok(
+        Math.abs(regularizedIncompleteBeta(x, 1, a) - (1 - (1 - x) ** a)) < 1e-13,
+        `x=${x} b=${a}`,
+      );
+    }
+    const arcsine = (2 / Math.PI) * Math.asin(Math.sqrt(x));
+    assert.ok(Math.abs(regularizedIncompleteBeta(x, 0.5, 0.5) - arcsine) < 1e-13, `x=${x}`);
+  }
+  assert.equal(regularizedIncompleteBeta(0, 2, 3), 0);
+  assert.equal(regularizedIncompleteBeta(1, 2, 3), 1);
+});
+
+Deno.test("t CDF matches closed forms for 1 and 2 degrees of freedom", () => {
+  // df 1: Cauchy, 1/2 + atan(t)/pi; df 2: 1/2 + t / (2 sqrt(2 + t^2)). Same 1e-13 budget as above.
+  for (const t of [-30, -3, -1, -0.2, 0, 0.4, 1, 2.5, 12]) {
+    assert.ok(Math.abs(studentTCdf(t, 1) - (0.5 + Math.atan(t) / Math.PI)) < 1e-13, `t=${t}`);
+    assert.ok(Math.abs(studentTCdf(t, 2) - (0.5 + t / (2 * Math.sqrt(2 + t * t)))) < 1e-13);
+  }
+});
+
+Deno.test("t quantiles, CDF and p-values match SciPy", () => {
+  for (const [p, df, expected] of QUANTILES) {
+    // Bisection stops at 1e-14 relative width; the CDF's own ~1e-13 error divided by the density
+    // at the quantile (>= 0.005 here) moves the root by <= 2e-11, so 1e-10 absolute is safe.
+    const q = studentTQuantile(p, df);
+    assert.ok(Math.abs(q - expected) < 1e-10, `p=${p} df=${df}: ${q} vs ${expected}`);
+    assert.ok(Math.abs(studentTCdf(expected, df) - p) < 1e-12);
+    assert.ok(Math.abs(studentTTwoSidedP(expected, df) - 2 * (1 - p)) < 1e-12);
+    assert.ok(Math.abs(studentTQuantile(1 - p, df) + expected) < 1e-10);
+  }
+  // Non-integer df, as Welch's test produces (SciPy stats.t.cdf).
+  assert.ok(Math.abs(studentTCdf(0.7, 3.5) - 0.7361829288271606) < 1e-13);
+  assert.ok(Math.abs(studentTCdf(-2.1, 7.25) - 0.0362539878609106) < 1e-13);
+  // Large df: SciPy's t.ppf(0.975, 1e6) = 1.959966356814107 (the normal's is 1.95996398).
+  assert.ok(Math.abs(studentTQuantile(0.975, 1e6) - 1.959966356814107) < 1e-9);
+  // A far tail keeps relative precision (computed from the tail, not 1 - CDF):
+  // SciPy 2*t.sf(40, 5) = 1.8411962171772954e-07; 1e-11 relative is the gammaln/CF budget.
+  const tail = studentTTwoSidedP(40, 5);
+  assert.ok(Math.abs(tail / 1.8411962171772954e-7 - 1) < 1e-11, `tail ${tail}`);
+});
+
+Deno.test("t functions reject bad parameters by name", () => {
+  assert.throws(() => studentTCdf(1, 0), /degreesOfFreedom.*0/);
+  assert.throws(() => studentTQuantile(1.5, 3), /p must be in \(0, 1\), got 1.5/);
+  assert.throws(() => regularizedIncompleteBeta(-0.1, 1, 1), /x must be in \[0, 1\], got -0.1/);
+  assert.throws(() => studentTCdf(Number.NaN, 3), RangeError);
+});
+
+Deno.test("summarize: mean, sd and t interval", () => {
+  const s = summarize([0.8, 0.82, 0.84]);
+  assert.ok(Math.abs(s.mean - 0.82) < 1e-15);
+  assert.ok(Math.abs(s.sd! - 0.02) < 1e-15);
+  const half = (4.302652729749462 * 0.02) / Math.sqrt(3);
+  assert.ok(Math.abs(s.ci95HalfWidth! - half) < 1e-10);
+  assert.ok(Math.abs(s.ci95![0] - (0.82 - half)) < 1e-10);
+  const single = summarize([0.5]);
+  assert.equal(single.ci95, null);
+  assert.equal(single.mean, 0.5);
+  assert.throws(() => summarize([]), /values must not be empty/);
+  assert.throws(() => summarize([1, Number.NaN]), /values must hold finite numbers, got NaN/);
+});
+
+Deno.test("Welch test matches SciPy's ttest_ind(equal_var=False)", () => {
+  // SciPy: t = -2.3763541031440183, df = 6.972255729794934, p = 0.04928433820673053.
+  // 1e-12: a handful of float64 operations plus the 1e-13 CDF budget.
+  const r = welchTest([1, 2, 3, 4, 5], [2, 4, 6, 8, 10, 12]);
+  assert.ok(Math.abs(r.difference + 4) < 1e-12);
+  assert.ok(Math.abs(r.t! + 2.3763541031440183) < 1e-12, `t ${r.t}`);
+  assert.ok(Math.abs(r.degreesOfFreedom! - 6.972255729794934) < 1e-12);
+  assert.ok(Math.abs(r.p! - 0.04928433820673053) < 1e-12, `p ${r.p}`);
+  // Cohen's d with pooled sd: sqrt((4*2.5 + 5*14)/9) = 2.98142; d = -4/2.98142 = -1.341641.
+  assert.ok(Math.abs(r.cohenD! + 1.3416408) < 1e-6, `d ${r.cohenD}`);
+  assert.ok(Math.abs(r.hedgesG! - r.cohenD! * (1 - 3 / 35)) < 1e-12);
+  // Symmetric: swapping the samples flips the sign, keeps p.
+  const s = welchTest([2, 4, 6, 8, 10, 12], [1, 2, 3, 4, 5]);
+  assert.ok(Math.abs(s.p! - r.p!) < 1e-15 && Math.abs(s.t! + r.t!) < 1e-15);
+});
+
+Deno.test("Welch test degenerate cases", () => {
+  assert.equal(welchTest([1, 1, 1], [1, 1, 1]).p, 1);
+  assert.equal(welchTest([1, 1, 1], [2, 2, 2]).p, 0);
+  const single = welchTest([1], [1, 2]);
+  assert.equal(single.p, null);
+  assert.equal(single.difference, -0.5);
+  assert.throws(() => welchTest([], [1]), /a must not be empty/);
+});

@@ -1,0 +1,57 @@
+/**
+ * Writes a comparison report folder: `report.md`, `report.json` (the full summary), and the
+ * charts as `charts/*.svg` next to their vega-lite specs (`charts/*.vl.json`, to re-render or edit).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { aggregate, type AggregateOptions, type ComparisonSummary } from "./aggregate.ts";
+import { chartSpecs, renderSvg } from "./charts.ts";
+import { renderMarkdown } from "./markdown.ts";
+import type { RunRecord } from "./run_record.ts";
+import { writeJsonAtomic, writeTextAtomic } from "./results_dir.ts";
+
+/** What {@link writeReport} wrote. */
+export interface WrittenReport {
+  summary: ComparisonSummary;
+  markdownPath: string;
+  jsonPath: string;
+  chartPaths: string[];
+}
+
+/**
+ * Aggregates `records` and writes the report into `outDir` (created if needed).
+ *
+ * @example
+ * ```ts
+ * import { writeReport } from "./write_report.ts";
+ * const dir = Deno.makeTempDirSync();
+ * const written = await writeReport([], dir, { title: "empty" });
+ * console.assert(Deno.readTextFileSync(written.markdownPath).startsWith("# empty"));
+ * ```
+ */
+export async function writeReport(
+  records: readonly RunRecord[],
+  outDir: string,
+  options: AggregateOptions & { title: string; charts?: boolean },
+): Promise<WrittenReport> {
+  if (typeof outDir !== "string" || outDir === "") {
+    throw new TypeError(`writeReport: outDir must be a folder path, got ${JSON.stringify(outDir)}`);
+  }
+  const summary = aggregate(records, options);
+  await Deno.mkdir(join(outDir, "charts"), { recursive: true });
+  const markdownPath = join(outDir, "report.md");
+  const jsonPath = join(outDir, "report.json");
+  await writeTextAtomic(markdownPath, renderMarkdown(summary, options.title));
+  await writeJsonAtomic(jsonPath, summary);
+  const chartPaths: string[] = [];
+  if (options.charts !== false && records.length > 0) {
+    for (const [name, spec] of Object.entries(chartSpecs(summary))) {
+      const path = join(outDir, "charts", name);
+      await writeTextAtomic(path, await renderSvg(spec));
+      await writeJsonAtomic(path.replace(/\.svg$/, ".vl.json"), spec);
+      chartPaths.push(path);
+    }
+  }
+  return { summary, markdownPath, jsonPath, chartPaths };
+}
