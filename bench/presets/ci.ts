@@ -1,0 +1,44 @@
+/**
+ * `ci`: Fashion-MNIST subsets, the MLP and the small CNN, all seven optimizers, 3 seeds, the three
+ * settings (clean, 10% of the data, 20% label noise): 126 runs sized to finish in about 10 minutes
+ * on 2 CPU cores with the wasm backend (measured figures in the report of `deno task compare`).
+ * The subsets are large enough that seeds agree to about a point, so a broken optimizer (which
+ * loses tens of points) stands out; see `src/report/regression.ts` for the rule.
+ *
+ * @module
+ */
+import { type GridDeclaration, PAPER_SETTINGS } from "../compare/grid.ts";
+import { paperOptimizers } from "./optimizers.ts";
+
+/**
+ * The `ci` grid.
+ *
+ * @example
+ * ```ts
+ * import { ciGrid } from "./ci.ts";
+ * console.assert(ciGrid().seeds.length === 3);
+ * ```
+ */
+export function ciGrid(): GridDeclaration {
+  return {
+    name: "ci",
+    description:
+      "Fashion-MNIST subsets, MLP and small CNN, 7 optimizers, 3 seeds, 3 settings; ~10 min on 2 cores",
+    datasets: ["fashion-mnist"],
+    models: ["mlp", "cnn"],
+    optimizers: paperOptimizers(),
+    seeds: [0, 1, 2],
+    settings: [...PAPER_SETTINGS],
+    common: {
+      epochs: 3,
+      batchSize: 64,
+      lr: 0.05,
+      momentum: 0.9,
+      trainLimit: 2000,
+      testLimit: 1000,
+      hessianEvery: 3,
+      hessianSamples: 4,
+      hessianSubset: 128,
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The comparison presets (`ci`, `cpu`, `paper`) and the loader of user grid files (`--grid FILE`,
+ * JSON or a TypeScript module whose default export is the grid or a function returning it).
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { toFileUrl } from "../compare/file_url.ts";
+import { type GridDeclaration, validateGrid } from "../compare/grid.ts";
+import { ciGrid } from "./ci.ts";
+import { cpuGrid } from "./cpu.ts";
+import { paperGrid } from "./paper.ts";
+
+export { ciGrid, cpuGrid, paperGrid };
+export { paperOptimizers } from "./optimizers.ts";
+
+/** The preset names. */
+export const PRESET_NAMES = ["ci", "cpu", "paper"] as const;
+
+/**
+ * A preset grid by name.
+ *
+ * @example
+ * ```ts
+ * import { presetGrid } from "./mod.ts";
+ * console.assert(presetGrid("ci").name === "ci");
+ * ```
+ */
+export function presetGrid(name: string): GridDeclaration {
+  switch (name) {
+    case "ci":
+      return ciGrid();
+    case "cpu":
+      return cpuGrid();
+    case "paper":
+      return paperGrid();
+    default:
+      throw new RangeError(
+        `--preset must be one of ${PRESET_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
+      );
+  }
+}
+
+/**
+ * Loads a user's grid: `.json` is parsed, `.ts`/`.js` is imported (default export: the grid or a
+ * function returning it). The grid is validated.
+ *
+ * @example
+ * ```ts
+ * import { loadGridFile } from "./mod.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".json" });
+ * Deno.writeTextFileSync(path, JSON.stringify({ name: "mine", datasets: ["fashion-mnist"], models: ["mlp"],
+ *   optimizers: [{ optimizer: "sgd" }], seeds: [0], settings: [{ name: "clean" }] }));
+ * console.assert((await loadGridFile(path)).name === "mine");
+ * ```
+ */
+export async function loadGridFile(path: string): Promise<GridDeclaration> {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(`--grid must be a file path, got ${JSON.stringify(path)}`);
+  }
+  let grid: GridDeclaration;
+  if (path.endsWith(".json")) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      throw new RangeError(`--grid ${path}: cannot read (${(error as Error).message})`);
+    }
+    try {
+      grid = JSON.parse(text);
+    } catch (error) {
+      throw new RangeError(`--grid ${path}: not valid JSON (${(error as Error).message})`);
+    }
+  } else if (/\.(ts|js|mjs)$/.test(path)) {
+    const module = await import(toFileUrl(resolve(path)));
+    const exported = module.default;
+    grid = typeof exported === "function" ? await exported() : exported;
+  } else {
+    throw new RangeError(`--grid must be a .json, .ts or .js file, got ${JSON.stringify(path)}`);
+  }
+  validateGrid(grid);
+  return grid;
+}
