@@ -1,0 +1,183 @@
+/**
+ * Adam with PyTorch's semantics (`torch.optim.Adam`, L2 weight decay added to the gradient):
+ * `g += wd·x; m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²;
+ * x -= (lr / (1-β1^t)) · m / (sqrt(v) / sqrt(1-β2^t) + ε)`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { checkedMinimize } from "./plain_step.ts";
+import type { NamedTensor, UsamOptimizer } from "./types.ts";
+import { checkKnownKeys, checkNumber } from "./validate.ts";
+import { gradientList, registeredVariable } from "./variables.ts";
+
+/** Hyperparameters of {@link adam}; defaults are PyTorch's. */
+export interface AdamOptions {
+  /** Learning rate, > 0. Default 0.001. */
+  lr?: number;
+  /** First-moment decay in [0, 1). Default 0.9. */
+  beta1?: number;
+  /** Second-moment decay in [0, 1). Default 0.999. */
+  beta2?: number;
+  /** Denominator guard, > 0. Default 1e-8. */
+  epsilon?: number;
+  /** L2 weight decay added to the gradient, >= 0. Default 0. */
+  weightDecay?: number;
+}
+
+const ADAM_KEYS = ["lr", "beta1", "beta2", "epsilon", "weightDecay"] as const;
+
+/**
+ * PyTorch-style Adam as a `tf.Optimizer`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { AdamOptimizer } from "./adam.ts";
+ * const w = tf.variable(tf.scalar(1));
+ * const optimizer = new AdamOptimizer({ lr: 0.1 });
+ * optimizer.minimize(() => tf.square(w));
+ * console.assert(Math.abs(w.dataSync()[0] - 0.9) < 1e-5); // the first Adam step is ~lr
+ * optimizer.dispose();
+ * w.dispose();
+ * ```
+ */
+export class AdamOptimizer extends tf.Optimizer implements UsamOptimizer {
+  /** Serialization name. */
+  static get className(): string {
+    return "UsamAdam";
+  }
+  learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly gradientEvaluations = 1;
+  readonly lastPerturbations: readonly (readonly Float32Array[])[] = [];
+  readonly lastVariableNames: readonly string[] = [];
+  readonly #moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+
+  constructor(options: AdamOptions = {}) {
+    super();
+    checkKnownKeys("adam", options, ADAM_KEYS);
+    this.learningRate = checkNumber("adam", "lr", options.lr ?? 0.001, (v) => v > 0, "> 0");
+    const unit = (v: number) => v >= 0 && v < 1;
+    this.beta1 = checkNumber("adam", "beta1", options.beta1 ?? 0.9, unit, "in [0, 1)");
+    this.beta2 = checkNumber("adam", "beta2", options.beta2 ?? 0.999, unit, "in [0, 1)");
+    this.epsilon = checkNumber("adam", "epsilon", options.epsilon ?? 1e-8, (v) => v > 0, "> 0");
+    this.weightDecay = checkNumber(
+      "adam",
+      "weightDecay",
+      options.weightDecay ?? 0,
+      (v) => v >= 0,
+      ">= 0",
+    );
+  }
+
+  /** One checked step: throws `NonFiniteError` on a non-finite loss or weight. */
+  override minimize(
+    f: () => tf.Scalar,
+    returnCost = false,
+    varList?: tf.Variable[],
+  ): tf.Scalar | null {
+    return checkedMinimize("adam", this.iterations, this, f, returnCost, varList);
+  }
+
+  /** Applies the PyTorch Adam update with the given gradients (no finiteness check). */
+  override applyGradients(gradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const lr = checkNumber("adam", "lr", this.learningRate, (v) => v > 0, "> 0");
+    const t = this.iterations + 1;
+    const stepSize = lr / (1 - this.beta1 ** t);
+    const secondCorrection = Math.sqrt(1 - this.beta2 ** t);
+    for (const { name, tensor: gradient } of gradientList(gradients)) {
+      const x = registeredVariable("adam", name);
+      tf.tidy(() => {
+        const g = this.weightDecay !== 0 ? tf.add(gradient, tf.mul(x, this.weightDecay)) : gradient;
+        let moments = this.#moments.get(name);
+        if (moments == null) {
+          moments = {
+            m: tf.variable(tf.zerosLike(x), false),
+            v: tf.variable(tf.zerosLike(x), false),
+          };
+          this.#moments.set(name, moments);
+        }
+        const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        moments.m.assign(m);
+        moments.v.assign(v);
+        const denominator = tf.add(tf.div(tf.sqrt(v), secondCorrection), this.epsilon);
+        x.assign(tf.sub(x, tf.mul(tf.div(m, denominator), stepSize)));
+      });
+    }
+    this.incrementIterations();
+  }
+
+  /** The hyperparameters. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      lr: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+    };
+  }
+
+  /** `[iterations, <variable>/m, <variable>/v...]`, for checkpoints. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights = [await this.saveIterations()];
+    for (const [name, { m, v }] of this.#moments) {
+      weights.push({ name: `${name}/m`, tensor: m }, { name: `${name}/v`, tensor: v });
+    }
+    return weights;
+  }
+
+  /** Restores what {@link AdamOptimizer.getWeights} returned. */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const pending = new Map<string, { m?: tf.Tensor; v?: tf.Tensor }>();
+    for (const { name, tensor } of rest) {
+      const match = /^(.*)\/(m|v)$/.exec(name);
+      if (match == null) throw new RangeError(`adam: setWeights got an unknown weight "${name}"`);
+      const entry = pending.get(match[1]) ?? {};
+      entry[match[2] as "m" | "v"] = tensor;
+      pending.set(match[1], entry);
+    }
+    for (const [name, { m, v }] of pending) {
+      if (m == null || v == null) {
+        throw new RangeError(`adam: setWeights needs both moments of "${name}"`);
+      }
+      const old = this.#moments.get(name);
+      old?.m.dispose();
+      old?.v.dispose();
+      this.#moments.set(name, { m: tf.variable(m, false), v: tf.variable(v, false) });
+    }
+  }
+
+  /** Disposes the moment estimates. */
+  override dispose(): void {
+    for (const { m, v } of this.#moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.#moments.clear();
+  }
+}
+
+/**
+ * PyTorch-style Adam (lr 0.001, β 0.9/0.999, ε 1e-8, no weight decay by default).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { adam } from "./adam.ts";
+ * const w = tf.variable(tf.tensor1d([1, -1]));
+ * const optimizer = adam({ lr: 0.01 });
+ * optimizer.minimize(() => tf.sum(tf.square(w)));
+ * optimizer.dispose();
+ * w.dispose();
+ * ```
+ */
+export function adam(options: AdamOptions = {}): AdamOptimizer {
+  return new AdamOptimizer(options);
+}

@@ -1,0 +1,44 @@
+/**
+ * The SAM family as TF.js optimizers: PyTorch-style `sgd` and `adam`, `sam`, `asam`, and the
+ * universal optimizer `universalSam` with its instances `traceSam`, `frobSam`, `detSam`;
+ * `createOptimizer` maps the CLI names to them.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createOptimizer, NonFiniteError } from "./mod.ts";
+ * const w = tf.variable(tf.tensor1d([1, 2]));
+ * const optimizer = createOptimizer("trace-sam", { lr: 0.1, seed: 1 });
+ * try {
+ *   optimizer.minimize(() => tf.sum(tf.square(w)));
+ * } catch (error) {
+ *   if (error instanceof NonFiniteError) console.error(error.step, error.value);
+ * }
+ * optimizer.dispose();
+ * w.dispose();
+ * ```
+ *
+ * @module
+ */
+export { adam, AdamOptimizer, type AdamOptions } from "./adam.ts";
+export { NonFiniteError, type NonFiniteQuantity } from "./errors.ts";
+export {
+  createOptimizer,
+  OPTIMIZER_NAMES,
+  type OptimizerHyperparameters,
+  type OptimizerName,
+} from "./factory.ts";
+export { type BaseOptimizer, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
+export { asam, type AsamOptions, AscentOptimizer, sam, type SamOptions } from "./sam.ts";
+export { sgd, SgdOptimizer, type SgdOptions } from "./sgd.ts";
+export type { NamedTensor, UsamOptimizer } from "./types.ts";
+export {
+  detSam,
+  type DetSamOptions,
+  frobSam,
+  type SampledSamOptions,
+  traceSam,
+  universalSam,
+  UniversalSamOptimizer,
+  type UniversalSamOptions,
+} from "./universal.ts";

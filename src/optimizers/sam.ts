@@ -1,0 +1,193 @@
+/**
+ * SAM (Foret et al.) and ASAM (Kwon et al.): one ascent step to `x + e`, then the base optimizer
+ * steps with `∇L(x + e)` at the original weights. SAM: `e = ρ g / ‖g‖`; ASAM:
+ * `T = |x| + η`, `e = ρ T² g / ‖T g‖` (norms over all updated weights at once). As in the
+ * authors' code, `1e-12` is added to the norm so that a zero gradient gives `e = 0`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { gradientAtOffset, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
+import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
+import {
+  assertFiniteLosses,
+  assertFiniteVariables,
+  holdValue,
+  trainableVariables,
+  VariableSnapshot,
+} from "./variables.ts";
+
+/** Added to the gradient norm, like the authors' `grad_norm + 1e-12`. */
+const NORM_GUARD = 1e-12;
+
+/** Hyperparameters of {@link sam}. */
+export interface SamOptions extends PerturbedOptions {
+  /** Perturbation radius, > 0. Default 0.05 (the authors'). */
+  rho?: number;
+  /** Keep a host copy of `e` in `lastPerturbations` (one download per step; for tests). */
+  recordPerturbations?: boolean;
+}
+
+/** Hyperparameters of {@link asam}. */
+export interface AsamOptions extends SamOptions {
+  /** Offset of the scaling `T = |x| + η`, >= 0. Default 0.01 (the authors'). */
+  eta?: number;
+}
+
+/** The ascent offset `e` per variable, from the clean gradients and the weights. */
+type OffsetRule = (gradients: tf.Tensor[], weights: tf.Tensor[]) => tf.Tensor[];
+
+/**
+ * The two-pass optimizer behind {@link sam} and {@link asam}: the rule for `e` is the only
+ * difference.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { sam } from "./sam.ts";
+ * const w = tf.variable(tf.tensor1d([1, 2]));
+ * const optimizer = sam({ rho: 0.1, base: "sgd" });
+ * optimizer.minimize(() => tf.sum(tf.square(w)));
+ * console.assert(optimizer.iterations === 1);
+ * optimizer.dispose();
+ * w.dispose();
+ * ```
+ */
+export class AscentOptimizer extends PerturbedOptimizer {
+  /** Serialization name. */
+  static get className(): string {
+    return "UsamAscent";
+  }
+  readonly gradientEvaluations = 2;
+  readonly rho: number;
+  readonly eta: number | undefined;
+  readonly recordPerturbations: boolean;
+  readonly #offsets: OffsetRule;
+
+  constructor(owner: "sam" | "asam", options: AsamOptions, offsets: OffsetRule) {
+    super(owner, options);
+    this.rho = checkNumber(owner, "rho", options.rho, (v) => v > 0, "> 0");
+    this.eta = options.eta;
+    this.recordPerturbations = checkBoolean(
+      owner,
+      "recordPerturbations",
+      options.recordPerturbations ?? false,
+    );
+    this.#offsets = offsets;
+  }
+
+  /**
+   * One step: clean gradient, ascent to `x + e`, gradient there, base step at `x`. Returns the
+   * clean loss when `returnCost`. Throws `NonFiniteError` on a non-finite loss or weight.
+   */
+  override minimize(
+    f: () => tf.Scalar,
+    returnCost = false,
+    varList?: tf.Variable[],
+  ): tf.Scalar | null {
+    const step = this.iterations;
+    const clean = tf.variableGrads(f, trainableVariables(varList));
+    const active = trainableVariables(varList).filter((v) => clean.grads[v.name] != null);
+    const originals = active.map(holdValue);
+    const snapshot = new VariableSnapshot(new Set(active));
+    let perturbed: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    try {
+      assertFiniteLosses(this.owner, step, clean.value.dataSync());
+      const offsets = tf.tidy(() =>
+        this.#offsets(active.map((v) => clean.grads[v.name]), originals)
+      );
+      try {
+        if (this.recordPerturbations) {
+          this.perturbations = [offsets.map((e) => Float32Array.from(e.dataSync()))];
+        }
+        this.variableNames = active.map((v) => v.name);
+        perturbed = gradientAtOffset(
+          f,
+          active,
+          originals,
+          (k, x) => tf.add(x, offsets[k]),
+          snapshot,
+        );
+      } finally {
+        tf.dispose(offsets);
+      }
+      this.base.applyGradients(perturbed.grads);
+      assertFiniteVariables(this.owner, step, active);
+    } catch (error) {
+      clean.value.dispose();
+      throw error;
+    } finally {
+      tf.dispose([clean.grads, originals]);
+      if (perturbed) tf.dispose([perturbed.value, perturbed.grads]);
+      snapshot.dispose();
+    }
+    this.incrementIterations();
+    if (returnCost) return clean.value;
+    clean.value.dispose();
+    return null;
+  }
+
+  /** The hyperparameters. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      name: this.owner,
+      rho: this.rho,
+      ...(this.eta === undefined ? {} : { eta: this.eta }),
+      ...this.baseConfig(),
+    };
+  }
+}
+
+function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
+  return tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
+}
+
+/**
+ * SAM: `e = ρ g/‖g‖`, then the base steps with `∇L(x + e)`. Defaults: ρ 0.05, base `sgd()`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { sam } from "./sam.ts";
+ * const w = tf.variable(tf.tensor1d([1, 2]));
+ * const optimizer = sam({ rho: 0.05 });
+ * const loss = optimizer.minimize(() => tf.sum(tf.square(w)), true);
+ * console.assert(loss!.dataSync()[0] === 5);
+ * tf.dispose([loss!, w]);
+ * optimizer.dispose();
+ * ```
+ */
+export function sam(options: SamOptions = {}): AscentOptimizer {
+  checkKnownKeys("sam", options, ["rho", "base", "seed", "recordPerturbations"]);
+  const rho = options.rho ?? 0.05;
+  return new AscentOptimizer("sam", { ...options, rho }, (gradients) => {
+    const scale = tf.div(rho, tf.add(globalNorm(gradients), NORM_GUARD));
+    return gradients.map((g) => tf.mul(g, scale));
+  });
+}
+
+/**
+ * ASAM: `T = |x| + η`, `e = ρ T² g / ‖T g‖`. Defaults: ρ 0.5, η 0.01, base `sgd()`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { asam } from "./sam.ts";
+ * const w = tf.variable(tf.tensor1d([1, 2]));
+ * const optimizer = asam({ rho: 0.5, eta: 0.01 });
+ * optimizer.minimize(() => tf.sum(tf.square(w)));
+ * optimizer.dispose();
+ * w.dispose();
+ * ```
+ */
+export function asam(options: AsamOptions = {}): AscentOptimizer {
+  checkKnownKeys("asam", options, ["rho", "eta", "base", "seed", "recordPerturbations"]);
+  const rho = options.rho ?? 0.5;
+  const eta = checkNumber("asam", "eta", options.eta ?? 0.01, (v) => v >= 0, ">= 0");
+  return new AscentOptimizer("asam", { ...options, rho, eta }, (gradients, weights) => {
+    const scales = weights.map((x) => tf.add(tf.abs(x), eta));
+    const scaled = gradients.map((g, k) => tf.mul(scales[k], g));
+    const factor = tf.div(rho, tf.add(globalNorm(scaled), NORM_GUARD));
+    return scaled.map((tg, k) => tf.mul(tf.mul(scales[k], tg), factor));
+  });
+}

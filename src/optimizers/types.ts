@@ -1,0 +1,54 @@
+/**
+ * The shape every optimizer in this folder shares, on top of `tf.Optimizer`.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * A `tf.Optimizer` with what the training loop and the tests read: the learning rate (settable,
+ * for schedules), the cost of one step in gradient evaluations, and the perturbations of the
+ * last step.
+ *
+ * @example
+ * ```ts
+ * import type { UsamOptimizer } from "./types.ts";
+ * import { sam } from "./sam.ts";
+ * const optimizer: UsamOptimizer = sam({ rho: 0.05 });
+ * console.assert(optimizer.gradientEvaluations === 2);
+ * optimizer.dispose();
+ * ```
+ */
+export interface UsamOptimizer extends tf.Optimizer {
+  /** The learning rate of the (base) optimizer; assign to change it between steps. */
+  learningRate: number;
+  /** Gradient evaluations per step: 1 for SGD and Adam, 2 for SAM and ASAM, 1 + n otherwise. */
+  readonly gradientEvaluations: number;
+  /**
+   * The perturbations of the last step, `[sample][variable]`, host copies in the order of the
+   * variables that step updated. For the sampled (universal) optimizers these are the draws
+   * `δ_i` from μ, before scaling by ρ. For SAM and ASAM, the offset `e` when the optimizer was
+   * built with `recordPerturbations: true`, else empty (it is a function of the gradient and
+   * costs a download). Empty for SGD and Adam.
+   */
+  readonly lastPerturbations: readonly (readonly Float32Array[])[];
+  /** The names of the variables of the last step, in the order of `lastPerturbations`. */
+  readonly lastVariableNames: readonly string[];
+}
+
+/**
+ * A tensor with the name of the variable it belongs to (the list form `applyGradients` and
+ * `getWeights` use; TF.js does not export the type from its entry point).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { NamedTensor } from "./types.ts";
+ * const item: NamedTensor = { name: "dense/kernel", tensor: tf.zeros([2]) };
+ * item.tensor.dispose();
+ * ```
+ */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
