@@ -1,0 +1,57 @@
+// End to end on the real Fashion-MNIST that Debian ships (`apt-get install dataset-fashion-mnist`;
+// .ci/run installs it). Without it this test fails with the loader's own install message.
+import assert from "node:assert/strict";
+import { classCounts } from "./image_set.ts";
+import { loadDataset } from "./load.ts";
+
+Deno.test("Fashion-MNIST from /usr/share/datasets loads with its SHA-256 checksums verified", async () => {
+  const emptyCache = await Deno.makeTempDir();
+  try {
+    const started = performance.now();
+    // An empty cache and no data folder, so the system package is what gets read; no downloads.
+    const data = await loadDataset("fashion-mnist", {
+      cacheDir: emptyCache,
+      dataDir: emptyCache,
+      download: false,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`loaded and verified Fashion-MNIST in ${seconds.toFixed(2)} s`);
+    assert.deepEqual([...data.checksumVerified].sort(), [
+      "t10k-images-idx3-ubyte.gz",
+      "t10k-labels-idx1-ubyte.gz",
+      "train-images-idx3-ubyte.gz",
+      "train-labels-idx1-ubyte.gz",
+    ]);
+    assert.match(
+      data.files["train-images-idx3-ubyte.gz"],
+      /^\/usr\/share\/datasets\/fashion-mnist\//,
+    );
+    assert.equal(data.train.count, 60000);
+    assert.equal(data.test.count, 10000);
+    for (const set of [data.train, data.test]) {
+      assert.equal(set.height, 28);
+      assert.equal(set.width, 28);
+      assert.equal(set.channels, 1);
+      assert.equal(set.images.length, set.count * 784);
+    }
+    // The published splits are exactly balanced: 6,000 and 1,000 images per class.
+    assert.deepEqual([...classCounts(data.train.labels, 10)], Array(10).fill(6000));
+    assert.deepEqual([...classCounts(data.test.labels, 10)], Array(10).fill(1000));
+    assert.equal(data.classes[9], "Ankle boot");
+    // The catalog's normalization is the training set's own mean and std, rounded to 4 decimals
+    // (so each may be off by at most 5e-5, plus float64 summation error far below that).
+    let sum = 0;
+    let sumSquares = 0;
+    for (const v of data.train.images) {
+      sum += v;
+      sumSquares += v * v;
+    }
+    const n = data.train.images.length;
+    const mean = sum / n / 255;
+    const std = Math.sqrt(sumSquares / n / 255 ** 2 - mean ** 2);
+    assert.ok(Math.abs(mean - data.mean[0]) <= 5e-5, `mean ${mean} vs catalog ${data.mean[0]}`);
+    assert.ok(Math.abs(std - data.std[0]) <= 5e-5, `std ${std} vs catalog ${data.std[0]}`);
+  } finally {
+    await Deno.remove(emptyCache, { recursive: true });
+  }
+});
