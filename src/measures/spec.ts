@@ -178,6 +178,55 @@ export function cubeMeasure(halfWidth: number): PerturbationMeasure {
 }
 
 /**
+ * `μ` uniform over a finite set of point masses (e.g. `e_i` and `e_i + e_j`, which recover every
+ * entry of H: THEORY.md, "Universality"). It is symmetric exactly when the set is closed under
+ * negation.
+ *
+ * @example
+ * ```ts
+ * import { pointMassMeasure } from "./spec.ts";
+ * import { Random } from "../math/random.ts";
+ * const mu = pointMassMeasure([[1, 0], [0, 1]]);
+ * const delta = new Float64Array(2);
+ * mu.sample(new Random(1), [], delta);
+ * console.assert(!mu.symmetric && delta[0] + delta[1] === 1);
+ * ```
+ */
+export function pointMassMeasure(points: ReadonlyArray<ArrayLike<number>>): PerturbationMeasure {
+  if (!Array.isArray(points) || points.length === 0) {
+    throw new RangeError(`point-mass measure: points must be a non-empty array, got ${points}`);
+  }
+  const d = points[0].length;
+  const copies = points.map((p, i) => {
+    if (p.length !== d) {
+      throw new RangeError(
+        `point-mass measure: dimension mismatch: points[${i}] has length ${p.length}, points[0] has ${d}`,
+      );
+    }
+    const copy = Float64Array.from(p);
+    if (!copy.every(Number.isFinite)) {
+      throw new RangeError(`point-mass measure: points[${i}] has a non-finite entry`);
+    }
+    return copy;
+  });
+  const key = (p: ArrayLike<number>) => Array.from(p, (v) => v === 0 ? 0 : v).join(",");
+  const keys = new Set(copies.map(key));
+  const symmetric = copies.every((p) => keys.has(key(p.map((v) => -v))));
+  return {
+    name: `pointMass(${copies.length})`,
+    symmetric,
+    sample(rng, _x, out) {
+      if (out.length !== d) {
+        throw new RangeError(
+          `point-mass measure: dimension mismatch: the points have dimension ${d} but delta has ${out.length}`,
+        );
+      }
+      out.set(copies[rng.integer(copies.length)]);
+    },
+  };
+}
+
+/**
  * The adaptive measure that moves with x: `δ = (|x| + η) ⊙ ξ`, `ξ ~ base`. Exactly invariant
  * under positive diagonal rescalings when `η = 0` (THEORY.md).
  *

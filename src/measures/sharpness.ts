@@ -1,0 +1,43 @@
+/**
+ * The `sharpness` namespace of the public contract: the four standard measures, their adaptive
+ * (scale-invariant, `η = 0`) variants, and the constructors `adaptive` and `universal`.
+ *
+ * @module
+ */
+import { adaptive } from "./adaptive.ts";
+import { determinant } from "./determinant.ts";
+import { frobenius } from "./frobenius.ts";
+import { maxEigenvalue } from "./max_eigenvalue.ts";
+import { trace } from "./trace.ts";
+import { universal } from "./universal.ts";
+
+/**
+ * Sharpness measures in standard units: `tr H`, `‖H‖_F²`, `det H`, `λ_max(H)`, each with
+ * `exact(H)` and the zeroth-order `estimate(f, x, { rho, samples, seed })`.
+ *
+ * @example
+ * ```ts
+ * import { sharpness } from "./sharpness.ts";
+ * const H = [[2, 0], [0, -2]]; // the saddle a² - b²
+ * console.assert(sharpness.trace.exact(H) === 0);
+ * console.assert(sharpness.frobenius.exact(H) === 8);
+ * console.assert(sharpness.determinant.exact(H) === -4);
+ * console.assert(sharpness.maxEigenvalue.exact(H) === 2);
+ * ```
+ */
+export const sharpness = {
+  trace,
+  frobenius,
+  determinant,
+  maxEigenvalue,
+  /** `tr(DHD)`, `D = diag(|x|)`: the trace under the adaptive measure with `η = 0`. */
+  adaptiveTrace: adaptive(trace),
+  /** `‖DHD‖_F²`, `D = diag(|x|)`. */
+  adaptiveFrobenius: adaptive(frobenius),
+  /** `det(DHD) = det(D)² det H`, `D = diag(|x|)`. */
+  adaptiveDeterminant: adaptive(determinant),
+  /** `λ_max(DHD)`, `D = diag(|x|)`. */
+  adaptiveMaxEigenvalue: adaptive(maxEigenvalue),
+  adaptive,
+  universal,
+} as const;
