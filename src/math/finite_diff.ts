@@ -15,10 +15,10 @@
 import { assertFiniteVector, EPSILON } from "./linalg.ts";
 
 /** A scalar function of a Float64 point; it receives a fresh array it may keep. */
-export type ScalarFunction = (x: Float64Array) => number;
+export type ScalarFunction = (x: Float64Array<ArrayBuffer>) => number;
 
 /** A gradient oracle `x -> ∇f(x)`. */
-export type GradientFunction = (x: Float64Array) => ArrayLike<number>;
+export type GradientFunction = (x: Float64Array<ArrayBuffer>) => ArrayLike<number>;
 
 /** Options of the finite-difference functions. */
 export interface FiniteDifferenceOptions {
@@ -35,7 +35,7 @@ export const HESSIAN_RELATIVE_STEP = EPSILON ** 0.25;
 /** `eps^(1/3)`: the relative gradient step that balances `h²` truncation against `eps/h` round-off. */
 export const GRADIENT_RELATIVE_STEP = EPSILON ** (1 / 3);
 
-function scaledSteps(x: ArrayLike<number>, relative: number): Float64Array {
+function scaledSteps(x: ArrayLike<number>, relative: number): Float64Array<ArrayBuffer> {
   assertFiniteVector(x, "x");
   return Float64Array.from(x, (v) => relative * Math.max(1, Math.abs(v)));
 }
@@ -50,7 +50,7 @@ function scaledSteps(x: ArrayLike<number>, relative: number): Float64Array {
  * console.assert(h[1] === 100 * h[0]);
  * ```
  */
-export function hessianSteps(x: ArrayLike<number>): Float64Array {
+export function hessianSteps(x: ArrayLike<number>): Float64Array<ArrayBuffer> {
   return scaledSteps(x, HESSIAN_RELATIVE_STEP);
 }
 
@@ -63,15 +63,15 @@ export function hessianSteps(x: ArrayLike<number>): Float64Array {
  * console.assert(gradientSteps(new Float64Array([0.5]))[0] === Number.EPSILON ** (1 / 3));
  * ```
  */
-export function gradientSteps(x: ArrayLike<number>): Float64Array {
+export function gradientSteps(x: ArrayLike<number>): Float64Array<ArrayBuffer> {
   return scaledSteps(x, GRADIENT_RELATIVE_STEP);
 }
 
 function resolveSteps(
-  x: Float64Array,
+  x: Float64Array<ArrayBuffer>,
   step: number | ArrayLike<number> | undefined,
-  defaults: (x: ArrayLike<number>) => Float64Array,
-): Float64Array {
+  defaults: (x: ArrayLike<number>) => Float64Array<ArrayBuffer>,
+): Float64Array<ArrayBuffer> {
   if (step === undefined) return defaults(x);
   if (typeof step === "number") {
     if (!(step > 0) || !Number.isFinite(step)) {
@@ -93,7 +93,7 @@ function checkFunction(f: unknown, name: string): void {
   }
 }
 
-function toPoint(x: ArrayLike<number>, name = "x"): Float64Array {
+function toPoint(x: ArrayLike<number>, name = "x"): Float64Array<ArrayBuffer> {
   assertFiniteVector(x, name);
   if (x.length === 0) throw new RangeError(`${name} must have at least one coordinate, got 0`);
   return Float64Array.from(x);
@@ -132,7 +132,7 @@ export function gradient(
   f: ScalarFunction,
   x: ArrayLike<number>,
   options: FiniteDifferenceOptions = {},
-): Float64Array {
+): Float64Array<ArrayBuffer> {
   checkFunction(f, "f");
   const point = toPoint(x);
   const h = resolveSteps(point, options.step, gradientSteps);
@@ -234,7 +234,7 @@ export function hessianVectorProduct(
   x: ArrayLike<number>,
   v: ArrayLike<number>,
   options: HessianVectorOptions = {},
-): Float64Array {
+): Float64Array<ArrayBuffer> {
   checkFunction(f, "f");
   const point = toPoint(x);
   assertFiniteVector(v, "v", point.length);
@@ -364,7 +364,7 @@ export interface GradientErrorInputs {
  * console.assert(bound[0] < 1e-9);
  * ```
  */
-export function predictedGradientError(inputs: GradientErrorInputs): Float64Array {
+export function predictedGradientError(inputs: GradientErrorInputs): Float64Array<ArrayBuffer> {
   const { steps } = inputs;
   assertFiniteVector(steps, "steps");
   for (let i = 0; i < steps.length; i++) {
