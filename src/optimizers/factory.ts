@@ -68,10 +68,10 @@ const HYPERPARAMETER_KEYS = [
 
 /** Which hyperparameters (besides the base's) each name accepts. */
 const OWN_KEYS: Record<OptimizerName, readonly string[]> = {
-  "sgd": [],
-  "adam": [],
+  "sgd": ["seed"],
+  "adam": ["seed"],
   "sam": ["rho", "seed", "base"],
-  "asam": ["rho", "eta", "seed", "base"],
+  "asam": ["rho", "eta", "seed", "base"], // seed accepted, unused
   "trace-sam": ["rho", "lambda", "samples", "seed", "base"],
   "frob-sam": ["rho", "lambda", "samples", "seed", "base"],
   "det-sam": ["rho", "lambda", "samples", "halfWidth", "seed", "base"],
@@ -81,7 +81,8 @@ const OWN_KEYS: Record<OptimizerName, readonly string[]> = {
  * The optimizer for a CLI name. Unset hyperparameters take the authors' settings (SGD lr 0.1,
  * momentum 0.9, wd 5e-4; SAM ρ 0.05; ASAM ρ 0.5, η 0.01; Trace-SAM ρ 0.01, λ 1, n 1; Frob-SAM
  * ρ 0.005, λ 0.005, n 2; Det-SAM ρ 1, λ 1, n 1, h 0.01). A hyperparameter the named optimizer
- * does not use (e.g. `lambda` for `sam`) is refused, so a typo cannot pass silently.
+ * does not use (e.g. `lambda` for `sam`) is refused, so a typo cannot pass silently; `seed` is
+ * accepted by every name (a run always has one) and ignored by the deterministic ones.
  *
  * @example
  * ```ts
