@@ -22,6 +22,11 @@ function cellLabel(c: { dataset: string; model: string; setting: string }): stri
   return `${c.dataset} · ${c.model} · ${c.setting}`;
 }
 
+/** Facet by cell, in the summary's cell order (vega-lite sorts alphabetically otherwise). */
+function cellFacet(summary: ComparisonSummary) {
+  return { field: "cell", type: "nominal", title: null, sort: summary.cells.map(cellLabel) };
+}
+
 function methodColor(summary: ComparisonSummary) {
   const methods = [...new Set(summary.cells.flatMap((c) => c.methods.map((m) => m.method)))];
   return { field: "method", type: "nominal", title: "method", scale: { domain: methods } };
@@ -52,7 +57,7 @@ export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
     $schema: SCHEMA,
     title: "Test accuracy per epoch (mean over seeds)",
     data: { values },
-    facet: { field: "cell", type: "nominal", title: null, sort: null },
+    facet: cellFacet(summary),
     columns: FACET_COLUMNS,
     resolve: { scale: { y: "independent" } },
     spec: {
@@ -107,7 +112,7 @@ export function hessianPerEpochSpec(
     $schema: SCHEMA,
     title: `${title} per epoch (mean over seeds)`,
     data: { values },
-    facet: { field: "cell", type: "nominal", title: null, sort: null },
+    facet: cellFacet(summary),
     columns: FACET_COLUMNS,
     resolve: { scale: { y: "independent" } },
     spec: {
@@ -115,7 +120,14 @@ export function hessianPerEpochSpec(
       mark: { type: "line", point: true },
       encoding: {
         x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } },
-        y: { field: "value", type: "quantitative", title, scale: { type: "log" } },
+        // Log scale shows the orders of magnitude between methods, but only fits positive values
+        // (a Hutchinson trace of an indefinite Hessian can be negative).
+        y: {
+          field: "value",
+          type: "quantitative",
+          title,
+          scale: values.every((v) => v.value > 0) ? { type: "log" } : { zero: false },
+        },
         color: methodColor(summary),
       },
     },
@@ -154,7 +166,7 @@ export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec
     $schema: SCHEMA,
     title: "Final test accuracy (95% CI) against cost",
     data: { values },
-    facet: { field: "cell", type: "nominal", title: null, sort: null },
+    facet: cellFacet(summary),
     columns: FACET_COLUMNS,
     resolve: { scale: { y: "independent" } },
     spec: {
