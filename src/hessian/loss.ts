@@ -1,0 +1,60 @@
+/**
+ * The usual loss for the Hessian tools: mean softmax cross-entropy of the model's logits.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { HessianBatch, HessianLossFn } from "./types.ts";
+
+/**
+ * Builds the mean softmax cross-entropy loss of a logit model on a batch with one-hot `[B, C]`
+ * or integer `[B]` labels. By default the model runs in inference mode (`training: false`), as
+ * PyHessian's `model.eval()`: BatchNorm uses its moving statistics, so the loss is a fixed
+ * function of the trainable weights and its Hessian is well defined. With `training: true`
+ * BatchNorm normalizes by the batch statistics instead (the operator restores the moving
+ * statistics it updates).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss } from "./loss.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2],
+ *   kernelInitializer: "zeros" })] });
+ * const loss = crossEntropyLoss()(model, { xs: tf.ones([4, 2]), ys: tf.tensor1d([0, 1, 2, 0], "int32") });
+ * console.assert(Math.abs(loss.dataSync()[0] - Math.log(3)) < 1e-6); // uniform logits
+ * ```
+ */
+export function crossEntropyLoss(options: { training?: boolean } = {}): HessianLossFn {
+  const training = options.training ?? false;
+  if (typeof training !== "boolean") {
+    throw new TypeError(`crossEntropyLoss: training must be a boolean, got ${String(training)}`);
+  }
+  return (model: tfl.LayersModel, batch: HessianBatch): tf.Scalar =>
+    tf.tidy(() => {
+      const logits = model.apply(batch.xs, { training }) as tf.Tensor2D;
+      const numClasses = logits.shape[1];
+      let labels: tf.Tensor = batch.ys;
+      if (labels.rank === 1) {
+        labels = tf.oneHot(tf.cast(labels, "int32"), numClasses);
+      } else if (labels.rank !== 2 || labels.shape[1] !== numClasses) {
+        throw new RangeError(
+          `crossEntropyLoss: batch.ys must be [B] integer or [B, ${numClasses}] one-hot labels, ` +
+            `got shape ${JSON.stringify(labels.shape)}`,
+        );
+      }
+      if (labels.shape[0] !== logits.shape[0]) {
+        throw new RangeError(
+          `crossEntropyLoss: batch.ys has ${labels.shape[0]} rows but batch.xs has ${
+            logits.shape[0]
+          }`,
+        );
+      }
+      // log-softmax form: stable for large logits, unlike log(softmax(z)).
+      const logProbabilities = tf.logSoftmax(logits);
+      return tf.neg(tf.mean(tf.sum(tf.mul(tf.cast(labels, "float32"), logProbabilities), 1)));
+    }) as tf.Scalar;
+}

@@ -1,0 +1,301 @@
+/**
+ * The Hessian tools on a TF.js model: each takes `(model, lossFn, batch, options)`, works on the
+ * flattened trainable weights, restores the weights bit for bit and leaves the tensor count as
+ * it found it.
+ *
+ * @module
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import {
+  type EigenvalueEstimate,
+  type SpectralQuadrature,
+  spectralQuadratureOfOperator,
+  type SpectralQuadratureOptions,
+  topEigenvalueOfOperator,
+  type TopEigenvalueOptions,
+} from "./lanczos.ts";
+import { type HessianOperator, withHessianOperator } from "./operator.ts";
+import {
+  meanWithStandardError,
+  type MonteCarloOptions,
+  monteCarloOptions,
+  probe,
+} from "./stochastic.ts";
+import type { HessianBatch, HessianEstimate, HessianLossFn } from "./types.ts";
+import { positiveOption, validateProblem } from "./validate.ts";
+
+/** The finite-difference step option every tool accepts. */
+export interface StepOption {
+  /**
+   * The step h of `(∇L(x + hv) − ∇L(x − hv)) / 2h`. Default: `ε^(1/3) (1 + ‖x‖) / ‖v‖` per
+   * product (see `defaultStep`).
+   */
+  step?: number;
+}
+
+function operatorFor(op: HessianOperator, step: number | undefined) {
+  return (v: Float64Array) => op.apply(v, step);
+}
+
+/**
+ * One Hessian-vector product `Hv` of the loss at the model's weights, by a central difference
+ * of two gradients.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss, hessianVectorProduct } from "./mod.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
+ * const hv = hessianVectorProduct(model, crossEntropyLoss(), batch, new Float64Array(8).fill(1));
+ * console.assert(hv.length === 8);
+ * ```
+ */
+export function hessianVectorProduct(
+  model: tfl.LayersModel,
+  lossFn: HessianLossFn,
+  batch: HessianBatch,
+  v: ArrayLike<number>,
+  options: StepOption = {},
+): Float64Array {
+  const caller = "hessianVectorProduct";
+  validateProblem(caller, model, lossFn, batch);
+  const step = positiveOption(caller, "step", options.step);
+  if (v === null || typeof v !== "object" || typeof v.length !== "number") {
+    throw new TypeError(`${caller}: v must be an array of numbers, got ${String(v)}`);
+  }
+  let nonZero = false;
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) throw new RangeError(`${caller}: v[${i}] is ${v[i]}`);
+    if (v[i] !== 0) nonZero = true;
+  }
+  return withHessianOperator(model, lossFn, batch, (op) => {
+    if (v.length !== op.dimension) {
+      throw new RangeError(
+        `${caller}: v must have length ${op.dimension} (the trainable weights), got ${v.length}`,
+      );
+    }
+    // H·0 = 0 exactly; the default step is undefined for v = 0.
+    return nonZero ? op.apply(v, step) : new Float64Array(v.length);
+  });
+}
+
+/** Options of {@link hutchinsonTrace} and {@link frobeniusEstimate}. */
+export type HessianMonteCarloOptions = MonteCarloOptions & StepOption;
+
+/**
+ * Hutchinson's estimate of `tr H` with Rademacher probes (2·samples gradients).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss, hutchinsonTrace } from "./mod.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
+ * const { value, standardError } = hutchinsonTrace(model, crossEntropyLoss(), batch, { samples: 10 });
+ * console.assert(value > 0 && standardError >= 0); // cross-entropy of a linear model is convex
+ * ```
+ */
+export function hutchinsonTrace(
+  model: tfl.LayersModel,
+  lossFn: HessianLossFn,
+  batch: HessianBatch,
+  options: HessianMonteCarloOptions = {},
+): HessianEstimate {
+  const caller = "hutchinsonTrace";
+  validateProblem(caller, model, lossFn, batch);
+  const { samples, seed } = monteCarloOptions(caller, options);
+  const step = positiveOption(caller, "step", options.step);
+  return withHessianOperator(
+    model,
+    lossFn,
+    batch,
+    (op) =>
+      meanWithStandardError(probe(operatorFor(op, step), op.dimension, samples, seed).quadratic),
+  );
+}
+
+/**
+ * The estimate of the squared Frobenius norm `‖H‖_F² = E‖Hv‖²` (Rademacher v; 2·samples
+ * gradients). `value` is the squared norm, as `frobeniusNormSquared` of the math layer.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss, frobeniusEstimate } from "./mod.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
+ * console.assert(frobeniusEstimate(model, crossEntropyLoss(), batch, { samples: 4 }).value > 0);
+ * ```
+ */
+export function frobeniusEstimate(
+  model: tfl.LayersModel,
+  lossFn: HessianLossFn,
+  batch: HessianBatch,
+  options: HessianMonteCarloOptions = {},
+): HessianEstimate {
+  const caller = "frobeniusEstimate";
+  validateProblem(caller, model, lossFn, batch);
+  const { samples, seed } = monteCarloOptions(caller, options);
+  const step = positiveOption(caller, "step", options.step);
+  return withHessianOperator(
+    model,
+    lossFn,
+    batch,
+    (op) =>
+      meanWithStandardError(probe(operatorFor(op, step), op.dimension, samples, seed).squaredNorm),
+  );
+}
+
+/** Options of {@link topEigenvalue}. */
+export type HessianEigenvalueOptions = TopEigenvalueOptions & StepOption;
+
+/**
+ * The largest eigenvalue of H by Lanczos with full reorthogonalization; `standardError` is the
+ * residual norm `‖Hy − λy‖` of the unit Ritz vector y (an eigenvalue lies within it), `samples`
+ * the Hessian-vector products, `vector` the eigenvector estimate.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss, topEigenvalue } from "./mod.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
+ * const top = topEigenvalue(model, crossEntropyLoss(), batch, { maxIterations: 8 });
+ * console.assert(top.value > 0 && top.standardError < top.value);
+ * ```
+ */
+export function topEigenvalue(
+  model: tfl.LayersModel,
+  lossFn: HessianLossFn,
+  batch: HessianBatch,
+  options: HessianEigenvalueOptions = {},
+): EigenvalueEstimate {
+  const caller = "topEigenvalue";
+  validateProblem(caller, model, lossFn, batch);
+  const step = positiveOption(caller, "step", options.step);
+  return withHessianOperator(
+    model,
+    lossFn,
+    batch,
+    (op) => topEigenvalueOfOperator(operatorFor(op, step), op.dimension, options),
+  );
+}
+
+/** Options of {@link stochasticLanczos}. */
+export type HessianQuadratureOptions = SpectralQuadratureOptions & StepOption;
+
+/**
+ * Stochastic Lanczos quadrature of the Hessian's spectrum: feed the result to
+ * `spectralDensity`, `traceOfFunction` or `logDeterminantOf`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss, stochasticLanczos, traceOfFunction } from "./mod.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
+ * const q = stochasticLanczos(model, crossEntropyLoss(), batch, { samples: 2, iterations: 8 });
+ * console.assert(traceOfFunction(q, (t) => t).value > 0);
+ * ```
+ */
+export function stochasticLanczos(
+  model: tfl.LayersModel,
+  lossFn: HessianLossFn,
+  batch: HessianBatch,
+  options: HessianQuadratureOptions = {},
+): SpectralQuadrature {
+  const caller = "stochasticLanczos";
+  validateProblem(caller, model, lossFn, batch);
+  const step = positiveOption(caller, "step", options.step);
+  return withHessianOperator(
+    model,
+    lossFn,
+    batch,
+    (op) => spectralQuadratureOfOperator(operatorFor(op, step), op.dimension, options),
+  );
+}
+
+/** Options of {@link hessianMeasures}. */
+export interface HessianMeasuresOptions extends StepOption {
+  /** Rademacher probes shared by the trace and Frobenius estimates; default 20. */
+  samples?: number;
+  /** Lanczos steps at most for the top eigenvalue; default 20. */
+  maxIterations?: number;
+  /** Lanczos stopping tolerance; default 1e-3. */
+  tolerance?: number;
+  /** Seed of the probes and of the Lanczos start; default 0. */
+  seed?: number;
+}
+
+/** What {@link hessianMeasures} returns: the three measures the paper tracks. */
+export interface HessianMeasures {
+  /** `tr H` (Hutchinson). */
+  trace: HessianEstimate;
+  /** `‖H‖_F²` (squared Frobenius norm, E‖Hv‖²). */
+  frobenius: HessianEstimate;
+  /** `λ_max(H)` (Lanczos; the error is the residual bound). */
+  topEigenvalue: HessianEstimate;
+  /** Gradient evaluations spent in all. */
+  gradientEvaluations: number;
+}
+
+/**
+ * Trace, squared Frobenius norm and top eigenvalue in one pass: the trace and Frobenius share
+ * their Hessian-vector products, and the weights are snapshotted once. This is what training
+ * calls for `--hessian-every k`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { crossEntropyLoss, hessianMeasures } from "./mod.ts";
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
+ * const m = hessianMeasures(model, crossEntropyLoss(), batch, { samples: 4, maxIterations: 5 });
+ * console.assert(m.topEigenvalue.value <= m.trace.value + 4 * m.trace.standardError);
+ * ```
+ */
+export function hessianMeasures(
+  model: tfl.LayersModel,
+  lossFn: HessianLossFn,
+  batch: HessianBatch,
+  options: HessianMeasuresOptions = {},
+): HessianMeasures {
+  const caller = "hessianMeasures";
+  validateProblem(caller, model, lossFn, batch);
+  const { samples, seed } = monteCarloOptions(caller, options);
+  const step = positiveOption(caller, "step", options.step);
+  return withHessianOperator(model, lossFn, batch, (op) => {
+    const apply = operatorFor(op, step);
+    const probes = probe(apply, op.dimension, samples, seed);
+    const top = topEigenvalueOfOperator(apply, op.dimension, {
+      maxIterations: options.maxIterations,
+      tolerance: options.tolerance,
+      seed,
+    });
+    return {
+      trace: meanWithStandardError(probes.quadratic),
+      frobenius: meanWithStandardError(probes.squaredNorm),
+      topEigenvalue: { value: top.value, standardError: top.standardError, samples: top.samples },
+      gradientEvaluations: op.gradientEvaluations,
+    };
+  });
+}
