@@ -1,0 +1,4 @@
+import { testProperty } from "./property.ts";
+import { convergenceOrderProperty } from "./convergence_order.ts";
+
+testProperty(convergenceOrderProperty);
