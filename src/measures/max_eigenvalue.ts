@@ -12,7 +12,8 @@
  * a move only when `d_rho` increases. For a quadratic the start is already the maximizer and no
  * move is accepted, so the estimate is exact up to the pilot's round-off (the eigenvalue error is
  * second order in the eigenvector error, ~1e-15 relative); otherwise the ascent follows the
- * `O(rho)` shift of the maximizer.
+ * `O(rho)` shift of the maximizer. Like SAM's own objective, it measures curvature at critical
+ * points only: elsewhere the first-order term `‖∇f(x)‖/rho` of the one-sided quotient dominates.
  *
  * @module
  */

@@ -1,0 +1,4 @@
+import { testProperty } from "./property.ts";
+import { saddleProperty } from "./saddle.ts";
+
+testProperty(saddleProperty);
