@@ -330,7 +330,9 @@ export function predictedHessianError(inputs: HessianErrorInputs): number[][] {
       const hi = steps[i];
       const hj = steps[j];
       const truncation = i === j ? m4 * hi * hi / 3 : m4 * (hi + hj) ** 4 / (24 * hi * hj);
-      return truncation + roundNumerator / (hi * hj);
+      // (1 + 8 eps): the bound is itself computed in Float64 and must not round below the truth
+      // (the diagonal truncation term is attained exactly by x⁴).
+      return (truncation + roundNumerator / (hi * hj)) * (1 + 8 * EPSILON);
     }));
 }
 
