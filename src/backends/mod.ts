@@ -1,0 +1,35 @@
+/**
+ * TF.js backend selection (`wasm | webgpu | tensorflow | cpu | auto`) and the wasm kernels TF.js
+ * lacks or runs slowly: `Conv2DBackpropFilter` (missing), `BatchMatMul` / `_FusedMatMul` with
+ * transposed or batched operands and `Conv2DBackpropInput` (slow scalar loops in TF.js 4.22).
+ *
+ * @example
+ * ```ts
+ * import { describeEnvironment, initBackend } from "./mod.ts";
+ * const choice = await initBackend("auto");
+ * console.log(choice.description); // e.g. "wasm: auto chose it because ..."
+ * console.log(describeEnvironment()); // { backend, adapter, deno, tfjs }
+ * ```
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendName,
+  describeEnvironment,
+  initBackend,
+  type InitBackendOptions,
+} from "./init.ts";
+export { registerWasmKernels, startWasm, wasmBinaryDirectory } from "./wasm.ts";
+export { probeWebGpuAdapter, startWebGpu, type WebGpuAdapterProbe } from "./webgpu.ts";
+export {
+  findTensorflowPackage,
+  startTensorflow,
+  TENSORFLOW_PACKAGES,
+  tensorflowMissingMessage,
+  type TensorflowPackage,
+} from "./tensorflow.ts";
+export { fastWasmMatMulEnabled, setFastWasmMatMul } from "./wasm_matmul.ts";
+export { setFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
+export { conv2DBackpropFilterWasm } from "./wasm_conv2d_backprop_filter.ts";

@@ -1,0 +1,110 @@
+/**
+ * The TF.js WebGPU backend on Deno's WebGPU (`"unstable": ["webgpu"]` in deno.json). On a machine
+ * without a GPU, Deno offers a software adapter (Mesa's llvmpipe) flagged `isFallbackAdapter`:
+ * `auto` does not pick it, but `webgpu` asked for by name runs on it.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * What Deno's WebGPU offers: whether there is an adapter, whether it is a software fallback, and
+ * a human description (`"llvmpipe (LLVM 15.0.6, 256 bits)"`).
+ *
+ * @example
+ * ```ts
+ * import type { WebGpuAdapterProbe } from "./webgpu.ts";
+ * const none: WebGpuAdapterProbe = { available: false, isFallback: false, description: "none" };
+ * console.assert(!none.available);
+ * ```
+ */
+export interface WebGpuAdapterProbe {
+  available: boolean;
+  isFallback: boolean;
+  description: string;
+}
+
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+/**
+ * Asks Deno's WebGPU for an adapter (high-performance preference) and describes it, without
+ * creating a device. Never throws: no WebGPU, or no adapter, gives `available: false` with the
+ * reason in `description`.
+ *
+ * @example
+ * ```ts
+ * import { probeWebGpuAdapter } from "./webgpu.ts";
+ * const probe = await probeWebGpuAdapter();
+ * console.log(probe.available ? probe.description : `no adapter: ${probe.description}`);
+ * ```
+ */
+export async function probeWebGpuAdapter(): Promise<WebGpuAdapterProbe> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (gpu === undefined) {
+    return {
+      available: false,
+      isFallback: false,
+      description: "navigator.gpu is undefined (run Deno with --unstable-webgpu)",
+    };
+  }
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  } catch (error) {
+    return {
+      available: false,
+      isFallback: false,
+      description: `requestAdapter failed: ${(error as Error).message}`,
+    };
+  }
+  if (adapter === null) {
+    return { available: false, isFallback: false, description: "requestAdapter returned null" };
+  }
+  const info = ((adapter as unknown as { info?: AdapterInfoLike }).info ?? {}) as AdapterInfoLike;
+  const isFallback = Boolean(
+    info.isFallbackAdapter ??
+      (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+  );
+  const parts = [info.description, info.vendor && `vendor ${info.vendor}`, info.architecture]
+    .filter((part) => typeof part === "string" && part !== "");
+  return {
+    available: true,
+    isFallback,
+    description: parts.length > 0 ? parts.join(", ") : "unnamed adapter",
+  };
+}
+
+/**
+ * Makes the TF.js `webgpu` backend active. Throws an Error naming the reason when Deno offers no
+ * adapter.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { startWebGpu } from "./webgpu.ts";
+ * const probe = await startWebGpu();
+ * console.assert(tf.getBackend() === "webgpu" && probe.available);
+ * ```
+ */
+export async function startWebGpu(): Promise<WebGpuAdapterProbe> {
+  const probe = await probeWebGpuAdapter();
+  if (!probe.available) {
+    throw new Error(`initBackend("webgpu"): no WebGPU adapter: ${probe.description}`);
+  }
+  // Imported here so that loading this module does not register a backend TF.js would prefer
+  // (webgpu has the highest priority) for ops run before initBackend.
+  await import("@tensorflow/tfjs-backend-webgpu");
+  const ok = await tf.setBackend("webgpu");
+  if (!ok) {
+    throw new Error(
+      `initBackend("webgpu"): the TF.js webgpu backend failed on ${probe.description}`,
+    );
+  }
+  return probe;
+}
