@@ -1,0 +1,4 @@
+import { testProperty } from "./property.ts";
+import { rescalingProperty } from "./rescaling.ts";
+
+testProperty(rescalingProperty);
