@@ -29,7 +29,8 @@ export interface PolynomialCase {
 
 /**
  * fast-check arbitrary of (polynomial, point): d in [1, maxDimension], 1..maxTerms terms of degree
- * 0..maxDegree with coefficients in [-1, 1], point in [-radius, radius]^d.
+ * 0..maxDegree with coefficients in [-1, 1] (magnitude >= minMagnitude when given), point in
+ * [-radius, radius]^d.
  *
  * @example
  * ```ts
@@ -40,10 +41,15 @@ export interface PolynomialCase {
  * ```
  */
 export function polynomialCase(
-  { maxDimension = 8, maxDegree = 4, maxTerms = 12, radius = 2 } = {},
+  { maxDimension = 8, maxDegree = 4, maxTerms = 12, radius = 2, minMagnitude = 0 } = {},
 ): fc.Arbitrary<PolynomialCase> {
   const coordinate = fc.double({ min: -radius, max: radius, noNaN: true, noDefaultInfinity: true });
-  const coefficient = fc.double({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true });
+  // minMagnitude > 0 keeps |c| in [minMagnitude, 1], away from the tiny and subnormal values
+  // fast-check favours, for properties that need every term to matter.
+  const coefficient = minMagnitude > 0
+    ? fc.tuple(fc.boolean(), fc.double({ min: minMagnitude, max: 1, noNaN: true }))
+      .map(([negative, magnitude]) => (negative ? -magnitude : magnitude))
+    : fc.double({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true });
   return fc.integer({ min: 1, max: maxDimension }).chain((d) =>
     fc.record({
       terms: fc.array(
