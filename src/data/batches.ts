@@ -21,7 +21,9 @@ import { type ImageSet, numClassesOf, validateImageSet } from "./image_set.ts";
  * ```
  */
 export interface AugmentOptions {
+  /** Zero padding on each side before the crop, in pixels (default 4). */
   readonly padding?: number;
+  /** Flip left-right with probability 1/2 (default: the set's `horizontalFlip`). */
   readonly horizontalFlip?: boolean;
 }
 
@@ -36,6 +38,7 @@ export interface AugmentOptions {
  * ```
  */
 export interface BatchOptions {
+  /** Images per batch (the last one may be smaller unless `dropRemainder`). */
   readonly batchSize: number;
   /** Seeds the shuffle and the augmentation; required when either is on. Pass e.g. seed + epoch. */
   readonly seed?: number;

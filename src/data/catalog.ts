@@ -18,10 +18,27 @@ import { idxImageSet } from "./idx.ts";
 import { concatImageSets, type ImageSet } from "./image_set.ts";
 import { parseSvhnMat } from "./svhn.ts";
 
-/** The built-in datasets; `"fashion-mnist"` is the default. */
+/**
+ * The built-in datasets; `"fashion-mnist"` is the default.
+ *
+ * @example
+ * ```ts
+ * import type { DatasetName } from "./catalog.ts";
+ * const name: DatasetName = "cifar10";
+ * console.assert(name === "cifar10");
+ * ```
+ */
 export type DatasetName = "fashion-mnist" | "mnist" | "cifar10" | "cifar100" | "svhn";
 
-/** Every built-in dataset name, the default first. */
+/**
+ * Every built-in dataset name, the default first.
+ *
+ * @example
+ * ```ts
+ * import { DATASET_NAMES } from "./catalog.ts";
+ * console.assert(DATASET_NAMES[0] === "fashion-mnist" && DATASET_NAMES.length === 5);
+ * ```
+ */
 export const DATASET_NAMES: readonly DatasetName[] = [
   "fashion-mnist",
   "mnist",
@@ -61,9 +78,13 @@ export interface DataFileSpec {
  * ```
  */
 export interface ArchiveSpec {
+  /** The archive's file name as published. */
   readonly name: string;
+  /** Download mirrors, tried in order. */
   readonly urls: readonly string[];
+  /** Published checksums of the archive file. */
   readonly checksums: readonly Checksum[];
+  /** The folder inside the archive that holds the members. */
   readonly memberDir: string;
 }
 
@@ -78,7 +99,9 @@ export interface ArchiveSpec {
  * ```
  */
 export interface LocatedFile {
+  /** Where the file was read from. */
   readonly path: string;
+  /** Its contents, gunzipped when the file was gzip. */
   readonly bytes: Uint8Array;
 }
 
@@ -94,16 +117,23 @@ export interface LocatedFile {
  * ```
  */
 export interface DatasetSpec {
+  /** The CLI name (`--dataset`), also the folder name under the data folder and the cache. */
   readonly name: string;
+  /** The dataset's usual written name. */
   readonly title: string;
+  /** Where the dataset is described. */
   readonly homepage: string;
+  /** Class names, by label. */
   readonly classes: readonly string[];
   /** Per-channel mean and standard deviation of the training pixels on the [0, 1] scale. */
   readonly mean: readonly number[];
+  /** See `mean`. */
   readonly std: readonly number[];
   /** Whether horizontal flips are a valid augmentation (CIFAR only: digits and clothes have a handedness). */
   readonly horizontalFlip: boolean;
+  /** The files both splits are read from. */
   readonly files: readonly DataFileSpec[];
+  /** The archive the files come in, when they are published only that way. */
   readonly archive?: ArchiveSpec;
   /** Folders a system package installs the files into, searched after the cache. */
   readonly systemDirs?: readonly string[];

@@ -6,7 +6,16 @@
 import { createHash } from "node:crypto";
 import { CorruptDataError } from "./errors.ts";
 
-/** The hash functions the datasets' published checksums use. */
+/**
+ * The hash functions the datasets' published checksums use.
+ *
+ * @example
+ * ```ts
+ * import type { ChecksumAlgorithm } from "./checksum.ts";
+ * const algorithm: ChecksumAlgorithm = "sha256";
+ * console.assert(algorithm === "sha256");
+ * ```
+ */
 export type ChecksumAlgorithm = "sha256" | "md5";
 
 /**
@@ -22,8 +31,11 @@ export type ChecksumAlgorithm = "sha256" | "md5";
  * ```
  */
 export interface Checksum {
+  /** The hash function. */
   readonly algorithm: ChecksumAlgorithm;
+  /** The expected digest in hex (either case). */
   readonly hex: string;
+  /** Which bytes it covers. */
   readonly of: "decompressed" | "file";
 }
 

@@ -23,6 +23,7 @@ const PIXELS = 3 * PLANE;
  * ```
  */
 export interface CifarFormat {
+  /** CIFAR-10 (one label byte per record) or CIFAR-100 (coarse, then fine label byte). */
   readonly variant: "cifar10" | "cifar100";
   /** CIFAR-100 only: the 100 fine classes (default) or the 20 coarse superclasses. */
   readonly label?: "fine" | "coarse";

@@ -22,6 +22,7 @@ export class CorruptDataError extends Error {
   /** What was wrong, without the path. */
   readonly reason: string;
 
+  /** Names the file (or URL) and what was wrong with its bytes. */
   constructor(path: string, reason: string) {
     super(`corrupt data file ${path}: ${reason}`);
     this.name = "CorruptDataError";
@@ -45,6 +46,7 @@ export class DownloadError extends Error {
   /** The URL that failed. */
   readonly url: string;
 
+  /** Names the URL and why the transfer failed; `options.cause` keeps the underlying error. */
   constructor(url: string, reason: string, options?: ErrorOptions) {
     super(`download of ${url} failed: ${reason}`, options);
     this.name = "DownloadError";
@@ -67,6 +69,7 @@ export class DatasetUnavailableError extends Error {
   /** The dataset's name. */
   readonly dataset: string;
 
+  /** The dataset and the whole explanation (where it looked, what to install or put where). */
   constructor(dataset: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "DatasetUnavailableError";

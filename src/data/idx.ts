@@ -8,9 +8,25 @@
 import { CorruptDataError } from "./errors.ts";
 import type { ImageSet } from "./image_set.ts";
 
-/** Magic number of an IDX file of uint8 images (type 0x08, three dimensions). */
+/**
+ * Magic number of an IDX file of uint8 images (type 0x08, three dimensions).
+ *
+ * @example
+ * ```ts
+ * import { IDX_IMAGES_MAGIC } from "./idx.ts";
+ * console.assert(IDX_IMAGES_MAGIC === 2051);
+ * ```
+ */
 export const IDX_IMAGES_MAGIC = 0x00000803;
-/** Magic number of an IDX file of uint8 labels (type 0x08, one dimension). */
+/**
+ * Magic number of an IDX file of uint8 labels (type 0x08, one dimension).
+ *
+ * @example
+ * ```ts
+ * import { IDX_LABELS_MAGIC } from "./idx.ts";
+ * console.assert(IDX_LABELS_MAGIC === 2049);
+ * ```
+ */
 export const IDX_LABELS_MAGIC = 0x00000801;
 
 /**
@@ -24,9 +40,13 @@ export const IDX_LABELS_MAGIC = 0x00000801;
  * ```
  */
 export interface IdxImages {
+  /** count×rows×cols uint8 pixels (a view into the file's bytes). */
   readonly pixels: Uint8Array;
+  /** Number of images. */
   readonly count: number;
+  /** Image height. */
   readonly rows: number;
+  /** Image width. */
   readonly cols: number;
 }
 

@@ -29,13 +29,17 @@ export interface ImageSet {
   readonly labels: Uint8Array;
   /** N. */
   readonly count: number;
+  /** H, pixels. */
   readonly height: number;
+  /** W, pixels. */
   readonly width: number;
+  /** C: 1 for grey, 3 for RGB. */
   readonly channels: number;
   /** Number of classes (labels lie in [0, numClasses)). */
   readonly numClasses?: number;
   /** Per-channel normalization, on the [0, 1] scale: x = (pixel / 255 - mean[c]) / std[c]. */
   readonly mean?: readonly number[];
+  /** See `mean`. */
   readonly std?: readonly number[];
   /** Whether augmentation may flip this data horizontally (CIFAR yes; digits and clothes no). */
   readonly horizontalFlip?: boolean;

@@ -70,12 +70,19 @@ export interface LoadOptions {
  * ```
  */
 export interface Dataset {
+  /** The dataset's name (`DatasetSpec.name`). */
   readonly name: string;
+  /** Class names, by label. */
   readonly classes: readonly string[];
+  /** The training split. */
   readonly train: ImageSet;
+  /** The test split (never altered by `applySettings`). */
   readonly test: ImageSet;
+  /** Per-channel normalization mean on the [0, 1] scale. */
   readonly mean: readonly number[];
+  /** Per-channel normalization std on the [0, 1] scale. */
   readonly std: readonly number[];
+  /** Whether augmentation flips horizontally (CIFAR only). */
   readonly horizontalFlip: boolean;
   /** Where each file was read from, by its published name. */
   readonly files: Readonly<Record<string, string>>;

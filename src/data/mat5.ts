@@ -39,7 +39,16 @@ const MX_CLASSES: Record<number, MatClass> = {
   15: "uint64",
 };
 
-/** The numeric MATLAB classes this reader returns. */
+/**
+ * The numeric MATLAB classes this reader returns.
+ *
+ * @example
+ * ```ts
+ * import type { MatClass } from "./mat5.ts";
+ * const svhnImages: MatClass = "uint8";
+ * console.assert(svhnImages === "uint8");
+ * ```
+ */
 export type MatClass =
   | "double"
   | "single"
@@ -65,9 +74,13 @@ export type MatClass =
  * ```
  */
 export interface MatArray {
+  /** The variable's name. */
   readonly name: string;
+  /** The array's MATLAB class. */
   readonly className: MatClass;
+  /** Dimensions in MATLAB order. */
   readonly dims: readonly number[];
+  /** The values, column-major, in the stored type. */
   readonly data:
     | Uint8Array
     | Int8Array
@@ -140,9 +153,13 @@ export function parseMat5(bytes: Uint8Array, path: string): Map<string, MatArray
  * ```
  */
 export interface MatVariable {
+  /** The variable's name. */
   readonly name: string;
+  /** Its MATLAB class (and stored type). */
   readonly className: "uint8" | "double";
+  /** Dimensions in MATLAB order. */
   readonly dims: readonly number[];
+  /** The values, column-major. */
   readonly data: Uint8Array | Float64Array;
 }
 

@@ -5,11 +5,24 @@
  * @module
  */
 
-/** One progress report: bytes received so far and the total when the server said it. */
+/**
+ * One progress report: bytes received so far and the total when the server said it.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressEvent } from "./progress.ts";
+ * const event: ProgressEvent = { label: "x.gz", received: 5, total: 10, done: false };
+ * console.assert(event.received <= event.total!);
+ * ```
+ */
 export interface ProgressEvent {
+  /** The file being transferred. */
   readonly label: string;
+  /** Bytes so far. */
   readonly received: number;
+  /** The announced length, if any. */
   readonly total: number | undefined;
+  /** Whether this is the last report. */
   readonly done: boolean;
 }
 

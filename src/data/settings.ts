@@ -20,8 +20,11 @@ import { classCounts, type ImageSet, numClassesOf, validateImageSet } from "./im
  * ```
  */
 export interface DataSettings {
+  /** Fraction of the training set kept, in (0, 1] (default 1). */
   readonly trainFraction?: number;
+  /** Fraction of the kept labels corrupted, in [0, 1] (default 0). */
   readonly labelNoise?: number;
+  /** Seeds both the subset and the noise (an integer). */
   readonly seed: number;
   /**
    * Keep the same fraction of every class (default true): the subset then has the original class
