@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { type Checksum, verifyChecksum } from "./checksum.ts";
 import {
@@ -237,7 +237,7 @@ function locate(files: readonly DataFileSpec[], dirs: readonly string[]): Map<st
     search: for (const dir of dirs) {
       for (const name of [file.name, ...(file.accept ?? [])]) {
         const path = join(dir, name);
-        if (existsSync(path)) {
+        if (isFile(path)) {
           found.set(file.name, path);
           break search;
         }
@@ -282,7 +282,7 @@ async function fetchMissing(
   const target = join(resolveDataDir(options) ?? options.cacheDir ?? defaultCacheDir(), spec.name);
   if (spec.archive !== undefined) {
     const archive = spec.archive;
-    const existing = dirs.map((dir) => join(dir, archive.name)).find((path) => existsSync(path));
+    const existing = dirs.map((dir) => join(dir, archive.name)).find(isFile);
     const path = existing ?? join(target, archive.name);
     if (existing === undefined) {
       await downloadWithMirrors(
@@ -369,36 +369,49 @@ function unavailable(
   what: string,
   cause?: unknown,
 ): DatasetUnavailableError {
-  const fileNames = spec.archive === undefined
-    ? spec.files.map((f) => f.name).join(", ")
-    : `${spec.files.map((f) => f.name).join(", ")} (from ${spec.archive.name}, ${
-      spec.archive.urls[0]
-    })`;
+  const dataDir = resolveDataDir(options);
+  const home = join(dataDir ?? "DIR", spec.name);
+  const cache = join(options.cacheDir ?? defaultCacheDir(), spec.name);
+  const where = `${home}/ and pass --data-dir ${
+    dataDir ?? "DIR"
+  } (or set USAM_DATA), or into ${cache}/`;
   const lines = [
     `${spec.name}: ${what}`,
     `Looked in: ${dirs.join(", ")}.`,
     "To fix this on a machine without the internet:",
   ];
-  if (spec.installHint !== undefined) {
-    lines.push(`  - install the system package: ${spec.installHint}`);
-  }
-  lines.push(
-    `  - or put ${fileNames} into ${join(resolveDataDir(options) ?? "DIR", spec.name)}/ ` +
-      `and pass --data-dir ${resolveDataDir(options) ?? "DIR"} (or set USAM_DATA), or into ${
-        join(options.cacheDir ?? defaultCacheDir(), spec.name)
-      }/`,
-  );
-  if (spec.files.some((f) => f.urls?.length) || spec.archive) {
-    const urls = spec.archive?.urls ?? spec.files.flatMap((f) => f.urls?.slice(0, 1) ?? []);
-    lines.push(
-      `  (canonical source: ${
-        urls.length > 2 ? `${urls[0].slice(0, urls[0].lastIndexOf("/") + 1)}` : urls.join(", ")
-      }; home page ${spec.homepage})`,
+  const steps: string[] = [];
+  if (spec.installHint !== undefined) steps.push(`install the system package: ${spec.installHint}`);
+  if (spec.archive !== undefined) {
+    steps.push(
+      `download ${spec.archive.urls[0]} elsewhere, put ${spec.archive.name} into ${where}, ` +
+        `and extract it there (\`tar -xzf ${spec.archive.name}\`) so that ${spec.archive.memberDir}/ holds ` +
+        spec.files.map((f) => f.name).join(", "),
+    );
+  } else {
+    const sources = spec.files.flatMap((f) => f.urls?.slice(0, 1) ?? []);
+    const host = sources.length > 0
+      ? sources[0].slice(0, sources[0].lastIndexOf("/") + 1)
+      : undefined;
+    steps.push(
+      `${host ? `download from ${host} elsewhere and ` : ""}put ${
+        spec.files.map((f) => f.name).join(", ")
+      } into ${where}`,
     );
   }
+  steps.forEach((step, k) => lines.push(`  ${k === 0 ? "-" : "- or"} ${step}`));
+  lines.push(`  (home page: ${spec.homepage})`);
   return new DatasetUnavailableError(
     spec.name,
     lines.join("\n"),
     cause === undefined ? undefined : { cause },
   );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
