@@ -17,3 +17,5 @@ export * from "./random.ts";
 export * from "./finite_diff.ts";
 export * from "./linalg.ts";
 export * from "./sam_reference.ts";
+export * from "./polynomial.ts";
+export * from "./moments.ts";
