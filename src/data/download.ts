@@ -30,6 +30,8 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
   /** The fetch to use (default: the global one). */
   readonly fetch?: typeof fetch;
+  /** Give up when no byte arrives for this long, in milliseconds (default 60,000). */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
@@ -65,80 +67,119 @@ export async function downloadFile(
   const decompressedChecksums = checksums.filter((c) => c.of === "decompressed");
   const doFetch = options.fetch ?? fetch;
 
-  let response: Response;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  if (!(idleTimeoutMs > 0)) {
+    throw new RangeError(`idleTimeoutMs must be positive, got ${idleTimeoutMs}`);
+  }
+  // One controller for the caller's signal and the idle watchdog, re-armed on every chunk.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let stalled = false;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      controller.abort(new Error(`no data for ${idleTimeoutMs} ms`));
+    }, idleTimeoutMs);
+  };
   try {
-    response = await doFetch(url, { signal: options.signal });
-  } catch (error) {
-    throw new DownloadError(url, `could not connect (${(error as Error).message})`, {
-      cause: error,
-    });
+    return await transfer();
+  } finally {
+    clearTimeout(watchdog);
+    options.signal?.removeEventListener("abort", onAbort);
   }
-  if (!response.ok || response.body === null) {
-    await response.body?.cancel();
-    throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
-  }
-  const lengthHeader = response.headers.get("content-length");
-  const total = lengthHeader !== null && /^\d+$/.test(lengthHeader)
-    ? Number(lengthHeader)
-    : undefined;
 
-  await Deno.mkdir(dirname(dest), { recursive: true });
-  const tmp = `${dest}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const hashes = fileChecksums.map((c) => ({ checksum: c, hash: createHash(c.algorithm) }));
-  const progress = createProgress(url.slice(url.lastIndexOf("/") + 1), total, options.progress);
-  let renamed = false;
-  let received = 0;
-  const file = await Deno.open(tmp, { write: true, createNew: true });
-  try {
-    const reader = response.body.getReader();
+  async function transfer(): Promise<number> {
+    arm();
+    let response: Response;
     try {
-      for (;;) {
-        let next: ReadableStreamReadResult<Uint8Array>;
-        try {
-          next = await reader.read();
-        } catch (error) {
-          throw new DownloadError(
+      // Identity encoding: the checksums and the length are those of the file itself.
+      response = await doFetch(url, {
+        signal: controller.signal,
+        headers: { "accept-encoding": "identity" },
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const reason = stalled
+        ? `no response within ${idleTimeoutMs} ms`
+        : `could not connect (${(error as Error).message})`;
+      throw new DownloadError(url, reason, { cause: error });
+    }
+    if (!response.ok || response.body === null) {
+      await response.body?.cancel();
+      throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
+    }
+    const lengthHeader = response.headers.get("content-length");
+    const encoding = response.headers.get("content-encoding");
+    // A content-encoded body's length is not the file's: then only the checksums can judge it.
+    const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) &&
+        (encoding === null || encoding === "identity")
+      ? Number(lengthHeader)
+      : undefined;
+
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    const tmp = `${dest}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    const hashes = fileChecksums.map((c) => ({ checksum: c, hash: createHash(c.algorithm) }));
+    const progress = createProgress(url.slice(url.lastIndexOf("/") + 1), total, options.progress);
+    let renamed = false;
+    let received = 0;
+    const file = await Deno.open(tmp, { write: true, createNew: true });
+    try {
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          let next: ReadableStreamReadResult<Uint8Array>;
+          try {
+            next = await reader.read();
+          } catch (error) {
+            if (options.signal?.aborted) throw error;
+            const where = `${received}${total === undefined ? "" : ` of ${total}`} bytes`;
+            throw new DownloadError(
+              url,
+              stalled
+                ? `stalled: no data for ${idleTimeoutMs} ms after ${where}`
+                : `connection dropped after ${where} (${(error as Error).message})`,
+              { cause: error },
+            );
+          }
+          if (next.done) break;
+          const chunk = next.value;
+          for (const { hash } of hashes) hash.update(chunk);
+          for (let written = 0; written < chunk.length;) {
+            written += await file.write(chunk.subarray(written));
+          }
+          received += chunk.length;
+          progress.update(received);
+          arm();
+        }
+      } finally {
+        progress.finish();
+        file.close();
+        await reader.cancel().catch(() => {});
+      }
+      if (total !== undefined && received !== total) {
+        throw new DownloadError(url, `connection dropped after ${received} of ${total} bytes`);
+      }
+      for (const { checksum, hash } of hashes) {
+        const actual = hash.digest("hex");
+        if (actual !== checksum.hex.toLowerCase()) {
+          throw new CorruptDataError(
             url,
-            `connection dropped after ${received}${
-              total === undefined ? "" : ` of ${total}`
-            } bytes (${(error as Error).message})`,
-            { cause: error },
+            `${checksum.algorithm} of the downloaded file is ${actual}, expected ${checksum.hex.toLowerCase()}; nothing was saved`,
           );
         }
-        if (next.done) break;
-        const chunk = next.value;
-        for (const { hash } of hashes) hash.update(chunk);
-        for (let written = 0; written < chunk.length;) {
-          written += await file.write(chunk.subarray(written));
-        }
-        received += chunk.length;
-        progress.update(received);
       }
+      if (decompressedChecksums.length > 0) {
+        const bytes = maybeGunzip(await Deno.readFile(tmp), url);
+        for (const checksum of decompressedChecksums) verifyChecksum(bytes, checksum, url);
+      }
+      await Deno.rename(tmp, dest);
+      renamed = true;
+      return received;
     } finally {
-      progress.finish();
-      file.close();
-      await reader.cancel().catch(() => {});
+      if (!renamed) await Deno.remove(tmp).catch(() => {});
     }
-    if (total !== undefined && received !== total) {
-      throw new DownloadError(url, `connection dropped after ${received} of ${total} bytes`);
-    }
-    for (const { checksum, hash } of hashes) {
-      const actual = hash.digest("hex");
-      if (actual !== checksum.hex.toLowerCase()) {
-        throw new CorruptDataError(
-          url,
-          `${checksum.algorithm} of the downloaded file is ${actual}, expected ${checksum.hex.toLowerCase()}; nothing was saved`,
-        );
-      }
-    }
-    if (decompressedChecksums.length > 0) {
-      const bytes = maybeGunzip(await Deno.readFile(tmp), url);
-      for (const checksum of decompressedChecksums) verifyChecksum(bytes, checksum, url);
-    }
-    await Deno.rename(tmp, dest);
-    renamed = true;
-    return received;
-  } finally {
-    if (!renamed) await Deno.remove(tmp).catch(() => {});
   }
 }

@@ -94,6 +94,48 @@ Deno.test("download: a dropped connection is a clear error and leaves no partial
   }
 });
 
+Deno.test("download: a stalled connection times out and a cancelled one stops, leaving no partial file", async () => {
+  const server = startLoopbackServer({
+    "/data.gz": { body: gzipped, dropAfter: 10_000, stall: true },
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      downloadFile(`${server.url}/data.gz`, join(dir, "data.gz"), {
+        progress: "none",
+        idleTimeoutMs: 300,
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof DownloadError, String(error));
+        assert.match(
+          error.message,
+          new RegExp(`stalled: no data for 300 ms after 10000 of ${gzipped.length} bytes`),
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(await listDir(dir), []);
+    // The caller's signal cancels the same way, with the caller's reason.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("user cancelled")), 100);
+    await assert.rejects(
+      downloadFile(`${server.url}/data.gz`, join(dir, "data.gz"), {
+        progress: "none",
+        signal: controller.signal,
+      }),
+      /user cancelled/,
+    );
+    assert.deepEqual(await listDir(dir), []);
+    await assert.rejects(
+      downloadFile(`${server.url}/data.gz`, join(dir, "x"), { idleTimeoutMs: 0 }),
+      /idleTimeoutMs must be positive, got 0/,
+    );
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("download: HTTP errors, refused connections and bad arguments", async () => {
   const server = startLoopbackServer({});
   const dir = await Deno.makeTempDir();

@@ -20,6 +20,8 @@ export interface Route {
   readonly status?: number;
   readonly body: Uint8Array;
   readonly dropAfter?: number;
+  /** After sending `dropAfter` bytes, keep the connection open (silent) until the client leaves. */
+  readonly stall?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export function startLoopbackServer(routes: Record<string, Route>): LoopbackServ
       await writeAll(conn, new TextEncoder().encode(header));
       const end = route.dropAfter ?? route.body.length;
       await writeAll(conn, route.body.subarray(0, end));
+      if (route.stall) await conn.read(new Uint8Array(1)).catch(() => null);
     } catch {
       // The client may hang up first; nothing to do.
     } finally {
