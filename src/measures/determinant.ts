@@ -29,6 +29,13 @@ import { checkLossAndPoint, finiteValue, resolveOptions } from "./validate.ts";
 export interface DeterminantOptions extends EstimateOptions {
   /** `s >= 1`: the proposal covariance is `s²` times the integrand's. Default 1.15. */
   widen?: number;
+  /**
+   * A positive definite Hessian estimate to build the proposal from, instead of the
+   * finite-difference pilot (e.g. one from a previous step, saving its `2d² + 1` evaluations).
+   * Any positive definite matrix gives a consistent estimate; the closer to ∇²f(x), the smaller
+   * its standard error.
+   */
+  pilot?: number[][];
 }
 
 /**
@@ -84,7 +91,18 @@ export const determinant: DeterminantMeasure = {
       throw new RangeError(`${name}.estimate: widen must be a finite number >= 1, got ${widen}`);
     }
     const d = point.length;
-    const pilot = pilotHessian(name, f, point);
+    let pilot: { H: number[][]; evaluations: number };
+    if (options?.pilot === undefined) {
+      pilot = pilotHessian(name, f, point);
+    } else {
+      const size = assertSquareSymmetric(options.pilot, `${name}.estimate: options.pilot`);
+      if (size !== d) {
+        throw new RangeError(
+          `${name}.estimate: dimension mismatch: options.pilot is ${size}×${size} but x has length ${d}`,
+        );
+      }
+      pilot = { H: options.pilot, evaluations: 0 };
+    }
     const R = cholesky(pilot.H);
     if (R === undefined) {
       const smallest = symmetricEigenvalues(pilot.H, "pilot Hessian")[0];

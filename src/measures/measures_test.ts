@@ -48,6 +48,12 @@ Deno.test("estimates match exact(H) at a critical point of a random quadratic", 
         `${measure.name}: ${e.value} vs ${measure.exact(H)} ± ${e.standardError}`,
       );
     }
+    // A user pilot (any SPD matrix) gives a consistent estimate too; the exact H a zero-variance
+    // one up to the widening: the same 5σ band.
+    const withPilot = sharpness.determinant.estimateWithError(f, center, { pilot: H, seed });
+    assert.ok(
+      Math.abs(withPilot.value - sharpness.determinant.exact(H)) <= 5 * withPilot.standardError,
+    );
     // The determinant must also meet the 2% requirement of the issue with default options.
     const det = sharpness.determinant.estimate(f, center);
     assert.ok(Math.abs(det / sharpness.determinant.exact(H) - 1) < 0.02);
@@ -175,6 +181,14 @@ Deno.test("bad input gets RangeError/TypeError naming the problem", () => {
     /not positive definite/,
   );
   assert.throws(() => sharpness.determinant.estimate(f, [0, 0], { widen: 0.5 }), /widen/);
+  assert.throws(
+    () => sharpness.determinant.estimate(f, [0, 0], { pilot: [[1]] }),
+    /dimension mismatch/,
+  );
+  assert.throws(
+    () => sharpness.determinant.estimate(f, [0, 0], { pilot: [[1, 0], [0, -1]] }),
+    /not positive definite/,
+  );
   assert.throws(
     () =>
       sharpness.universal({ inner: (t) => t, outer: (m) => m[0], measure: gaussianMeasure() })
