@@ -45,7 +45,7 @@ import type { Property, PropertyResult } from "./property.ts";
 
 const RHOS = [0.04, 0.02, 0.01, 0.005];
 const SLOPE_TOLERANCE = 0.25;
-const NUM_RUNS = 6;
+const NUM_RUNS = 12;
 
 const arbitrary = fc.record({
   lower: fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: 1, maxLength: 3 }),

@@ -33,7 +33,7 @@ const RHOS = [0.1, 0.05, 0.025, 0.0125];
 const BATCHES = 20;
 const BATCH_SAMPLES = 500;
 const STEP = 1e-4;
-const NUM_RUNS = 6;
+const NUM_RUNS = 10;
 const Z = 5;
 
 const loss: Loss = (x) => (x[0] * x[1] - 1) ** 2;

@@ -28,7 +28,7 @@ import {
 import { sharpness } from "../src/measures/sharpness.ts";
 import type { SharpnessMeasure } from "../src/measures/types.ts";
 
-const NUM_RUNS = 20;
+const NUM_RUNS = 30;
 const Z = 5;
 
 const eigenvalue = (min: number, max: number) =>

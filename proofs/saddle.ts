@@ -28,7 +28,7 @@ import type { Loss } from "../src/measures/types.ts";
 import { checkCases, describeWorst } from "./cases.ts";
 import type { Property, PropertyResult } from "./property.ts";
 
-const NUM_RUNS = 10;
+const NUM_RUNS = 20;
 const Z = 5;
 const saddle: Loss = (x) => x[0] * x[0] - x[1] * x[1];
 
