@@ -132,7 +132,15 @@ export async function startTensorflow(
   if (found === undefined) throw new Error(tensorflowMissingMessage(nodeModules));
   // By file URL, not by package name: a bare "npm:" specifier would make Deno install the
   // package and rewrite deno.lock.
-  await import(pathToFileURL(found.entry).href);
+  try {
+    await import(pathToFileURL(found.entry).href);
+  } catch (error) {
+    throw new Error(
+      `startTensorflow: importing ${found.name}@${found.version} from ${found.entry} failed: ` +
+        `${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   if (tf.findBackendFactory("tensorflow") == null) {
     throw new Error(
       `startTensorflow: importing ${found.name}@${found.version} did not register the ` +

@@ -96,8 +96,8 @@ export function im2colGeometry(info: tf.backend_util.Conv2DInfo): Im2ColGeometry
 }
 
 /**
- * How many images one im2col block holds: as many as fit in {@link IM2COL_CHUNK_ELEMENTS}, at
- * least 1, at most the batch.
+ * How many images one im2col block holds: as many as fit in the block size (see
+ * {@link setIm2ColChunkElements}), at least 1, at most the batch.
  *
  * @example
  * ```ts
@@ -109,7 +109,31 @@ export function im2colGeometry(info: tf.backend_util.Conv2DInfo): Im2ColGeometry
  */
 export function imagesPerChunk(g: Im2ColGeometry): number {
   const perImage = Math.max(1, g.rowsPerImage * g.rowLength);
-  return Math.max(1, Math.min(g.batchSize, Math.floor(IM2COL_CHUNK_ELEMENTS / perImage)));
+  return Math.max(1, Math.min(g.batchSize, Math.floor(chunkElements / perImage)));
+}
+
+let chunkElements = IM2COL_CHUNK_ELEMENTS;
+
+/**
+ * Sets the im2col block size in elements (default {@link IM2COL_CHUNK_ELEMENTS}) and returns the
+ * previous one. Tests use a tiny block to exercise the chunked path on small tensors.
+ *
+ * @example
+ * ```ts
+ * import { setIm2ColChunkElements } from "./wasm_im2col.ts";
+ * const previous = setIm2ColChunkElements(1024);
+ * setIm2ColChunkElements(previous);
+ * ```
+ */
+export function setIm2ColChunkElements(elements: number): number {
+  if (!Number.isInteger(elements) || elements < 1) {
+    throw new RangeError(
+      `setIm2ColChunkElements: elements must be a positive integer, got ${elements}`,
+    );
+  }
+  const previous = chunkElements;
+  chunkElements = elements;
+  return previous;
 }
 
 /** Below this run length a plain loop beats `copyWithin`'s call overhead. */

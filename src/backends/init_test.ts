@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { BACKEND_NAMES, describeEnvironment, initBackend } from "./init.ts";
+import { probeWebGpuAdapter } from "./webgpu.ts";
+import { findTensorflowPackage } from "./tensorflow.ts";
+
+Deno.test("initBackend refuses an unknown name with a TypeError listing the valid ones", async () => {
+  for (const bad of ["gpu", "", "WASM", 3, undefined]) {
+    await assert.rejects(
+      () => initBackend(bad as never),
+      (error: Error) =>
+        error instanceof TypeError &&
+        error.message.includes(JSON.stringify(bad) ?? "undefined") &&
+        BACKEND_NAMES.every((name) => error.message.includes(name)),
+    );
+  }
+});
+
+Deno.test("initBackend('auto') picks tensorflow, else a hardware WebGPU adapter, else wasm, and says why", async () => {
+  const tensorflow = findTensorflowPackage();
+  const probe = await probeWebGpuAdapter();
+  const expected = tensorflow !== undefined
+    ? "tensorflow"
+    : probe.available && !probe.isFallback
+    ? "webgpu"
+    : "wasm";
+  const choice = await initBackend("auto");
+  assert.equal(choice.backend, expected);
+  assert.equal(tf.getBackend(), expected);
+  assert.match(choice.description, /auto chose it because/);
+  if (expected === "wasm" && probe.available) {
+    // Here: Deno's software adapter (llvmpipe) is a fallback, and the description names it.
+    assert.ok(choice.description.includes(probe.description), choice.description);
+  }
+});
+
+Deno.test("initBackend is idempotent: a second call returns the same choice without restarting", async () => {
+  const first = await initBackend("wasm");
+  const backendInstance = tf.backend();
+  const second = await initBackend("wasm");
+  assert.equal(second, first);
+  assert.equal(tf.backend(), backendInstance);
+  // Switching away and back works too (the wasm binaries are only configured once).
+  await initBackend("cpu");
+  assert.equal(tf.getBackend(), "cpu");
+  const again = await initBackend("wasm");
+  assert.equal(again.backend, "wasm");
+  assert.equal(tf.getBackend(), "wasm");
+});
+
+Deno.test("describeEnvironment reports the active backend, its adapter and the versions", async () => {
+  await initBackend("cpu");
+  const cpu = describeEnvironment();
+  assert.deepEqual(cpu, {
+    backend: "cpu",
+    adapter: "plain JavaScript",
+    deno: Deno.version.deno,
+    tfjs: tf.version_core,
+  });
+  await initBackend("wasm");
+  const wasm = describeEnvironment();
+  assert.equal(wasm.backend, "wasm");
+  assert.match(wasm.adapter, /SIMD/);
+  assert.equal(wasm.tfjs, "4.22.0");
+});
+
+Deno.test("the wasm backend registers this project's kernels", async () => {
+  await initBackend("wasm");
+  assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
+  // A conv gradient runs (TF.js alone throws "Kernel 'Conv2DBackpropFilter' not registered").
+  const dW = tf.tidy(() => {
+    const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+    const loss = (w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, "valid"));
+    return tf.grad(loss)(tf.ones([3, 3, 1, 1])).dataSync();
+  });
+  assert.deepEqual(Array.from(dW), new Array(9).fill(4)); // each tap sees the 2×2 valid outputs
+});
