@@ -267,3 +267,33 @@ Deno.test("SVHN .mat: bad header, truncation, damaged compression, wrong count a
   }]);
   assertCorrupt(() => parseSvhnMat(noY, "h.mat"), "h.mat", /no variable y/);
 });
+
+// Files written by another implementation: SciPy 1.17's scipy.io.savemat (format "5"), made by
+//   r, c, ch, n = np.meshgrid(np.arange(32), np.arange(32), np.arange(3), np.arange(3), indexing="ij")
+//   X = ((r + 2 * c + 5 * ch + 7 * n) % 256).astype(np.uint8)
+//   savemat("svhn_scipy_compressed.mat", {"X": X, "y": np.array([[10], [1], [7]], dtype=np.uint8)}, do_compression=True)
+//   savemat("svhn_scipy_plain.mat", {"X": X, "y": np.array([[3], [10], [5]], dtype=np.float64)}, do_compression=False)
+Deno.test("SVHN .mat: files written by SciPy's savemat (compressed uint8 y, plain double y)", async () => {
+  const cases = [
+    { file: "svhn_scipy_compressed.mat", labels: [0, 1, 7] },
+    { file: "svhn_scipy_plain.mat", labels: [3, 0, 5] },
+  ];
+  for (const { file, labels } of cases) {
+    const path = new URL(`./testdata/${file}`, import.meta.url);
+    const set = parseSvhnMat(await Deno.readFile(path), file);
+    assert.equal(set.count, 3);
+    assert.deepEqual([...set.labels], labels);
+    for (let n = 0; n < 3; n++) {
+      for (let r = 0; r < 32; r++) {
+        for (let c = 0; c < 32; c++) {
+          for (let ch = 0; ch < 3; ch++) {
+            const got = set.images[((n * 32 + r) * 32 + c) * 3 + ch];
+            if (got !== (r + 2 * c + 5 * ch + 7 * n) % 256) {
+              assert.fail(`${file}: image ${n} row ${r} col ${c} channel ${ch} is ${got}`);
+            }
+          }
+        }
+      }
+    }
+  }
+});
