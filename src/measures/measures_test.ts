@@ -165,6 +165,13 @@ Deno.test("bad input gets RangeError/TypeError naming the problem", () => {
   const f: Loss = (x) => x[0] ** 2 + x[1] ** 2;
   assert.throws(() => sharpness.trace.estimate(f, [0, 0], { rho: 0 }), /rho must be .* got 0/);
   assert.throws(() => sharpness.trace.estimate(f, [0, 0], { rho: -1 }), RangeError);
+  assert.throws(() => sharpness.trace.estimate(f, [0, 0], { rho: NaN }), /rho .* NaN/);
+  assert.throws(
+    () => sharpness.trace.estimate(f, [0, 0], { rho: "0.1" as unknown as number }),
+    TypeError,
+  );
+  assert.throws(() => sharpness.trace.estimate(f, [0, 0], { seed: 1.5 }), /seed .* 1.5/);
+  assert.throws(() => sharpness.trace.estimate(f, [0, 0], { samples: 0 }), /samples .* 0/);
   assert.throws(() => sharpness.frobenius.estimate(f, [0, 0], { samples: 1 }), /samples .* >= 2/);
   assert.throws(() => sharpness.trace.estimate(() => NaN, [0, 0]), /finite .* NaN/);
   assert.throws(

@@ -63,7 +63,12 @@ export function resolveOptions(
   const rho = options?.rho ?? defaults.rho;
   const samples = options?.samples ?? defaults.samples;
   const seed = options?.seed ?? defaults.seed;
-  if (typeof rho !== "number" || !(rho > 0) || !Number.isFinite(rho)) {
+  for (const [key, value] of [["rho", rho], ["samples", samples], ["seed", seed]] as const) {
+    if (typeof value !== "number") {
+      throw new TypeError(`${measure}.estimate: ${key} must be a number, got ${typeof value}`);
+    }
+  }
+  if (!(rho > 0) || !Number.isFinite(rho)) {
     throw new RangeError(`${measure}.estimate: rho must be a finite number > 0, got ${rho}`);
   }
   if (!Number.isInteger(samples) || samples < minSamples) {
@@ -72,7 +77,7 @@ export function resolveOptions(
     );
   }
   if (!Number.isInteger(seed)) {
-    throw new TypeError(`${measure}.estimate: seed must be an integer, got ${seed}`);
+    throw new RangeError(`${measure}.estimate: seed must be an integer, got ${seed}`);
   }
   return { rho, samples, seed };
 }
