@@ -1,0 +1,4 @@
+import { universalityProperty } from "./universality.ts";
+import { testProperty } from "./property.ts";
+
+testProperty(universalityProperty);
