@@ -62,7 +62,7 @@ export interface Progress {
 }
 
 /**
- * Creates a progress reporter writing to stderr (or calling the given callback).
+ * Creates a progress reporter writing to stderr (or to `write`, or calling the given callback).
  *
  * @example
  * ```ts
@@ -76,6 +76,7 @@ export function createProgress(
   label: string,
   total: number | undefined,
   mode: ProgressMode = "auto",
+  write: (text: string) => void = writeStderr,
 ): Progress {
   if (typeof mode === "function") {
     let last = 0;
@@ -96,8 +97,6 @@ export function createProgress(
   }
   if (mode === "none") return { update() {}, finish() {} };
   const bar = mode === "bar" || (mode === "auto" && Deno.stderr.isTerminal());
-  const encoder = new TextEncoder();
-  const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
   const started = performance.now();
   let received = 0;
   let lastDraw = 0;
@@ -135,4 +134,13 @@ export function createProgress(
       if (bar) write(`\r${label} ${describe()} done\x1b[K\n`);
     },
   };
+}
+
+const encoder = new TextEncoder();
+
+function writeStderr(text: string): void {
+  const bytes = encoder.encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += Deno.stderr.writeSync(bytes.subarray(written));
+  }
 }
