@@ -139,6 +139,8 @@ export interface DatasetSpec {
   readonly systemDirs?: readonly string[];
   /** The command that installs the files on a machine without the internet, when there is one. */
   readonly installHint?: string;
+  /** The published split sizes; a file set giving others is corrupt (guards files with no checksum). */
+  readonly splitSizes?: { readonly train: number; readonly test: number };
   /** Builds the two splits from the located files, keyed by `DataFileSpec.name`. */
   parse(files: ReadonlyMap<string, LocatedFile>): { train: ImageSet; test: ImageSet };
 }
@@ -188,6 +190,7 @@ const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 const fashionMnist: DatasetSpec = {
   name: "fashion-mnist",
+  splitSizes: { train: 60_000, test: 10_000 },
   title: "Fashion-MNIST",
   homepage: "https://github.com/zalandoresearch/fashion-mnist",
   classes: [
@@ -231,6 +234,7 @@ const fashionMnist: DatasetSpec = {
 
 const mnist: DatasetSpec = {
   name: "mnist",
+  splitSizes: { train: 60_000, test: 10_000 },
   title: "MNIST",
   homepage: "http://yann.lecun.com/exdb/mnist/",
   classes: DIGITS,
@@ -250,6 +254,7 @@ const CIFAR10_TRAIN = [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`);
 
 const cifar10: DatasetSpec = {
   name: "cifar10",
+  splitSizes: { train: 50_000, test: 10_000 },
   title: "CIFAR-10",
   homepage: "https://www.cs.toronto.edu/~kriz/cifar.html",
   classes: [
@@ -293,6 +298,7 @@ const cifar10: DatasetSpec = {
 
 const cifar100: DatasetSpec = {
   name: "cifar100",
+  splitSizes: { train: 50_000, test: 10_000 },
   title: "CIFAR-100 (fine labels)",
   homepage: "https://www.cs.toronto.edu/~kriz/cifar.html",
   classes: [
@@ -422,6 +428,7 @@ const cifar100: DatasetSpec = {
 
 const svhn: DatasetSpec = {
   name: "svhn",
+  splitSizes: { train: 73_257, test: 26_032 },
   title: "SVHN (cropped digits)",
   homepage: "http://ufldl.stanford.edu/housenumbers/",
   classes: DIGITS,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { classCounts } from "./image_set.ts";
 import { loadDataset } from "./load.ts";
+import { applySettings } from "./settings.ts";
 
 Deno.test("Fashion-MNIST from /usr/share/datasets loads with its SHA-256 checksums verified", async () => {
   const emptyCache = await Deno.makeTempDir();
@@ -51,6 +52,20 @@ Deno.test("Fashion-MNIST from /usr/share/datasets loads with its SHA-256 checksu
     const std = Math.sqrt(sumSquares / n / 255 ** 2 - mean ** 2);
     assert.ok(Math.abs(mean - data.mean[0]) <= 5e-5, `mean ${mean} vs catalog ${data.mean[0]}`);
     assert.ok(Math.abs(std - data.std[0]) <= 5e-5, `std ${std} vs catalog ${data.std[0]}`);
+    // The paper's settings on the real data: 10% kept (stratified: exactly 600 per class), then
+    // 20% of those labels corrupted (exactly 1,200), the test split left as loaded.
+    const testLabels = data.test.labels.slice();
+    const settled = applySettings(data.train, { trainFraction: 0.1, labelNoise: 0.2, seed: 0 });
+    assert.equal(settled.count, 6000);
+    assert.deepEqual([...classCounts(settled.cleanLabels, 10)], Array(10).fill(600));
+    assert.equal(settled.corruptedIndices.length, 1200);
+    assert.ok(settled.corruptedIndices.every((i) => settled.labels[i] !== settled.cleanLabels[i]));
+    assert.deepEqual(data.test.labels, testLabels);
+    assert.deepEqual(
+      [...classCounts(data.train.labels, 10)],
+      Array(10).fill(6000),
+      "the loaded set is not modified",
+    );
   } finally {
     await Deno.remove(emptyCache, { recursive: true });
   }

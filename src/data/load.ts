@@ -153,6 +153,19 @@ export async function loadDatasetSpec(
     located.set(file.name, { path, bytes });
   }
   const parsed = spec.parse(located);
+  if (spec.splitSizes !== undefined) {
+    for (const split of ["train", "test"] as const) {
+      if (parsed[split].count !== spec.splitSizes[split]) {
+        const paths = [...located.values()].map((f) => f.path).join(", ");
+        throw new CorruptDataError(
+          paths,
+          `the ${split} split has ${parsed[split].count} images, but ${spec.title} has ${
+            spec.splitSizes[split]
+          }`,
+        );
+      }
+    }
+  }
   const extra = {
     mean: spec.mean,
     std: spec.std,

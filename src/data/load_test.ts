@@ -238,6 +238,58 @@ Deno.test("load: a corrupt file on disk is reported with its path", async () => 
   });
 });
 
+Deno.test("load: file checksums cover only the published form; split sizes guard the rest", async () => {
+  await withDirs(async ({ data, cache }) => {
+    const base = toySpec("http://127.0.0.1:9");
+    // Published MD5s of the .gz files (as for MNIST), no checksum of the decompressed bytes.
+    const md5Spec: DatasetSpec = {
+      ...base,
+      files: base.files.map((f) => {
+        const plain = raw[f.name.replace(/\.gz$/, "")];
+        return {
+          ...f,
+          checksums: [{
+            algorithm: "md5" as const,
+            hex: digestHex("md5", gz(plain)),
+            of: "file" as const,
+          }],
+        };
+      }),
+      splitSizes: { train: 6, test: 4 },
+    };
+    await writeToy(join(data, "gz"), true);
+    const fromGz = await loadDatasetSpec(md5Spec, {
+      dataDir: join(data, "gz"),
+      cacheDir: cache,
+      download: false,
+    });
+    assert.equal(fromGz.checksumVerified.length, 4);
+    await writeToy(join(data, "raw"), false);
+    const fromRaw = await loadDatasetSpec(md5Spec, {
+      dataDir: join(data, "raw"),
+      cacheDir: cache,
+      download: false,
+    });
+    assert.deepEqual(
+      fromRaw.checksumVerified,
+      [],
+      "no published checksum for the decompressed form",
+    );
+    assert.deepEqual(fromRaw.train.images, fromGz.train.images);
+    // A decompressed file of the wrong length is still caught, by the format or by the split sizes.
+    await assert.rejects(
+      loadDatasetSpec({ ...md5Spec, splitSizes: { train: 60000, test: 4 } }, {
+        dataDir: join(data, "raw"),
+        cacheDir: cache,
+        download: false,
+      }),
+      (error: unknown) =>
+        error instanceof CorruptDataError &&
+        /the train split has 6 images, but Toy has 60000/.test(error.reason),
+    );
+  });
+});
+
 Deno.test("load: offline, the error says what to install or where to put which files", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (probe.addr as Deno.NetAddr).port;
