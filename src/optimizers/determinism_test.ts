@@ -2,9 +2,8 @@
  * Seeded runs are reproducible: the same seed gives bit-identical weights on one backend (cpu,
  * wasm), and the same perturbations on every backend (they are drawn on the host).
  */
-import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
-import { createOptimizer, OPTIMIZER_NAMES } from "./mod.ts";
+import { createOptimizer, detSam, frobSam, OPTIMIZER_NAMES, sgd, traceSam } from "./mod.ts";
 import { TEST_BACKENDS, useBackend } from "./test_backends.ts";
 import { twoLayerMlp } from "./test_fixtures.ts";
 
@@ -48,3 +47,33 @@ for (const name of OPTIMIZER_NAMES) {
     }
   });
 }
+
+Deno.test("background draws equal main-thread draws, step by step", async () => {
+  await useBackend("cpu");
+  let pause = 1500; // the first time, the shared thread has to start (load its modules)
+  for (const name of ["traceSam", "frobSam", "detSam"] as const) {
+    const runs = [];
+    for (const prefetch of [true, false]) {
+      const problem = twoLayerMlp({ seed: 17 });
+      const make = { traceSam, frobSam, detSam }[name];
+      const optimizer = make({ seed: 99, prefetch, base: sgd({ lr: 0.05 }) });
+      const perturbations: number[][] = [];
+      for (let i = 0; i < 6; i++) {
+        optimizer.minimize(problem.loss, false, problem.variables);
+        perturbations.push(optimizer.lastPerturbations.flatMap((s) => s.flatMap((p) => [...p])));
+        // Give the background thread time to start, so later steps are served by it.
+        if (i === 1 && prefetch) {
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          pause = 100;
+        }
+      }
+      runs.push({ perturbations, weights: [...problem.read()], served: optimizer.drawsServed });
+      optimizer.dispose();
+      problem.dispose();
+    }
+    assert.ok(runs[0].served.background > 0, `${name}: no draw came from the thread`);
+    assert.equal(runs[1].served.background, 0);
+    assert.deepEqual(runs[0].perturbations, runs[1].perturbations, name);
+    assert.deepEqual(runs[0].weights, runs[1].weights, name);
+  }
+});

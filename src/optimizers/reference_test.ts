@@ -3,7 +3,6 @@
  * the flattened parameters of a logistic regression and a two-layer MLP, with the perturbations
  * the TF.js step used (read back from `lastPerturbations`).
  */
-import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { gradient as finiteDifferenceGradient } from "../math/finite_diff.ts";
 import {

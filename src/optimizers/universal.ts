@@ -8,7 +8,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Random } from "../math/random.ts";
 import {
   determinantSpec,
   frobeniusSpec,
@@ -19,13 +18,10 @@ import {
   type SharpnessSpec,
   traceSpec,
 } from "../measures/spec.ts";
+import { type DrawRecipe, drawStep } from "./draws.ts";
 import { NonFiniteError } from "./errors.ts";
-import {
-  gradientAtOffset,
-  PerturbedOptimizer,
-  type PerturbedOptions,
-  stepSeed,
-} from "./perturbed.ts";
+import { gradientAtOffset, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
+import { PerturbationPrefetcher } from "./prefetch.ts";
 import { checkInteger, checkKnownKeys, checkNumber } from "./validate.ts";
 import {
   assertFiniteLosses,
@@ -53,6 +49,13 @@ export interface UniversalSamOptions extends PerturbedOptions {
   lambda: number;
   /** Number n >= 1 of perturbations per step. */
   samples: number;
+  /**
+   * When `measure` is one of the built-in x-independent measures, its description: the next
+   * step's draws then run on a background thread (identical numbers; see `prefetch.ts`).
+   */
+  recipe?: DrawRecipe;
+  /** Use the background thread when a recipe is given. Default true. */
+  prefetch?: boolean;
 }
 
 const UNIVERSAL_KEYS = [
@@ -66,6 +69,8 @@ const UNIVERSAL_KEYS = [
   "samples",
   "base",
   "seed",
+  "recipe",
+  "prefetch",
 ] as const;
 
 /**
@@ -92,6 +97,7 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
   readonly rho: number;
   readonly lambda: number;
   readonly samples: number;
+  readonly #prefetcher: PerturbationPrefetcher | undefined;
 
   constructor(options: UniversalSamOptions) {
     const name = options.name ?? "universalSam";
@@ -112,6 +118,13 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
       measure: options.measure,
       ...(options.weights ? { weights: options.weights } : {}),
     };
+    const prefetch = options.prefetch ?? true;
+    if (typeof prefetch !== "boolean") {
+      throw new TypeError(`${name}: prefetch must be a boolean, got ${prefetch}`);
+    }
+    this.#prefetcher = options.recipe && prefetch
+      ? new PerturbationPrefetcher(options.recipe, this.seed)
+      : undefined;
     // Let the outer function refuse a sample count it cannot use (Frobenius needs n >= 2) now,
     // not at the first step.
     try {
@@ -130,6 +143,17 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
   /** 1 + n. */
   get gradientEvaluations(): number {
     return 1 + this.samples;
+  }
+
+  /** How many steps' draws came from the background thread and from the main thread. */
+  get drawsServed(): { background: number; foreground: number } {
+    return { ...(this.#prefetcher?.served ?? { background: 0, foreground: this.iterations }) };
+  }
+
+  /** Stops the background thread and disposes the base optimizer's state. */
+  override dispose(): void {
+    this.#prefetcher?.dispose();
+    super.dispose();
   }
 
   /**
@@ -210,23 +234,24 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
    * sample). The point x is downloaded only if the measure reads it (adaptive measures).
    */
   #draw(step: number, active: readonly tf.Variable[]): Float32Array[][] {
-    const rng = new Random(stepSeed(this.seed, step));
     const sizes = active.map((v) => v.size);
     const total = sizes.reduce((a, b) => a + b, 0);
-    const point = lazyFlatPoint(active, total);
-    const deltas: Float32Array[][] = [];
-    for (let i = 0; i < this.samples; i++) {
-      const flat = new Float32Array(total);
-      this.spec.measure.sample(rng, point, flat);
+    let flats: Float32Array[];
+    if (this.#prefetcher) {
+      flats = this.#prefetcher.take(step, total, this.samples);
+    } else {
+      flats = Array.from({ length: this.samples }, () => new Float32Array(total));
+      drawStep(this.spec.measure, this.seed, step, lazyFlatPoint(active, total), flats);
+    }
+    return flats.map((flat) => {
       const parts: Float32Array[] = [];
       let offset = 0;
       for (const size of sizes) {
         parts.push(flat.subarray(offset, offset + size));
         offset += size;
       }
-      deltas.push(parts);
-    }
-    return deltas;
+      return parts;
+    });
   }
 
   /** `[1 - λΣw, λw_1, ..., λw_n]` from the losses (one download for all of them). */
@@ -326,6 +351,8 @@ export interface SampledSamOptions extends PerturbedOptions {
   rho?: number;
   lambda?: number;
   samples?: number;
+  /** Draw the next step's perturbations on a background thread (same numbers). Default true. */
+  prefetch?: boolean;
 }
 
 /** Options of {@link detSam}. */
@@ -347,10 +374,12 @@ export interface DetSamOptions extends SampledSamOptions {
  * ```
  */
 export function traceSam(options: SampledSamOptions = {}): UniversalSamOptimizer {
-  checkKnownKeys("traceSam", options, ["rho", "lambda", "samples", "base", "seed"]);
+  checkKnownKeys("traceSam", options, ["rho", "lambda", "samples", "base", "seed", "prefetch"]);
   return universalSam({
     ...traceSpec(),
     name: "traceSam",
+    recipe: { kind: "gaussian" },
+    prefetch: options.prefetch,
     rho: options.rho ?? 0.01,
     lambda: options.lambda ?? 1,
     samples: options.samples ?? 1,
@@ -372,7 +401,7 @@ export function traceSam(options: SampledSamOptions = {}): UniversalSamOptimizer
  * ```
  */
 export function frobSam(options: SampledSamOptions = {}): UniversalSamOptimizer {
-  checkKnownKeys("frobSam", options, ["rho", "lambda", "samples", "base", "seed"]);
+  checkKnownKeys("frobSam", options, ["rho", "lambda", "samples", "base", "seed", "prefetch"]);
   const samples = options.samples ?? 2;
   if (typeof samples === "number" && samples < 2) {
     throw new RangeError(
@@ -382,6 +411,8 @@ export function frobSam(options: SampledSamOptions = {}): UniversalSamOptimizer 
   return universalSam({
     ...frobeniusSpec(),
     name: "frobSam",
+    recipe: { kind: "gaussian" },
+    prefetch: options.prefetch,
     rho: options.rho ?? 0.005,
     lambda: options.lambda ?? 0.005,
     samples,
@@ -404,7 +435,15 @@ export function frobSam(options: SampledSamOptions = {}): UniversalSamOptimizer 
  * ```
  */
 export function detSam(options: DetSamOptions = {}): UniversalSamOptimizer {
-  checkKnownKeys("detSam", options, ["rho", "lambda", "samples", "halfWidth", "base", "seed"]);
+  checkKnownKeys("detSam", options, [
+    "rho",
+    "lambda",
+    "samples",
+    "halfWidth",
+    "base",
+    "seed",
+    "prefetch",
+  ]);
   const halfWidth = checkNumber(
     "detSam",
     "halfWidth",
@@ -415,6 +454,8 @@ export function detSam(options: DetSamOptions = {}): UniversalSamOptimizer {
   return universalSam({
     ...determinantSpec(halfWidth),
     name: "detSam",
+    recipe: { kind: "cube", halfWidth },
+    prefetch: options.prefetch,
     rho: options.rho ?? 1,
     lambda: options.lambda ?? 1,
     samples: options.samples ?? 1,

@@ -103,8 +103,8 @@ export function holdValue(variable: tf.Variable): tf.Tensor {
 }
 
 /**
- * Zero-copy handles on every registered variable except the excluded ones (the weights being
- * perturbed), taken after the clean pass. `restoreChanged()` puts back any variable that a
+ * Zero-copy handles on every non-trainable registered variable except the excluded ones, taken
+ * after the clean pass. `restoreChanged()` puts back any variable that a
  * perturbed pass reassigned: BatchNorm moving statistics, or any other state a user's model
  * writes during a forward pass. Unchanged variables cost nothing (storage identity check).
  *
@@ -124,8 +124,12 @@ export class VariableSnapshot {
   readonly #held: { variable: tf.Variable; value: tf.Tensor }[] = [];
 
   constructor(exclude: ReadonlySet<tf.Variable>) {
+    // Forward passes write non-trainable state (BatchNorm statistics); trainable weights change
+    // only through an optimizer, so they need no handle.
     for (const variable of Object.values(tf.engine().registeredVariables)) {
-      if (!exclude.has(variable)) this.#held.push({ variable, value: holdValue(variable) });
+      if (!variable.trainable && !exclude.has(variable)) {
+        this.#held.push({ variable, value: holdValue(variable) });
+      }
     }
   }
 
