@@ -9,7 +9,9 @@
  *    a data folder was given and into the cache otherwise.
  *
  * Each of these folders is also searched in the archive's member folder (CIFAR:
- * `cifar-10-batches-bin/`, `cifar-100-binary/`). Every file found is checked (checksums as
+ * `cifar-10-batches-bin/`, `cifar-100-binary/`). A CIFAR archive is downloaded and verified, but
+ * not yet extracted here (that waits on a tar reader dependency): the error gives the one `tar`
+ * command to run. Every file found is checked (checksums as
  * `catalog.ts` describes, then its format) and a bad one is reported with its path, never
  * replaced silently.
  *
