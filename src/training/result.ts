@@ -11,10 +11,17 @@ import { writeFileAtomic } from "./atomic.ts";
 export interface HessianRecord {
   /** Hutchinson estimate of tr(H). */
   trace: number;
-  /** Estimate of ‖H‖_F. */
+  /** ‖H‖_F: the square root of the unbiased Monte Carlo estimate of ‖H‖_F² = E‖Hv‖². */
   frobenius: number;
-  /** Largest eigenvalue of H (power iteration). */
+  /** Largest eigenvalue of H (Lanczos). */
   topEigenvalue: number;
+  /**
+   * Uncertainties: Monte Carlo standard errors of the trace and of ‖H‖_F (delta method,
+   * se(‖H‖_F²) / (2‖H‖_F)); the Lanczos residual bound of the top eigenvalue.
+   */
+  standardError: { trace: number; frobenius: number; topEigenvalue: number };
+  /** Rademacher probes of the trace and Frobenius estimates. */
+  samples: number;
 }
 
 /** One epoch of a run. Losses are mean softmax cross-entropy; accuracies are fractions in [0, 1]. */

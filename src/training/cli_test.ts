@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readCheckpoint } from "./checkpoint.ts";
+import { checkpointDirFor, defaultOutPath } from "./cli.ts";
+import type { RunResult } from "./result.ts";
+
+const CLI = new URL("./cli.ts", import.meta.url).pathname;
+
+function command(args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
+async function run(args: string[]) {
+  const output = await command(args).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "usam-cli-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// Small runs on the real Fashion-MNIST, wasm backend, so every process computes bitwise alike.
+const SMALL = [
+  "--backend",
+  "wasm",
+  "--optimizer",
+  "trace-sam",
+  "--train-limit",
+  "1280",
+  "--test-limit",
+  "200",
+  "--batch-size",
+  "64",
+  "--seed",
+  "3",
+];
+
+Deno.test("result paths: default name and checkpoint folder", () => {
+  assert.equal(
+    defaultOutPath(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))),
+    "results/runs/train-20260102T030405Z.json",
+  );
+  assert.equal(checkpointDirFor("x/run.json"), "x/run.checkpoint");
+  assert.equal(checkpointDirFor("x/run"), "x/run.checkpoint");
+});
+
+Deno.test("--help prints every flag with defaults and exits 0; bad flags exit 2 naming the flag", async () => {
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  for (const flag of ["--optimizer", "--hessian-every", "--resume", "--train-limit", "--out"]) {
+    assert.ok(help.stdout.includes(flag), `--help lacks ${flag}`);
+  }
+  assert.match(help.stdout, /--epochs <value>.*\(default: 10\)/);
+  const bad = await run(["--lr", "fast"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--lr.*fast/);
+  const resumeWithoutOut = await run(["--resume"]);
+  assert.equal(resumeWithoutOut.code, 2);
+  assert.match(resumeWithoutOut.stderr, /--resume needs --out/);
+});
+
+Deno.test("a run killed with SIGKILL after epoch 1 resumes to the same final weights", async () => {
+  await withTempDir(async (dir) => {
+    const killedOut = join(dir, "killed.json");
+    const killedCheckpoint = checkpointDirFor(killedOut);
+    const epochs = ["--epochs", "3"];
+    const child = command([...SMALL, ...epochs, "--out", killedOut]).spawn();
+    // Kill as soon as the epoch-1 checkpoint is on disk (it is renamed into place whole).
+    const deadline = Date.now() + 120_000;
+    let status: Deno.CommandStatus | null = null;
+    const exited = child.status.then((s) => (status = s));
+    while (status === null && Date.now() < deadline) {
+      if (await exists(join(killedCheckpoint, "checkpoint.bin"))) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(status, null, "the run ended before its first checkpoint could be seen");
+    child.kill("SIGKILL");
+    await exited;
+    await child.stdout.cancel();
+    await child.stderr.cancel();
+    assert.equal(status!.signal, "SIGKILL");
+    const interrupted = await readCheckpoint(killedCheckpoint);
+    assert.ok(interrupted && interrupted.epoch >= 1 && interrupted.epoch < 3, "killed mid-run");
+    assert.equal(await exists(killedOut), false, "no result file for a killed run");
+
+    const resumed = await run([...SMALL, ...epochs, "--out", killedOut, "--resume"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`resumed .* after epoch ${interrupted.epoch}`));
+    const wholeOut = join(dir, "whole.json");
+    const whole = await run([...SMALL, ...epochs, "--out", wholeOut]);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.match(whole.stdout, /backend wasm/);
+
+    const a = (await readCheckpoint(checkpointDirFor(wholeOut)))!;
+    const b = (await readCheckpoint(killedCheckpoint))!;
+    assert.equal(a.epoch, 3);
+    assert.equal(b.epoch, 3);
+    for (const part of ["model", "optimizer"] as const) {
+      assert.equal(b[part].length, a[part].length);
+      a[part].forEach((t, i) => {
+        assert.deepEqual(b[part][i].data, t.data, `${part} ${t.name} differs after resume`);
+      });
+    }
+    const resultA: RunResult = JSON.parse(await Deno.readTextFile(wholeOut));
+    const resultB: RunResult = JSON.parse(await Deno.readTextFile(killedOut));
+    assert.equal(resultB.status, "completed");
+    assert.equal(resultB.final!.testAccuracy, resultA.final!.testAccuracy);
+    assert.deepEqual(
+      resultB.epochs.map((e) => e.trainLoss),
+      resultA.epochs.map((e) => e.trainLoss),
+    );
+  });
+});
+
+Deno.test("a diverging run exits 1 and its JSON says failed, with the step", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "diverged.json");
+    const diverged = await run([...SMALL, "--epochs", "1", "--lr", "1e8", "--out", out]);
+    assert.equal(diverged.code, 1);
+    assert.match(diverged.stderr, /diverged at epoch 1, step \d+/);
+    const result: RunResult = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(result.status, "failed");
+    assert.equal(result.failure!.epoch, 1);
+    assert.ok(result.failure!.step >= 1);
+    assert.equal(result.config.lr, 1e8);
+    assert.equal(result.environment.backend, "wasm");
+  });
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The training layer: `train(config, options)` runs one training run in-process (what `deno task
+ * train` and `deno task compare` call), with per-epoch checkpoints and exact resume;
+ * `parseTrainArgs` turns the CLI flags into a `TrainConfig`; `createSchedule` gives the learning
+ * rate schedules; the run result and checkpoint formats are exported for readers of the files.
+ *
+ * @example
+ * ```ts
+ * import { makeTrainConfig, parseTrainArgs } from "./mod.ts";
+ * const parsed = parseTrainArgs(["--optimizer", "frob-sam", "--epochs", "2"]);
+ * console.assert(!parsed.help && parsed.config.samples === 2);
+ * console.assert(makeTrainConfig({ optimizer: "asam" }).rho === 0.5);
+ * ```
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  type BackendName,
+  DEFAULT_TRAIN_CONFIG,
+  makeTrainConfig,
+  MODEL_NAMES,
+  type ModelName,
+  OPTIMIZER_NAMES,
+  optimizerDefaults,
+  type OptimizerName,
+  type ParsedTrainArgs,
+  parseTrainArgs,
+  SCHEDULE_NAMES,
+  type ScheduleName,
+  type TrainConfig,
+  trainHelp,
+  validateTrainConfig,
+} from "./config.ts";
+export { createSchedule, type LearningRateSchedule, type ScheduleOptions } from "./schedule.ts";
+export { train, type TrainOptions, type TrainStart, type TrainStep } from "./train.ts";
+export {
+  type EpochRecord,
+  type HessianRecord,
+  type RunEnvironment,
+  type RunResult,
+  writeRunResult,
+} from "./result.ts";
+export {
+  type Checkpoint,
+  CHECKPOINT_FILE,
+  checkpointPath,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpoint,
+  type SavedTensor,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+export { deriveSeed, type SeedStream } from "./seeds.ts";
+export { writeFileAtomic } from "./atomic.ts";
+export { checkpointDirFor, defaultOutPath, main as trainMain } from "./cli.ts";

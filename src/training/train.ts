@@ -1,0 +1,637 @@
+/**
+ * One training run, in-process: data → settings → model → optimizer loop with softmax
+ * cross-entropy, per-epoch evaluation, Hessian measures, checkpoints and resume. `deno task
+ * train` and `deno task compare` both call {@link train}; it touches no process-global state
+ * except the TF.js backend, and disposes every tensor it made.
+ *
+ * Determinism: every random stream (model initializers, data settings, batch order, the
+ * optimizer's perturbations, the Hessian subset and probes) is derived from `config.seed` and, for
+ * the per-epoch ones, the epoch number (`seeds.ts`). The optimizer is rebuilt at the start of every
+ * epoch from the saved state of the previous one, in the uninterrupted run exactly as in a resumed
+ * one, so `--resume` replays the same arithmetic and reaches bitwise the same weights.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { describeEnvironment, initBackend } from "../backends/mod.ts";
+import { batches } from "../data/batches.ts";
+import type { ImageSet } from "../data/image_set.ts";
+import { loadDataset } from "../data/load.ts";
+import { applySettings } from "../data/settings.ts";
+import { crossEntropyLoss, type HessianBatch, hessianMeasures } from "../hessian/mod.ts";
+import { createModel } from "../models/mod.ts";
+import {
+  createOptimizer,
+  NonFiniteError,
+  type OptimizerHyperparameters,
+  type UsamOptimizer,
+} from "../optimizers/mod.ts";
+import { Random } from "../math/random.ts";
+import {
+  type Checkpoint,
+  readCheckpoint,
+  type SavedTensor,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import { makeTrainConfig, type TrainConfig } from "./config.ts";
+import type { EpochRecord, HessianRecord, RunEnvironment, RunResult } from "./result.ts";
+import { createSchedule } from "./schedule.ts";
+import { deriveSeed } from "./seeds.ts";
+
+/** What `onStart` reports once the data and model are ready. */
+export interface TrainStart {
+  environment: RunEnvironment;
+  trainImages: number;
+  testImages: number;
+  stepsPerEpoch: number;
+  parameters: number;
+  /** Completed epochs taken from a checkpoint (0 for a fresh run). */
+  resumedEpochs: number;
+}
+
+/** What `onStep` reports after each optimizer step. */
+export interface TrainStep {
+  /** 1-based epoch. */
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  stepsPerEpoch: number;
+  /** The clean mini-batch loss of this step. */
+  loss: number;
+  learningRate: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  onStart?: (start: TrainStart) => void;
+  onStep?: (step: TrainStep) => void;
+  /** Called after each epoch's record (and checkpoint) is complete. */
+  onEpoch?: (record: EpochRecord, run: { epochs: number }) => void | Promise<void>;
+  /** Aborting stops the run between steps; `train` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Directory for `checkpoint.bin`, written after every epoch; none when absent. */
+  checkpointDir?: string;
+  /** Continue from `checkpointDir`'s checkpoint when there is one (a fresh run otherwise). */
+  resume?: boolean;
+}
+
+/** The per-dataset settings batches need: augmentation only where it is standard (CIFAR, SVHN). */
+const AUGMENTED_DATASETS = new Set(["cifar10", "cifar100", "svhn"]);
+
+/** Test and Hessian batches: large enough to amortize dispatch, small enough for a ResNet. */
+const EVALUATION_BATCH = 500;
+
+/**
+ * Runs one training run and returns its result. The config may be partial (the defaults of
+ * `makeTrainConfig` fill the rest; the result holds the complete one). A non-finite loss or weight does not throw: the
+ * result has `status: "failed"` and `failure: { step, epoch, message }`. Bad configuration,
+ * missing data, a mismatched checkpoint or an abort reject.
+ *
+ * @example
+ * ```ts ignore
+ * import { train } from "./train.ts";
+ * import { makeTrainConfig } from "./config.ts";
+ * const result = await train(makeTrainConfig({ epochs: 1, trainLimit: 1000, testLimit: 500 }));
+ * console.log(result.final?.testAccuracy);
+ * ```
+ */
+export async function train(
+  partialConfig: Partial<TrainConfig>,
+  options: TrainOptions = {},
+): Promise<RunResult> {
+  const config = makeTrainConfig(partialConfig);
+  const { signal, checkpointDir } = options;
+  if (options.resume && !checkpointDir) {
+    throw new TypeError("train: resume needs a checkpointDir to resume from");
+  }
+  signal?.throwIfAborted();
+
+  const chosen = await initBackend(config.backend);
+  const environment: RunEnvironment = {
+    ...describeEnvironment(),
+    backend: chosen.backend,
+    adapter: chosen.adapter,
+    backendChoice: chosen.description,
+    commit: await sourceCommit(),
+    machine: machineDescription(),
+  };
+
+  const dataset = await loadDataset(config.dataset, { dataDir: config.dataDir ?? undefined });
+  const limitedTrain = firstImages(dataset.train, config.trainLimit);
+  const trainSet = applySettings(limitedTrain, {
+    trainFraction: config.trainFraction,
+    labelNoise: config.labelNoise,
+    seed: deriveSeed(config.seed, "data-settings", 0),
+  });
+  const testSet = firstImages(dataset.test, config.testLimit);
+  const numClasses = dataset.classes.length;
+  const inputShape = [trainSet.height, trainSet.width, trainSet.channels] as const;
+  const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+  const schedule = createSchedule({
+    kind: config.schedule,
+    baseLr: config.lr,
+    epochs: config.epochs,
+    stepsPerEpoch,
+    milestones: config.milestones,
+    gamma: config.gamma,
+    warmup: config.warmup,
+  });
+
+  const model = createModel(config.model, {
+    inputShape,
+    numClasses,
+    seed: deriveSeed(config.seed, "model", 0),
+  });
+  let hessianBatch: HessianBatch | null = null;
+  try {
+    let history: EpochRecord[] = [];
+    let optimizerState: SavedTensor[] = [];
+    let globalStep = 0;
+    let startEpoch = 0;
+    if (options.resume) {
+      const checkpoint = await readCheckpoint(checkpointDir!);
+      if (checkpoint) {
+        assertResumable(checkpoint, config);
+        restoreModel(model, checkpoint.model);
+        history = checkpoint.history;
+        optimizerState = checkpoint.optimizer;
+        globalStep = checkpoint.step;
+        startEpoch = checkpoint.epoch;
+      }
+    }
+    options.onStart?.({
+      environment,
+      trainImages: trainSet.count,
+      testImages: testSet.count,
+      stepsPerEpoch,
+      parameters: model.countParams(),
+      resumedEpochs: startEpoch,
+    });
+    if (config.hessianEvery > 0) {
+      hessianBatch = hessianSubset(trainSet, config);
+    }
+
+    const result = (status: RunResult["status"], failure?: RunResult["failure"]): RunResult => {
+      const last = history.at(-1);
+      return {
+        status,
+        ...(failure ? { failure } : {}),
+        config,
+        environment,
+        epochs: history,
+        final: last
+          ? {
+            testAccuracy: last.testAccuracy,
+            testLoss: last.testLoss,
+            trainLoss: last.trainLoss,
+            seconds: history.reduce((s, e) => s + e.seconds, 0),
+          }
+          : null,
+      };
+    };
+
+    for (let epochIndex = startEpoch; epochIndex < config.epochs; epochIndex++) {
+      const epoch = epochIndex + 1;
+      const optimizer = await buildOptimizer(config, epochIndex, optimizerState, model);
+      let trained: {
+        loss: number;
+        correct: number;
+        images: number;
+        seconds: number;
+        steps: number;
+      };
+      try {
+        trained = runEpoch({
+          model,
+          optimizer,
+          trainSet,
+          config,
+          epochIndex,
+          firstStep: globalStep,
+          stepsPerEpoch,
+          schedule,
+          signal,
+          onStep: options.onStep,
+          augment: AUGMENTED_DATASETS.has(config.dataset),
+        });
+      } catch (error) {
+        optimizer.dispose();
+        if (error instanceof EpochFailure) {
+          return result("failed", {
+            step: error.step,
+            epoch,
+            message: error.message,
+          });
+        }
+        throw error;
+      }
+      globalStep += trained.steps;
+      optimizerState = await saveOptimizer(optimizer, model);
+      optimizer.dispose();
+
+      const test = evaluate(model, testSet, numClasses);
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: trained.loss,
+        trainAccuracy: trained.correct / trained.images,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        seconds: trained.seconds,
+        imagesPerSecond: trained.images / trained.seconds,
+        gradientEvaluations: trained.steps * optimizer.gradientEvaluations,
+      };
+      if (hessianBatch && epoch % config.hessianEvery === 0) {
+        record.hessian = measureHessian(model, hessianBatch, config, epochIndex);
+      }
+      history = [...history, record];
+      if (checkpointDir) {
+        await writeCheckpoint(checkpointDir, {
+          config,
+          epoch,
+          step: globalStep,
+          history,
+          model: saveModel(model),
+          optimizer: optimizerState,
+        });
+      }
+      await options.onEpoch?.(record, { epochs: config.epochs });
+    }
+    return result("completed");
+  } finally {
+    if (hessianBatch) tf.dispose([hessianBatch.xs, hessianBatch.ys]);
+    model.dispose();
+  }
+}
+
+/** A non-finite loss or weight inside an epoch, with the 1-based global step. */
+class EpochFailure extends Error {
+  constructor(readonly step: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+interface EpochContext {
+  model: tfl.LayersModel;
+  optimizer: UsamOptimizer;
+  trainSet: ImageSet;
+  config: TrainConfig;
+  epochIndex: number;
+  firstStep: number;
+  stepsPerEpoch: number;
+  schedule: (step: number) => number;
+  signal?: AbortSignal;
+  onStep?: (step: TrainStep) => void;
+  augment: boolean;
+}
+
+function runEpoch(context: EpochContext) {
+  const { model, optimizer, trainSet, config, epochIndex, schedule, signal } = context;
+  const numClasses = numClassesOf(trainSet);
+  let lossSum = 0;
+  let correct = 0;
+  let images = 0;
+  let steps = 0;
+  let seconds = 0;
+  for (
+    const batch of batches(trainSet, {
+      batchSize: config.batchSize,
+      seed: deriveSeed(config.seed, "batches", epochIndex),
+      augment: context.augment,
+    })
+  ) {
+    const started = performance.now();
+    const globalStep = context.firstStep + steps;
+    const learningRate = schedule(globalStep);
+    optimizer.learningRate = learningRate;
+    let correctCount: tf.Scalar | null = null;
+    let cost: tf.Scalar | null = null;
+    const size = batch.count;
+    const labels = batch.ys as tf.Tensor1D;
+    try {
+      const oneHot = tf.oneHot(labels, numClasses);
+      try {
+        // The optimizer may call the loss several times (perturbed passes); its first call is at
+        // the current weights, so that one gives the training accuracy of the step.
+        cost = optimizer.minimize(() => {
+          const logits = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
+          if (correctCount === null) correctCount = tf.keep(countCorrect(logits, labels));
+          return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        }, true);
+      } finally {
+        oneHot.dispose();
+      }
+      const loss = cost!.dataSync()[0];
+      if (!Number.isFinite(loss)) {
+        throw new EpochFailure(
+          globalStep + 1,
+          `non-finite loss at step ${globalStep + 1}: ${loss}`,
+        );
+      }
+      lossSum += loss * size;
+      correct += (correctCount as tf.Scalar | null)!.dataSync()[0];
+      images += size;
+      steps++;
+      seconds += (performance.now() - started) / 1000;
+      context.onStep?.({
+        epoch: epochIndex + 1,
+        step: steps,
+        stepsPerEpoch: context.stepsPerEpoch,
+        loss,
+        learningRate,
+      });
+    } catch (error) {
+      if (error instanceof NonFiniteError) {
+        throw new EpochFailure(globalStep + 1, error.message, { cause: error });
+      }
+      throw error;
+    } finally {
+      tf.dispose([batch.xs, batch.ys]);
+      if (cost) (cost as tf.Scalar).dispose();
+      if (correctCount) (correctCount as tf.Scalar).dispose();
+    }
+    signal?.throwIfAborted();
+  }
+  return { loss: lossSum / images, correct, images, seconds, steps };
+}
+
+function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() =>
+    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, "int32")), "float32"))
+  );
+}
+
+function evaluate(model: tfl.LayersModel, set: ImageSet, numClasses: number) {
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of batches(set, { batchSize: EVALUATION_BATCH, seed: 0, shuffle: false })) {
+    const [loss, right] = tf.tidy(() => {
+      const labels = batch.ys as tf.Tensor1D;
+      const logits = model.apply(batch.xs, { training: false }) as tf.Tensor2D;
+      const oneHot = tf.oneHot(labels, numClasses);
+      const sum = tf.losses.softmaxCrossEntropy(
+        oneHot,
+        logits,
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
+      return [sum.dataSync()[0], countCorrect(logits, labels).dataSync()[0]];
+    });
+    tf.dispose([batch.xs, batch.ys]);
+    lossSum += loss;
+    correct += right;
+  }
+  return { loss: lossSum / set.count, accuracy: correct / set.count };
+}
+
+/** The first `limit` images of a set (the whole set for null). */
+function firstImages(set: ImageSet, limit: number | null): ImageSet {
+  if (limit === null || limit >= set.count) return set;
+  const pixels = set.height * set.width * set.channels;
+  return {
+    ...set,
+    images: set.images.subarray(0, limit * pixels),
+    labels: set.labels.subarray(0, limit),
+    count: limit,
+  };
+}
+
+function numClassesOf(set: ImageSet): number {
+  if (set.numClasses) return set.numClasses;
+  let max = 0;
+  for (const label of set.labels) max = Math.max(max, label);
+  return max + 1;
+}
+
+/** A fixed seeded subset of the (settings-applied) training set, as one normalized batch. */
+function hessianSubset(set: ImageSet, config: TrainConfig) {
+  const size = Math.min(config.hessianSubset, set.count);
+  const order = new Random(deriveSeed(config.seed, "hessian-subset", 0)).permutation(set.count);
+  const pixels = set.height * set.width * set.channels;
+  const images = new Uint8Array(size * pixels);
+  const labels = new Uint8Array(size);
+  for (let i = 0; i < size; i++) {
+    const j = order[i];
+    images.set(set.images.subarray(j * pixels, (j + 1) * pixels), i * pixels);
+    labels[i] = set.labels[j];
+  }
+  const subset: ImageSet = { ...set, images, labels, count: size };
+  const [batch] = [...batches(subset, { batchSize: size, seed: 0, shuffle: false })];
+  return { xs: batch.xs, ys: batch.ys };
+}
+
+function measureHessian(
+  model: tfl.LayersModel,
+  batch: HessianBatch,
+  config: TrainConfig,
+  epochIndex: number,
+): HessianRecord {
+  // Inference mode (crossEntropyLoss's default): BatchNorm uses its moving statistics, so the
+  // loss is a fixed function of the weights and its Hessian is well defined.
+  const measures = hessianMeasures(model, crossEntropyLoss(), batch, {
+    samples: config.hessianSamples,
+    maxIterations: config.hessianSamples,
+    seed: deriveSeed(config.seed, "hessian", epochIndex),
+  });
+  const squared = measures.frobenius;
+  const frobenius = Math.sqrt(Math.max(squared.value, 0));
+  return {
+    trace: measures.trace.value,
+    frobenius,
+    topEigenvalue: measures.topEigenvalue.value,
+    standardError: {
+      trace: measures.trace.standardError,
+      frobenius: frobenius > 0
+        ? squared.standardError / (2 * frobenius)
+        : Math.sqrt(squared.standardError),
+      topEigenvalue: measures.topEigenvalue.standardError,
+    },
+    samples: config.hessianSamples,
+  };
+}
+
+/** The hyperparameters `createOptimizer` accepts for this optimizer (it refuses the others). */
+function optimizerHyperparameters(config: TrainConfig, epochIndex: number) {
+  const hp: OptimizerHyperparameters = { lr: config.lr, weightDecay: config.weightDecay };
+  if (config.optimizer !== "adam") hp.momentum = config.momentum;
+  if (config.optimizer === "sgd" || config.optimizer === "adam") return hp;
+  hp.rho = config.rho;
+  hp.seed = deriveSeed(config.seed, "optimizer", epochIndex);
+  if (config.optimizer === "asam") hp.eta = config.eta;
+  if (["trace-sam", "frob-sam", "det-sam"].includes(config.optimizer)) {
+    hp.lambda = config.lambda;
+    hp.samples = config.samples;
+  }
+  if (config.optimizer === "det-sam") hp.halfWidth = config.halfWidth;
+  return hp;
+}
+
+async function buildOptimizer(
+  config: TrainConfig,
+  epochIndex: number,
+  state: SavedTensor[],
+  model: tfl.LayersModel,
+): Promise<UsamOptimizer> {
+  const optimizer = createOptimizer(
+    config.optimizer,
+    optimizerHyperparameters(config, epochIndex),
+  );
+  if (state.length > 0) {
+    const names = variableNames(model);
+    const tensors = state.map((t) => ({
+      name: localName(t.name, names),
+      tensor: tf.tensor(t.data, t.shape, t.dtype),
+    }));
+    try {
+      await optimizer.setWeights(tensors);
+    } finally {
+      tf.dispose(tensors.map((t) => t.tensor));
+    }
+  }
+  return optimizer;
+}
+
+async function saveOptimizer(
+  optimizer: tf.Optimizer,
+  model: tfl.LayersModel,
+): Promise<SavedTensor[]> {
+  const weights = await optimizer.getWeights();
+  const names = variableNames(model);
+  return weights.map(({ name, tensor }) => {
+    const saved = toSaved(portableName(name, names), tensor);
+    // getWeights returns the optimizer's own variables plus freshly made tensors (the step
+    // counter): only the latter are ours to dispose.
+    if (!(tensor instanceof tf.Variable)) tensor.dispose();
+    return saved;
+  });
+}
+
+/**
+ * The engine names of the model's variables. TF.js makes layer names unique per process
+ * (`dense_Dense3/kernel`), so a second model built from the same seed has other names; optimizer
+ * state keyed by those names is stored with the variable's index instead (`@3/momentum`).
+ */
+function variableNames(model: tfl.LayersModel): string[] {
+  return model.weights.map((w) => (w.read() as tf.Variable).name);
+}
+
+function portableName(name: string, names: readonly string[]): string {
+  let best = -1;
+  names.forEach((candidate, i) => {
+    if (
+      name.startsWith(`${candidate}/`) && (best < 0 || candidate.length > names[best].length)
+    ) best = i;
+  });
+  return best < 0 ? name : `@${best}${name.slice(names[best].length)}`;
+}
+
+function localName(name: string, names: readonly string[]): string {
+  const match = /^@(\d+)(\/.*)$/.exec(name);
+  if (!match) return name;
+  const index = Number(match[1]);
+  if (index >= names.length) {
+    throw new RangeError(
+      `checkpoint optimizer state ${name} refers to variable ${index}, the model has ${names.length}`,
+    );
+  }
+  return names[index] + match[2];
+}
+
+function saveModel(model: tfl.LayersModel): SavedTensor[] {
+  return model.weights.map((w) => toSaved(w.originalName, w.read()));
+}
+
+function restoreModel(model: tfl.LayersModel, saved: SavedTensor[]): void {
+  const weights = model.weights;
+  if (weights.length !== saved.length) {
+    throw new RangeError(
+      `checkpoint holds ${saved.length} model variables, the model has ${weights.length}`,
+    );
+  }
+  weights.forEach((w, i) => {
+    if (w.shape.join() !== saved[i].shape.join()) {
+      throw new RangeError(
+        `checkpoint variable ${saved[i].name} has shape [${saved[i].shape}], model variable ` +
+          `${w.originalName} has [${w.shape}]`,
+      );
+    }
+  });
+  const tensors = saved.map((t) => tf.tensor(t.data, t.shape, t.dtype));
+  try {
+    model.setWeights(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+function toSaved(name: string, tensor: tf.Tensor): SavedTensor {
+  const shape = [...tensor.shape];
+  if (tensor.dtype === "int32") {
+    return { name, shape, dtype: "int32", data: Int32Array.from(tensor.dataSync() as Int32Array) };
+  }
+  const float = tensor.dtype === "float32" ? tensor : tf.cast(tensor, "float32");
+  const data = Float32Array.from(float.dataSync() as Float32Array);
+  if (float !== tensor) float.dispose();
+  return { name, shape, dtype: "float32", data };
+}
+
+let cachedCommit: Promise<string | null> | undefined;
+
+/** The git commit of this source tree (with "-dirty" when it has local changes), or null. */
+function sourceCommit(): Promise<string | null> {
+  cachedCommit ??= (async () => {
+    const dir = new URL(".", import.meta.url);
+    if (dir.protocol !== "file:") return null;
+    const git = (args: string[]) =>
+      new Deno.Command("git", {
+        args: ["-C", dir.pathname, ...args],
+        stdout: "piped",
+        stderr: "null",
+      })
+        .output();
+    try {
+      const head = await git(["rev-parse", "HEAD"]);
+      if (!head.success) return null;
+      const commit = new TextDecoder().decode(head.stdout).trim();
+      const status = await git(["status", "--porcelain", "--untracked-files=no"]);
+      const dirty = status.success && status.stdout.length > 0;
+      return dirty ? `${commit}-dirty` : commit;
+    } catch {
+      return null; // git not installed, or no permission to run it
+    }
+  })();
+  return cachedCommit;
+}
+
+function machineDescription(): string {
+  const cores = navigator.hardwareConcurrency;
+  let memory = "";
+  try {
+    memory = `, ${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`;
+  } catch {
+    // no --allow-sys: leave the memory out
+  }
+  return `${Deno.build.os} ${Deno.build.arch}, ${cores} cores${memory}`;
+}
+
+/** Fields that may differ between the checkpointed run and the resuming one. */
+const RESUME_FREE_FIELDS = new Set<keyof TrainConfig>(["out", "resume", "dataDir", "backend"]);
+
+function assertResumable(checkpoint: Checkpoint, config: TrainConfig): void {
+  for (const key of Object.keys(config) as (keyof TrainConfig)[]) {
+    if (RESUME_FREE_FIELDS.has(key)) continue;
+    const saved = JSON.stringify(checkpoint.config[key]);
+    const now = JSON.stringify(config[key]);
+    if (saved !== now) {
+      throw new RangeError(
+        `resume: the checkpoint was written with ${key} = ${saved}, this run has ${now}`,
+      );
+    }
+  }
+  if (checkpoint.epoch > config.epochs) {
+    throw new RangeError(
+      `resume: the checkpoint is at epoch ${checkpoint.epoch} of ${config.epochs}`,
+    );
+  }
+}
