@@ -6,36 +6,27 @@
  * to one SGD step, the floor `1 + n` (the gradient evaluations of a step: 2 for SAM, ASAM,
  * Trace-SAM n=1 and Det-SAM n=1; 3 for Frob-SAM n=2), the overhead above that floor (target
  * < 5%), the host cost of drawing one perturbation, and images/s of the SGD step. Backend: `USAM_BENCH_BACKEND` (default
- * wasm; falls back to cpu when wasm cannot start).
+ * wasm), started with `initBackend`. Rounds: `USAM_BENCH_ROUNDS` (default 6).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { initBackend } from "../src/backends/mod.ts";
 import { Random } from "../src/math/random.ts";
 import { createModel } from "../src/models/mod.ts";
-import { createOptimizer, OPTIMIZER_NAMES, type UsamOptimizer } from "../src/optimizers/mod.ts";
+import {
+  createOptimizer,
+  OPTIMIZER_NAMES,
+  type UniversalSamOptimizer,
+  type UsamOptimizer,
+} from "../src/optimizers/mod.ts";
 
-const requested = Deno.env.get("USAM_BENCH_BACKEND") ?? "wasm";
-const backend = await startBackend(requested);
-
-/** Uses src/backends' initBackend (wasm kernels for convolution gradients) once it exists. */
-async function startBackend(name: string): Promise<string> {
-  const backendsModule = "../src/backends/mod.ts";
-  try {
-    const { initBackend } = await import(backendsModule);
-    const chosen = await initBackend(name);
-    return `${chosen.backend} (${chosen.description ?? "initBackend"})`;
-  } catch (error) {
-    if (await tf.setBackend(name)) {
-      return `${name} (plain tfjs registration: ${(error as Error).message.split("\n")[0]})`;
-    }
-    await tf.setBackend("cpu");
-    return "cpu (fallback)";
-  }
-}
+const requested = (Deno.env.get("USAM_BENCH_BACKEND") ?? "wasm") as Parameters<
+  typeof initBackend
+>[0];
+const chosen = await initBackend(requested);
+const backend = `${chosen.backend} (${chosen.adapter})`;
 
 interface Workload {
   name: string;
@@ -146,6 +137,14 @@ globalThis.addEventListener("unload", () => {
     lines.push(
       `${w.name}: SGD step ${(1000 * w.batch / base).toFixed(0)} images/s`,
     );
+  }
+  for (const [key, optimizer] of optimizers) {
+    const served = (optimizer as Partial<UniversalSamOptimizer>).drawsServed;
+    if (served) {
+      lines.push(
+        `${key}: draws from the background thread ${served.background}, main thread ${served.foreground}`,
+      );
+    }
   }
   const draw = timings.get("host/draw");
   if (draw?.length) {

@@ -4,12 +4,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import "@tensorflow/tfjs-backend-cpu";
 import assert from "node:assert/strict";
 import { Random } from "../math/random.ts";
 import { createOptimizer, OPTIMIZER_NAMES } from "./mod.ts";
-
-await tf.setBackend("cpu");
+import { TEST_BACKENDS, useBackend } from "./test_backends.ts";
 
 function setup() {
   const rng = new Random(21);
@@ -42,7 +40,8 @@ function setup() {
   return { model, loss, movingStatistics, reset, dispose };
 }
 
-Deno.test("control: a forward pass in training mode moves the BatchNorm statistics", () => {
+Deno.test("control: a forward pass in training mode moves the BatchNorm statistics", async () => {
+  await useBackend("cpu");
   const { loss, movingStatistics, dispose } = setup();
   const before = movingStatistics();
   tf.dispose(loss());
@@ -51,18 +50,21 @@ Deno.test("control: a forward pass in training mode moves the BatchNorm statisti
   dispose();
 });
 
-for (const name of OPTIMIZER_NAMES.filter((n) => n !== "sgd" && n !== "adam")) {
-  Deno.test(`${name}: BatchNorm moving statistics after a step equal those after a plain step`, () => {
-    const { model, loss, movingStatistics, reset, dispose } = setup();
-    const plain = createOptimizer("sgd", { lr: 0.1 });
-    plain.minimize(loss, false, model.trainableWeights.map((w) => w.read() as tf.Variable));
-    const expected = movingStatistics();
-    plain.dispose();
-    reset();
-    const optimizer = createOptimizer(name, { lr: 0.1, seed: 3 });
-    optimizer.minimize(loss);
-    assert.deepEqual(movingStatistics(), expected);
-    optimizer.dispose();
-    dispose();
-  });
+for (const backend of TEST_BACKENDS) {
+  for (const name of OPTIMIZER_NAMES.filter((n) => n !== "sgd" && n !== "adam")) {
+    Deno.test(`${name} [${backend}]: BatchNorm moving statistics after a step equal those after a plain step`, async () => {
+      await useBackend(backend);
+      const { model, loss, movingStatistics, reset, dispose } = setup();
+      const plain = createOptimizer("sgd", { lr: 0.1 });
+      plain.minimize(loss, false, model.trainableWeights.map((w) => w.read() as tf.Variable));
+      const expected = movingStatistics();
+      plain.dispose();
+      reset();
+      const optimizer = createOptimizer(name, { lr: 0.1, seed: 3 });
+      optimizer.minimize(loss);
+      assert.deepEqual(movingStatistics(), expected);
+      optimizer.dispose();
+      dispose();
+    });
+  }
 }

@@ -3,7 +3,6 @@
  * losses, weights and Det-SAM weights stop the step with a NonFiniteError naming step and value.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
 import assert from "node:assert/strict";
 import { frobeniusSpec } from "../measures/spec.ts";
 import {
@@ -19,8 +18,9 @@ import {
   traceSam,
   universalSam,
 } from "./mod.ts";
+import { useBackend } from "./test_backends.ts";
 
-await tf.setBackend("cpu");
+await useBackend("cpu");
 
 function refuses(
   make: () => unknown,

@@ -1,18 +1,16 @@
 /**
- * The backends the optimizer tests run on. Temporary setup: it registers cpu and wasm itself
- * until `initBackend` from src/backends lands, then it will call that.
+ * The backends the optimizer tests run on, started through src/backends' `initBackend` (which
+ * registers the wasm kernels TF.js lacks or runs slowly).
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
+import { initBackend } from "../backends/mod.ts";
 
 /** The backends every optimizer test covers. */
 export const TEST_BACKENDS = ["cpu", "wasm"] as const;
 
 /**
- * Switches TF.js to `name`, failing loudly when it cannot.
+ * Switches TF.js to `name` with `initBackend`, failing loudly when it cannot.
  *
  * @example
  * ```ts
@@ -21,5 +19,8 @@ export const TEST_BACKENDS = ["cpu", "wasm"] as const;
  * ```
  */
 export async function useBackend(name: typeof TEST_BACKENDS[number]): Promise<void> {
-  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} is not available`);
+  const choice = await initBackend(name);
+  if (choice.backend !== name) {
+    throw new Error(`initBackend("${name}") started ${choice.backend} instead`);
+  }
 }
