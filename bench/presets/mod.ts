@@ -12,7 +12,7 @@ import { cpuGrid } from "./cpu.ts";
 import { paperGrid } from "./paper.ts";
 
 export { ciGrid, cpuGrid, paperGrid };
-export { paperOptimizers } from "./optimizers.ts";
+export { paperOptimizers, smallNetworkOptimizers } from "./optimizers.ts";
 
 /** The preset names. */
 export const PRESET_NAMES = ["ci", "cpu", "paper"] as const;
