@@ -6,12 +6,11 @@
  * 2. the per-user cache, `$XDG_CACHE_HOME/usam/<dataset>/` or `~/.cache/usam/<dataset>/`;
  * 3. the folders a system package installs into (Fashion-MNIST: /usr/share/datasets/fashion-mnist);
  * 4. a download from the canonical host, verified, written atomically into `DIR/<dataset>/` when
- *    a data folder was given and into the cache otherwise.
+ *    a data folder was given and into the cache otherwise (an archive, CIFAR's, is then
+ *    extracted there: only the needed members, each atomically).
  *
  * Each of these folders is also searched in the archive's member folder (CIFAR:
- * `cifar-10-batches-bin/`, `cifar-100-binary/`). A CIFAR archive is downloaded and verified, but
- * not yet extracted here (that waits on a tar reader dependency): the error gives the one `tar`
- * command to run. Every file found is checked (checksums as
+ * `cifar-10-batches-bin/`, `cifar-100-binary/`). Every file found is checked (checksums as
  * `catalog.ts` describes, then its format) and a bad one is reported with its path, never
  * replaced silently.
  *
@@ -29,6 +28,7 @@ import {
   isDatasetName,
   type LocatedFile,
 } from "./catalog.ts";
+import { extractMembers } from "./archive.ts";
 import { downloadFile } from "./download.ts";
 import { CorruptDataError, DatasetUnavailableError } from "./errors.ts";
 import { maybeGunzip } from "./gzip.ts";
@@ -313,16 +313,8 @@ async function fetchMissing(
       const bytes = await Deno.readFile(existing);
       for (const checksum of archive.checksums) verifyChecksum(bytes, checksum, existing);
     }
-    // Reading the tar itself waits on a tar dependency; until then the user extracts it once.
-    throw new DatasetUnavailableError(
-      spec.name,
-      `${spec.name}: missing ${names}. The archive ${path} is ${
-        existing === undefined ? "downloaded and verified" : "present and verified"
-      }; ` +
-        `extract it once with \`tar -xzf ${path} -C ${
-          join(path, "..")
-        }\` (it creates ${archive.memberDir}/) and run again.`,
-    );
+    await extractMembers(path, archive.memberDir, missing.map((f) => f.name), target);
+    return;
   }
   for (const file of missing) {
     if (file.urls === undefined || file.urls.length === 0) {
@@ -400,8 +392,8 @@ function unavailable(
   if (spec.archive !== undefined) {
     steps.push(
       `download ${spec.archive.urls[0]} elsewhere, put ${spec.archive.name} into ${where}, ` +
-        `and extract it there (\`tar -xzf ${spec.archive.name}\`) so that ${spec.archive.memberDir}/ holds ` +
-        spec.files.map((f) => f.name).join(", "),
+        `to be verified and extracted (or extract it there yourself, so that ${spec.archive.memberDir}/ holds ` +
+        `${spec.files.map((f) => f.name).join(", ")})`,
     );
   } else {
     const sources = spec.files.flatMap((f) => f.urls?.slice(0, 1) ?? []);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { Buffer } from "node:buffer";
+import tarStream from "tar-stream";
 import type { DatasetSpec } from "./catalog.ts";
 import { digestHex } from "./checksum.ts";
 import { CorruptDataError, DatasetUnavailableError } from "./errors.ts";
@@ -344,7 +346,7 @@ Deno.test("load: offline, the error says what to install or where to put which f
   });
 });
 
-Deno.test("load: SVHN's MD5 and CIFAR's archive step are enforced on the real catalog", async () => {
+Deno.test("load: SVHN's and CIFAR's MD5s are enforced; a verified archive is downloaded and extracted", async () => {
   await withDirs(async ({ data, cache }) => {
     await Deno.mkdir(join(data, "svhn"), { recursive: true });
     for (const name of ["train_32x32.mat", "test_32x32.mat"]) {
@@ -367,30 +369,45 @@ Deno.test("load: SVHN's MD5 and CIFAR's archive step are enforced on the real ca
           error.reason,
         ),
     );
-    // A verified archive (here a toy spec's) that is not yet extracted: the message gives the command.
-    const archiveBytes = Uint8Array.of(1, 2, 3);
-    const archived: DatasetSpec = {
-      ...toySpec("http://127.0.0.1:9"),
-      archive: {
-        name: "toy.tar.gz",
-        urls: ["http://127.0.0.1:9/toy.tar.gz"],
-        checksums: [{ algorithm: "md5", hex: digestHex("md5", archiveBytes), of: "file" }],
-        memberDir: "toy-bin",
-      },
-    };
-    await Deno.mkdir(join(data, "toy"), { recursive: true });
-    await Deno.writeFile(join(data, "toy", "toy.tar.gz"), archiveBytes);
-    await assert.rejects(
-      loadDatasetSpec(archived, { dataDir: data, cacheDir: cache }),
-      (error: unknown) =>
-        error instanceof DatasetUnavailableError &&
-        error.message.includes(
-          `tar -xzf ${join(data, "toy", "toy.tar.gz")} -C ${join(data, "toy")}`,
-        ),
-    );
-    // Once extracted into the member folder, the files are found there.
-    await writeToy(join(data, "toy", "toy-bin"), false);
-    const loaded = await loadDatasetSpec(archived, { dataDir: data, cacheDir: cache });
-    assert.equal(loaded.files["test-images.gz"], join(data, "toy", "toy-bin", "test-images"));
+    // A toy spec's archive, served by the loopback server: downloaded, verified, then extracted.
+    const pack = tarStream.pack();
+    const chunks: Uint8Array[] = [];
+    pack.on("data", (chunk: unknown) => chunks.push(chunk as Uint8Array));
+    const packed = new Promise<void>((resolve) => pack.on("end", () => resolve()));
+    for (const [base, bytes] of Object.entries(raw)) {
+      pack.entry({ name: `toy-bin/${base}.gz` }, Buffer.from(gz(bytes)));
+    }
+    pack.entry({ name: "toy-bin/README" }, "not needed");
+    pack.finalize();
+    await packed;
+    const archiveBytes = gz(new Uint8Array(Buffer.concat(chunks)));
+    const server = startLoopbackServer({ "/toy.tar.gz": { body: archiveBytes } });
+    try {
+      const archived: DatasetSpec = {
+        ...toySpec("http://127.0.0.1:9"),
+        archive: {
+          name: "toy.tar.gz",
+          urls: [`${server.url}/toy.tar.gz`],
+          checksums: [{ algorithm: "md5", hex: digestHex("md5", archiveBytes), of: "file" }],
+          memberDir: "toy-bin",
+        },
+      };
+      const loaded = await loadDatasetSpec(archived, {
+        dataDir: data,
+        cacheDir: cache,
+        progress: "none",
+      });
+      assert.equal(loaded.files["test-images.gz"], join(data, "toy", "toy-bin", "test-images.gz"));
+      assert.deepEqual(loaded.test.labels, Uint8Array.of(2, 2, 1, 0));
+      assert.deepEqual(await listTree(join(data, "toy")), [
+        "toy-bin/test-images.gz",
+        "toy-bin/test-labels.gz",
+        "toy-bin/train-images.gz",
+        "toy-bin/train-labels.gz",
+        "toy.tar.gz",
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -57,6 +57,7 @@ export {
   type ProgressEvent,
   type ProgressMode,
 } from "./progress.ts";
+export { extractMembers } from "./archive.ts";
 export { downloadFile, type DownloadOptions } from "./download.ts";
 export {
   type Dataset,

@@ -18,8 +18,8 @@ Deno.test("progress: plain lines every 10% when not a terminal, a redrawn bar wh
   bar.update(600);
   bar.finish();
   assert.equal(drawn.length, 2);
-  assert.match(drawn[0], /^\rf\.gz \[#{15} {15}\]  50% /);
-  assert.match(drawn[1], /done\x1b\[K\n$/);
+  assert.ok(drawn[0].startsWith(`\rf.gz [${"#".repeat(15)}${" ".repeat(15)}]  50% `), drawn[0]);
+  assert.ok(drawn[1].endsWith("done\x1b[K\n"), drawn[1]);
 
   const events: ProgressEvent[] = [];
   const callback = createProgress("f.gz", undefined, (event) => events.push(event));
