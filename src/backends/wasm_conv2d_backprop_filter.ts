@@ -5,9 +5,9 @@
  * The filter gradient of a convolution is one matrix product:
  * `dW[(kh, kw, ci), co] = Σ_m cols[m, (kh, kw, ci)] · dy[m, co]` with `m = (n, oh, ow)` and
  * `cols` the im2col matrix of the input (`x[n, oh·s_h − pad_top + kh, ow·s_w − pad_left + kw, ci]`,
- * zero outside the image). `cols` is filled on the wasm heap in JavaScript (rows are copies of
- * contiguous runs of `x`), and the product `cols^T dy` goes through {@link wasmMatMulInto}, i.e.
- * XNNPACK. The batch is processed in chunks so that `cols` stays under `IM2COL_CHUNK_ELEMENTS`
+ * zero outside the image). `cols^T` is filled directly on the wasm heap in JavaScript, so that
+ * the product `cols^T · dy` is a plain one for XNNPACK (through {@link wasmMatMulInto}): no
+ * transpose of the large block, and only the smaller `dy` gets packed. The batch is processed in chunks so that `cols` stays under `IM2COL_CHUNK_ELEMENTS`
  * floats whatever the model, and the chunks' products are summed.
  *
  * Like every TF.js convolution gradient it supports dilation 1 only (tfjs-core refuses dilated
@@ -28,7 +28,7 @@ import {
   type WasmBackend,
 } from "./wasm_internals.ts";
 import { wasmMatMulInto } from "./wasm_matmul.ts";
-import { fillIm2Col, im2colGeometry, imagesPerChunk } from "./wasm_im2col.ts";
+import { fillIm2ColTransposed, im2colGeometry, imagesPerChunk } from "./wasm_im2col.ts";
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -101,7 +101,7 @@ export function conv2DBackpropFilterWasm(
     return out;
   }
   const chunkImages = imagesPerChunk(g);
-  const cols = backend.makeOutput([chunkImages * g.rowsPerImage, g.rowLength], "float32");
+  const cols = backend.makeOutput([g.rowLength, chunkImages * g.rowsPerImage], "float32");
   const partial = chunkImages < g.batchSize
     ? backend.makeOutput([g.rowLength, g.outChannels], "float32")
     : undefined;
@@ -110,7 +110,7 @@ export function conv2DBackpropFilterWasm(
       const images = Math.min(chunkImages, g.batchSize - first);
       const rows = images * g.rowsPerImage;
       // The heap view is taken after every allocation: a heap growth detaches earlier ones.
-      fillIm2Col(
+      fillIm2ColTransposed(
         new Float32Array(backend.wasm.HEAPU8.buffer),
         tensorData(backend, x).memoryOffset / 4,
         tensorData(backend, cols).memoryOffset / 4,
@@ -118,7 +118,7 @@ export function conv2DBackpropFilterWasm(
         images,
         g,
       );
-      const colsChunk = makeView(backend, cols, 0, [rows, g.rowLength]);
+      const colsChunk = makeView(backend, cols, 0, [g.rowLength, rows]);
       const dyChunk = makeView(backend, dy, first * g.rowsPerImage * g.outChannels, [
         rows,
         g.outChannels,
@@ -127,9 +127,9 @@ export function conv2DBackpropFilterWasm(
       try {
         wasmMatMulInto(
           backend,
-          { info: colsChunk, batch: 1, rows, cols: g.rowLength },
+          { info: colsChunk, batch: 1, rows: g.rowLength, cols: rows },
           { info: dyChunk, batch: 1, rows, cols: g.outChannels },
-          true,
+          false,
           false,
           target,
         );

@@ -230,6 +230,73 @@ export function fillIm2Col(
 }
 
 /**
+ * Writes the *transposed* im2col block of images `[firstImage, firstImage + images)` of `x` at
+ * `colsStart`: row `(kh, kw, ci)` holds that tap for every output position `m = (n, oh, ow)`.
+ * The filter gradient is then the plain product `cols^T · dy`, with no transpose of the (large)
+ * block and with XNNPACK packing only the (smaller) `dy`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { fillIm2ColTransposed, im2colGeometry } from "./wasm_im2col.ts";
+ * const g = im2colGeometry(
+ *   tf.backend_util.computeConv2DInfo([1, 2, 2, 1], [1, 2, 1, 1], 1, 1, "valid"),
+ * );
+ * const heap = new Float32Array([1, 2, 3, 4, 0, 0, 0, 0]); // x, then a 2×2 block
+ * fillIm2ColTransposed(heap, 0, 4, 0, 1, g);
+ * console.assert(heap.slice(4).join() === "1,3,2,4"); // tap kw=0 at both rows, then kw=1
+ * ```
+ */
+export function fillIm2ColTransposed(
+  heap: Float32Array,
+  xStart: number,
+  colsStart: number,
+  firstImage: number,
+  images: number,
+  g: Im2ColGeometry,
+): void {
+  const rows = images * g.rowsPerImage;
+  const imageSize = g.inHeight * g.inWidth * g.inChannels;
+  const pixelStride = g.strideWidth * g.inChannels;
+  for (let kh = 0; kh < g.filterHeight; kh++) {
+    for (let kw = 0; kw < g.filterWidth; kw++) {
+      // Output columns whose input column ow·s − pad + kw lies inside the image: [owFirst, owEnd).
+      const owFirst = Math.min(
+        g.outWidth,
+        Math.max(0, Math.ceil((g.padLeft - kw) / g.strideWidth)),
+      );
+      const owEnd = Math.max(
+        owFirst,
+        Math.min(g.outWidth, Math.floor((g.inWidth - 1 + g.padLeft - kw) / g.strideWidth) + 1),
+      );
+      for (let ci = 0; ci < g.inChannels; ci++) {
+        let dst = colsStart + ((kh * g.filterWidth + kw) * g.inChannels + ci) * rows;
+        for (let n = firstImage; n < firstImage + images; n++) {
+          for (let oh = 0; oh < g.outHeight; oh++) {
+            const ih = oh * g.strideHeight - g.padTop + kh;
+            if (ih < 0 || ih >= g.inHeight) {
+              heap.fill(0, dst, dst + g.outWidth);
+              dst += g.outWidth;
+              continue;
+            }
+            if (owFirst > 0) heap.fill(0, dst, dst + owFirst);
+            let src = xStart + n * imageSize + (ih * g.inWidth + owFirst * g.strideWidth -
+                  g.padLeft + kw) * g.inChannels +
+              ci;
+            for (let ow = owFirst; ow < owEnd; ow++) {
+              heap[dst + ow] = heap[src];
+              src += pixelStride;
+            }
+            if (owEnd < g.outWidth) heap.fill(0, dst + owEnd, dst + g.outWidth);
+            dst += g.outWidth;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * The adjoint of {@link fillIm2Col}: adds each entry of the block at `colsStart` into the input
  * position it was copied from (padding entries are dropped). Used for the input gradient.
  *
