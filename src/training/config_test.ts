@@ -197,6 +197,6 @@ Deno.test("--help is recognized and lists every flag with its default", () => {
     assert.ok(line, `--help lacks --${flag}`);
     if (flag !== "resume") assert.match(line, /\(default: .+\)/, `--${flag} has no default`);
   }
-  assert.match(help, /--lr <value>\s+base learning rate \(default: 0\.05\)/);
+  assert.match(help, /--lr <value>\s+base learning rate \(default: 0\.03\)/);
   assert.match(help, /--optimizer <value>.*\(default: sgd\)/);
 });
