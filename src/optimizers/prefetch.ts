@@ -64,8 +64,11 @@ export class PerturbationPrefetcher {
   #buffer: SharedArrayBuffer | undefined;
   #pending: Pending | undefined;
   #generation = 0;
-  /** Draws served by the thread / by the main thread, for the benchmark and the tests. */
-  readonly served = { background: 0, foreground: 0 };
+  /**
+   * Draws served by the thread / by the main thread, and the milliseconds the main thread spent
+   * waiting for the thread (0 when the draws are fully hidden), for the benchmark and the tests.
+   */
+  readonly served = { background: 0, foreground: 0, waitedMs: 0 };
 
   constructor(recipe: DrawRecipe, seed: number) {
     recipeMeasure(recipe); // validates the recipe now
@@ -98,12 +101,14 @@ export class PerturbationPrefetcher {
       // generation): while it is still starting up, the main thread is quicker drawing itself.
       // A thread that stopped answering costs at most the deadline, then the main thread draws.
       if (Atomics.load(flag, 0) > 0) {
-        const deadline = performance.now() + 2000;
+        const start = performance.now();
+        const deadline = start + 2000;
         let done = Atomics.load(flag, 0);
         while (done !== pending.generation && performance.now() < deadline) {
           Atomics.wait(flag, 0, done, 100);
           done = Atomics.load(flag, 0);
         }
+        this.served.waitedMs += performance.now() - start;
         if (done === pending.generation) {
           this.served.background++;
           return Array.from(

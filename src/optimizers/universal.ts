@@ -145,9 +145,14 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
     return 1 + this.samples;
   }
 
-  /** How many steps' draws came from the background thread and from the main thread. */
-  get drawsServed(): { background: number; foreground: number } {
-    return { ...(this.#prefetcher?.served ?? { background: 0, foreground: this.iterations }) };
+  /**
+   * How many steps' draws came from the background thread and from the main thread, and how
+   * long the main thread waited for the background thread in all (ms).
+   */
+  get drawsServed(): { background: number; foreground: number; waitedMs: number } {
+    return {
+      ...(this.#prefetcher?.served ?? { background: 0, foreground: this.iterations, waitedMs: 0 }),
+    };
   }
 
   /** Stops the background thread and disposes the base optimizer's state. */
