@@ -337,7 +337,8 @@ export function wasmMatMulInto(
   const scratch = new Scratch(backend);
   try {
     const call = batchMatMulCall(backend);
-    if (costSwapped < costDirect) {
+    // A product with no transposed operand is already the fast case: never reroute it.
+    if ((transposeA || transposeB) && costSwapped < costDirect) {
       const outT = scratch.temporary([batch, n, m]);
       plainProductInto(backend, scratch, b, a, !transposeB, !transposeA, outT, call);
       transposeInto(backend, { info: outT, batch, rows: n, cols: m }, out);
