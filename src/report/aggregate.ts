@@ -37,6 +37,10 @@ export interface MethodSummary {
   gradientRatio: number | null;
   /** secondsPerEpoch / SGD's in the same cell. */
   secondsRatio: number | null;
+  /** Each run's median epoch time / SGD's secondsPerEpoch in the same cell (the ratio's spread). */
+  runSecondsRatios: number[];
+  /** Median epoch time of each completed run, in `seeds` order. */
+  runSecondsPerEpoch: number[];
   /** Mean over seeds of the test accuracy after each epoch (epoch k at index k - 1). */
   accuracyCurve: number[];
   /** Mean over seeds of each Hessian measure per recorded epoch. */
@@ -59,6 +63,11 @@ export interface CostSummary {
   method: string;
   gradientRatio: number | null;
   secondsRatio: number | null;
+  /**
+   * Standard error of the mean of the per-run seconds ratios pooled over the cells (sd/√n); how
+   * much the seconds ratio moves between repetitions on this machine. Null with fewer than 2 runs.
+   */
+  secondsRatioSe: number | null;
   cells: number;
 }
 
@@ -147,6 +156,8 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
     secondsPerEpoch: perRunSeconds.length ? median(perRunSeconds) : null,
     gradientRatio: null,
     secondsRatio: null,
+    runSecondsRatios: [],
+    runSecondsPerEpoch: perRunSeconds,
     accuracyCurve: perEpochMean(completed, (e) => e.testAccuracy).map((p) => p.value),
     hessianCurves,
   };
@@ -205,6 +216,10 @@ export function aggregate(
         sgd?.gradientEvaluationsPerEpoch ?? null,
       );
       m.secondsRatio = ratio(m.secondsPerEpoch, sgd?.secondsPerEpoch ?? null);
+      const sgdSeconds = sgd?.secondsPerEpoch ?? null;
+      m.runSecondsRatios = sgdSeconds !== null && sgdSeconds > 0
+        ? m.runSecondsPerEpoch.map((v) => v / sgdSeconds)
+        : [];
     }
     const ranked = methods.filter((m) => m.accuracy !== null)
       .sort((a, b) => b.accuracy!.mean - a.accuracy!.mean);
@@ -230,11 +245,14 @@ export function aggregate(
       .flatMap((c) => c.methods.filter((m) => m.method === method));
     const g = entries.map((m) => m.gradientRatio).filter((v): v is number => v !== null);
     const s = entries.map((m) => m.secondsRatio).filter((v): v is number => v !== null);
+    const perRun = entries.flatMap((m) => m.runSecondsRatios);
+    const spread = perRun.length >= 2 ? summarize(perRun) : null;
     return {
       model,
       method,
       gradientRatio: g.length ? median(g) : null,
       secondsRatio: s.length ? median(s) : null,
+      secondsRatioSe: spread?.se ?? null,
       cells: entries.length,
     };
   });

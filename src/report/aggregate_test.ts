@@ -130,5 +130,5 @@ Deno.test("markdown: best in bold, dagger only when significant", () => {
   const md = renderMarkdown(s, "Synthetic");
   assert.match(md, /^# Synthetic/);
   assert.match(md, /frob-sam seed 0: loss is NaN at step 5/);
-  assert.match(md, /\| mlp \| sam \| 2\.00 \| 2\.10 \| 2 \|/);
+  assert.match(md, /\| mlp \| sam \| 2\.00 \| 2\.10 ± 0\.04 \| 2 \|/);
 });

@@ -179,10 +179,18 @@ export function renderMarkdown(summary: ComparisonSummary, title: string): strin
   );
   out.push(
     table(
-      ["model", "method", "gradient evaluations ×", "seconds per epoch ×", "cells"],
+      ["model", "method", "gradient evaluations ×", "seconds per epoch × (± se)", "cells"],
       summary.costs.map((
         c,
-      ) => [c.model, c.method, num(c.gradientRatio, 2), num(c.secondsRatio, 2), String(c.cells)]),
+      ) => [
+        c.model,
+        c.method,
+        num(c.gradientRatio, 2),
+        `${num(c.secondsRatio, 2)}${
+          c.secondsRatioSe === null ? "" : ` ± ${num(c.secondsRatioSe, 2)}`
+        }`,
+        String(c.cells),
+      ]),
     ),
     "",
   );

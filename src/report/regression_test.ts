@@ -54,7 +54,7 @@ Deno.test("a cost ratio more than 10% above the baseline fails", () => {
     !c.passed
   );
   assert.deepEqual(slow.map((c) => [c.kind, c.where]), [["seconds-ratio", "mlp sam"]]);
-  assert.match(slow[0].message, /2\.300× vs baseline 2\.000× \(allowed up to 2\.200×, \+10%\)/);
+  assert.match(slow[0].message, /2\.300× vs baseline 2\.000× \(allowed up to 2\.200×: \+10%\)/);
 });
 
 Deno.test("a missing cell fails, a bad baseline is refused", () => {
@@ -66,7 +66,43 @@ Deno.test("a missing cell fails, a bad baseline is refused", () => {
     /baseline must be a Baseline object/,
   );
   assert.throws(
-    () => checkRegression({ ...baseline, rule: { k: -1, floor: 0, costTolerance: 0.1 } }, onlySgd),
+    () =>
+      checkRegression(
+        { ...baseline, rule: { k: -1, floor: 0, costTolerance: 0.1, costK: 2 } },
+        onlySgd,
+      ),
     /rule\.k must be >= 0, got -1/,
   );
+});
+
+Deno.test("the seconds threshold widens by the measured spread of the ratios", () => {
+  // SAM's per-run seconds 1.8, 2.0, 2.2 against SGD's 1: ratios with sd 0.2, se 0.2/sqrt(3).
+  const noisy = (scale: number) => [
+    ...[0.80, 0.81, 0.79].map((a, seed) =>
+      syntheticRun({ method: "sgd", seed, accuracy: a, seconds: 1 })
+    ),
+    ...[0.85, 0.86, 0.84].map((a, seed) =>
+      syntheticRun({
+        method: "sam",
+        seed,
+        accuracy: a,
+        seconds: scale * (1.8 + 0.2 * seed),
+        gradientEvaluations: 200,
+      })
+    ),
+  ];
+  const base = buildBaseline(aggregate(noisy(1)), { preset: "ci", commit: null, machine: "test" });
+  const se = 0.2 / Math.sqrt(3);
+  assert.ok(Math.abs(base.costs.find((c) => c.method === "sam")!.secondsRatioSe! - se) < 1e-12);
+  // Scaling SAM's times by 1.25 scales its se too: threshold 2.2 + 2 se sqrt(1 + 1.25²) = 2.570,
+  // which the ratio 2.5 passes; at 1.35 the ratio 2.7 exceeds 2.2 + 2 se sqrt(1 + 1.35²) = 2.588.
+  const threshold = 2.2 + 2 * se * Math.sqrt(1 + 1.25 ** 2);
+  const at = (scale: number) =>
+    checkRegression(base, aggregate(noisy(scale))).find((c) =>
+      c.kind === "seconds-ratio" && c.where === "mlp sam"
+    )!;
+  assert.ok(Math.abs(at(1.25).threshold! - threshold) < 1e-12);
+  assert.equal(at(1.25).passed, true);
+  assert.equal(at(1.35).passed, false);
+  assert.match(at(1.35).message, /\+10% \+ 2 × measured SE 0\.194/);
 });
