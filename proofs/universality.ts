@@ -31,8 +31,14 @@ import {
 import type { Property, PropertyResult } from "./property.ts";
 
 const EXACT_RUNS = 120;
-const SAMPLED_RUNS = 24;
-const SAMPLES = 40000;
+const SAMPLED_RUNS = 16;
+/**
+ * Draws per sampled case. With eigenvalues >= 1 apart and 1e5 draws the moment estimator is close
+ * enough to normal for the delta method: over 80 seeds (1280 cases) the largest |error| was 3.5
+ * SE. With gaps of 0.5 and 4e4 draws the skew of the sample mean of q³ gave 5-8 SE errors in
+ * 2 of 80 seeds, so those settings are not used.
+ */
+const SAMPLES = 100000;
 /** Standard errors allowed in the sampled check (two-sided normal tail 5.7e-7 per eigenvalue). */
 const Z_TOLERANCE = 5;
 const POINT_MASS_RUNS = 150;
@@ -322,7 +328,7 @@ function sampledPart(seed: number): PartResult {
   const arbitrary: fc.Arbitrary<SampledCase> = fc.record({
     // On a 1e-3 grid: subnormal eigenvalues would underflow the variance, not test the theory.
     start: fc.integer({ min: -2000, max: 0 }).map((v) => v / 1000),
-    gaps: fc.array(fc.double({ min: 0.5, max: 1.5, noNaN: true }), { minLength: 1, maxLength: 3 }),
+    gaps: fc.array(fc.double({ min: 1, max: 2, noNaN: true }), { minLength: 1, maxLength: 3 }),
     basisSeed: fc.integer(),
     sampleSeed: fc.integer(),
   });
@@ -341,7 +347,7 @@ function sampledPart(seed: number): PartResult {
     cases,
     worst,
     summary:
-      `(b) sampled: ${cases} H with d <= 3 and eigenvalues >= 0.5 apart, ${SAMPLES} Gaussian draws each; worst |error| = ${
+      `(b) sampled: ${cases} H with d <= 3 and eigenvalues >= 1 apart, ${SAMPLES} Gaussian draws each; worst |error| = ${
         (worst * Z_TOLERANCE).toFixed(2)
       } standard errors (tolerance ${Z_TOLERANCE}; delta-method SE from the exact covariance of q..q^d, median ${
         ses[Math.floor(ses.length / 2)]?.toExponential(2)
