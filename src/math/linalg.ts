@@ -344,7 +344,7 @@ export interface SymmetricEigen {
  * Eigendecomposition of a symmetric matrix by the cyclic Jacobi method: eigenvalues ascending
  * and orthonormal eigenvectors, `H = Σ_k values[k] · vectors[k] vectors[k]ᵀ`. Jacobi is
  * backward stable and gives each eigenvalue to an absolute error of a modest multiple of
- * `eps·‖H‖_F` (often better: small eigenvalues of graded matrices to high relative accuracy).
+ * `eps·‖H‖_F`.
  * `H` is validated with {@link assertSquareSymmetric} and symmetrized as `(H + Hᵀ)/2`.
  *
  * @example
