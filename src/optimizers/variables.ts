@@ -87,7 +87,7 @@ export function registeredVariable(owner: string, name: string): tf.Variable {
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const held = holdValue(w);
  * w.assign(tf.tensor1d([5, 6]));
- * w.assign(held);
+ * w.assign(held as tf.Tensor1D);
  * console.assert(w.dataSync()[1] === 2);
  * held.dispose();
  * ```
