@@ -141,6 +141,14 @@ Deno.test("hessianVectorProduct matches H v from values and from an exact gradie
   assert.deepEqual([...hessianVectorProduct(f, x, new Float64Array(3))], [0, 0, 0]);
 });
 
+Deno.test("hessian accepts a plain number[] point and leaves it untouched (public contract)", () => {
+  const point = [0.3, -0.7, 1.1];
+  const H = hessian(f, point);
+  assert.deepEqual(point, [0.3, -0.7, 1.1]);
+  assert.deepEqual(H, hessian(f, new Float64Array(point)));
+  assert.ok(Array.isArray(H) && H.every(Array.isArray));
+});
+
 Deno.test("bad input is refused with the parameter and the value", () => {
   const x = new Float64Array([1, 2]);
   assert.throws(() => hessian(f, [1, NaN]), /x\[1\] must be finite, got NaN/);
