@@ -15,10 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { describeEnvironment, initBackend } from "../backends/mod.ts";
-import { batches } from "../data/batches.ts";
-import type { ImageSet } from "../data/image_set.ts";
-import { loadDataset } from "../data/load.ts";
-import { applySettings } from "../data/settings.ts";
+import { applySettings, batches, type ImageSet, loadDataset } from "../data/mod.ts";
 import { crossEntropyLoss, type HessianBatch, hessianMeasures } from "../hessian/mod.ts";
 import { createModel } from "../models/mod.ts";
 import {
@@ -206,6 +203,7 @@ export async function train(
           model,
           optimizer,
           trainSet,
+          numClasses,
           config,
           epochIndex,
           firstStep: globalStep,
@@ -275,6 +273,7 @@ interface EpochContext {
   model: tfl.LayersModel;
   optimizer: UsamOptimizer;
   trainSet: ImageSet;
+  numClasses: number;
   config: TrainConfig;
   epochIndex: number;
   firstStep: number;
@@ -287,7 +286,7 @@ interface EpochContext {
 
 function runEpoch(context: EpochContext) {
   const { model, optimizer, trainSet, config, epochIndex, schedule, signal } = context;
-  const numClasses = numClassesOf(trainSet);
+  const numClasses = context.numClasses;
   let lossSum = 0;
   let correct = 0;
   let images = 0;
@@ -395,13 +394,6 @@ function firstImages(set: ImageSet, limit: number | null): ImageSet {
     labels: set.labels.subarray(0, limit),
     count: limit,
   };
-}
-
-function numClassesOf(set: ImageSet): number {
-  if (set.numClasses) return set.numClasses;
-  let max = 0;
-  for (const label of set.labels) max = Math.max(max, label);
-  return max + 1;
 }
 
 /** A fixed seeded subset of the (settings-applied) training set, as one normalized batch. */
