@@ -128,20 +128,26 @@ export async function main(argv: readonly string[]): Promise<number> {
 class Progress {
   #lastDraw = 0;
   #drawn = false;
+  #epochStarted = 0;
   constructor(readonly tty: boolean) {}
 
   step(step: TrainStep): void {
     if (!this.tty) return;
     const now = performance.now();
+    if (step.step === 1) this.#epochStarted = now;
     if (step.step !== step.stepsPerEpoch && now - this.#lastDraw < 100) return;
     this.#lastDraw = now;
     const width = 30;
     const filled = Math.round((width * step.step) / step.stepsPerEpoch);
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
+    const perStep = (now - this.#epochStarted) / 1000 / Math.max(1, step.step - 1);
+    const eta = step.step > 1
+      ? ` eta ${(perStep * (step.stepsPerEpoch - step.step)).toFixed(0)} s`
+      : "";
     this.#write(
-      `\repoch ${step.epoch} ${bar} ${step.step}/${step.stepsPerEpoch} loss ${
+      `\repoch ${step.epoch}/${step.epochs} ${bar} ${step.step}/${step.stepsPerEpoch} loss ${
         step.loss.toFixed(4)
-      } lr ${step.learningRate.toPrecision(3)}\x1b[K`,
+      } lr ${step.learningRate.toPrecision(3)}${eta}\x1b[K`,
     );
     this.#drawn = true;
   }

@@ -51,6 +51,8 @@ export interface TrainStart {
 export interface TrainStep {
   /** 1-based epoch. */
   epoch: number;
+  /** Total epochs of the run. */
+  epochs: number;
   /** 1-based step within the epoch. */
   step: number;
   stepsPerEpoch: number;
@@ -334,6 +336,7 @@ function runEpoch(context: EpochContext) {
       seconds += (performance.now() - started) / 1000;
       context.onStep?.({
         epoch: epochIndex + 1,
+        epochs: config.epochs,
         step: steps,
         stepsPerEpoch: context.stepsPerEpoch,
         loss,
