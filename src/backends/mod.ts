@@ -1,7 +1,8 @@
 /**
  * TF.js backend selection (`wasm | webgpu | tensorflow | cpu | auto`) and the wasm kernels TF.js
  * lacks or runs slowly: `Conv2DBackpropFilter` (missing), `BatchMatMul` / `_FusedMatMul` with
- * transposed or batched operands and `Conv2DBackpropInput` (slow scalar loops in TF.js 4.22).
+ * transposed or batched operands, `Conv2DBackpropInput` and `MaxPoolGrad` (slow scalar loops in
+ * TF.js 4.22).
  *
  * @example
  * ```ts
@@ -32,4 +33,5 @@ export {
 } from "./tensorflow.ts";
 export { fastWasmMatMulEnabled, setFastWasmMatMul } from "./wasm_matmul.ts";
 export { setFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
+export { setFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 export { conv2DBackpropFilterWasm } from "./wasm_conv2d_backprop_filter.ts";

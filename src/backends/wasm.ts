@@ -1,7 +1,7 @@
 /**
  * Setting up the TF.js wasm backend under Deno: where its `.wasm` binaries are, and the kernels
  * this project adds or replaces (`Conv2DBackpropFilter`, which TF.js lacks; faster `BatchMatMul`,
- * `_FusedMatMul` and `Conv2DBackpropInput`; a guard on the forward convolutions against a
+ * `_FusedMatMul`, `Conv2DBackpropInput` and `MaxPoolGrad`; a guard on the forward convolutions against a
  * TF.js sizing bug that corrupts the wasm heap).
  *
  * @module
@@ -14,6 +14,7 @@ import { registerFastWasmMatMul } from "./wasm_matmul.ts";
 import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
 import { registerFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
 import { registerWasmConvGuards } from "./wasm_conv2d_guard.ts";
+import { registerFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 
 /** The binary the single-threaded SIMD build loads (the one used under Deno; see README). */
 const SIMD_BINARY = "tfjs-backend-wasm-simd.wasm";
@@ -72,8 +73,16 @@ export function registerWasmKernels(): string[] {
   if (registerFastWasmMatMul()) done.push("BatchMatMul", "_FusedMatMul");
   if (registerWasmConv2DBackpropFilter()) done.push("Conv2DBackpropFilter");
   if (registerFastWasmConv2DBackpropInput()) done.push("Conv2DBackpropInput");
+  if (registerFastWasmMaxPoolGrad()) done.push("MaxPoolGrad");
   if (registerWasmConvGuards()) {
-    done.push("Conv2D", "FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2D");
+    done.push(
+      "Conv2D",
+      "FusedConv2D",
+      "DepthwiseConv2dNative",
+      "FusedDepthwiseConv2D",
+      "MaxPool",
+      "AvgPool",
+    );
   }
   return done;
 }

@@ -1,5 +1,5 @@
 /**
- * A guard on the wasm forward convolutions against a TF.js 4.22 bug that corrupts the wasm heap.
+ * A guard on the wasm forward convolutions and poolings against a TF.js 4.22 bug that corrupts the wasm heap.
  *
  * With a numeric `pad`, tfjs-core's `computeConv2DInfo` sizes the output from the filter
  * *height* and stride *height* for both spatial dimensions (`computeOutputShape2D`). With a
@@ -55,8 +55,9 @@ export function checkNumericPadding(
 }
 
 /**
- * Wraps the wasm `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and `FusedDepthwiseConv2D`
- * kernels with {@link checkNumericPadding}. Idempotent; returns whether it wrapped anything.
+ * Wraps the wasm `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative`, `FusedDepthwiseConv2D`,
+ * `MaxPool` and `AvgPool` kernels (whose output sizes all come from `computeConv2DInfo`) with
+ * {@link checkNumericPadding}. Idempotent; returns whether it wrapped anything.
  *
  * @example
  * ```ts
@@ -68,6 +69,20 @@ export function checkNumericPadding(
  */
 export function registerWasmConvGuards(): boolean {
   let replaced = false;
+  for (const kernelName of ["MaxPool", "AvgPool"]) {
+    replaced = replaceWasmKernel(kernelName, (original: KernelFunc): KernelFunc => (args) => {
+      const attrs = args.attrs as {
+        filterSize: number | number[];
+        pad?: unknown;
+        strides?: number | number[];
+      };
+      const [height, width] = typeof attrs.filterSize === "number"
+        ? [attrs.filterSize, attrs.filterSize]
+        : attrs.filterSize;
+      checkNumericPadding(kernelName, [height, width], attrs);
+      return original(args);
+    }) || replaced;
+  }
   for (
     const kernelName of ["Conv2D", "FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2D"]
   ) {
