@@ -18,7 +18,11 @@ import { Random } from "../src/math/random.ts";
 import { createModel } from "../src/models/mod.ts";
 import {
   createOptimizer,
+  detSam,
+  frobSam,
   OPTIMIZER_NAMES,
+  sgd,
+  traceSam,
   type UniversalSamOptimizer,
   type UsamOptimizer,
 } from "../src/optimizers/mod.ts";
@@ -63,11 +67,23 @@ const timings = new Map<string, number[]>();
 const cpuTimings = new Map<string, number[]>();
 const optimizers = new Map<string, UsamOptimizer>();
 const ROUNDS = Number(Deno.env.get("USAM_BENCH_ROUNDS") ?? 6);
+/** `USAM_BENCH_PREFETCH=0` draws every perturbation on the main thread, for comparison. */
+const PREFETCH = Deno.env.get("USAM_BENCH_PREFETCH") !== "0";
+
+function makeOptimizer(name: typeof OPTIMIZER_NAMES[number]): UsamOptimizer {
+  const hp = { lr: 1e-4, seed: 1 };
+  if (PREFETCH) return createOptimizer(name, hp);
+  const base = () => sgd({ lr: hp.lr });
+  if (name === "trace-sam") return traceSam({ seed: 1, base: base(), prefetch: false });
+  if (name === "frob-sam") return frobSam({ seed: 1, base: base(), prefetch: false });
+  if (name === "det-sam") return detSam({ seed: 1, base: base(), prefetch: false });
+  return createOptimizer(name, hp);
+}
 
 for (const w of workloads) {
   for (const name of OPTIMIZER_NAMES) {
     const key = `${w.name}/${name}`;
-    const optimizer = createOptimizer(name, { lr: 1e-4, seed: 1 });
+    const optimizer = makeOptimizer(name);
     optimizers.set(key, optimizer);
     timings.set(key, []);
     Deno.bench({
@@ -82,6 +98,21 @@ for (const w of workloads) {
     });
   }
 }
+
+Deno.bench({
+  name: "draw one Gaussian perturbation of the MLP's size on the main thread",
+  group: "host",
+  n: 10,
+  fn(b) {
+    const buffer = new Float32Array(workloads[0].parameters);
+    const rng = new Random(3);
+    b.start();
+    const start = performance.now();
+    rng.fillGaussian(buffer);
+    timings.set("host/draw", [...(timings.get("host/draw") ?? []), performance.now() - start]);
+    b.end();
+  },
+});
 
 // The ratios come from rounds that step every optimizer once in turn, so that the load of a
 // shared machine drifts over all of them alike instead of biasing whichever ran during a spike.
@@ -117,7 +148,9 @@ globalThis.addEventListener("unload", () => {
   const lines = [
     `\noptimizer step cost on ${backend} (${
       timings.get("mlp/sgd")?.length ?? 0
-    } interleaved rounds; floor = gradient evaluations; one SGD step = 1)`,
+    } interleaved rounds; background draws ${
+      PREFETCH ? "on" : "off"
+    }; floor = gradient evaluations; one SGD step = 1)`,
     "| model | optimizer | median ms | ratio to SGD (median) | ratio (min) | ratio (CPU time) | floor | overhead above floor (median, min, CPU) |",
     "|---|---|---|---|---|---|---|---|",
   ];
