@@ -7,34 +7,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-
-/** The optimizer names the CLI accepts (ARCHITECTURE.md, `createOptimizer`). */
-export const OPTIMIZER_NAMES = [
-  "sgd",
-  "adam",
-  "sam",
-  "asam",
-  "trace-sam",
-  "frob-sam",
-  "det-sam",
-] as const;
-/** One of {@link OPTIMIZER_NAMES}. */
-export type OptimizerName = typeof OPTIMIZER_NAMES[number];
-
-/** The model names the CLI accepts (ARCHITECTURE.md, `createModel`). */
-export const MODEL_NAMES = ["mlp", "cnn", "resnet", "vgg", "wrn"] as const;
-/** One of {@link MODEL_NAMES}. */
-export type ModelName = typeof MODEL_NAMES[number];
+// The names come from the layers that own them, so a new optimizer, model or backend is a flag
+// value as soon as it exists.
+import { OPTIMIZER_NAMES, type OptimizerName } from "../optimizers/factory.ts";
+import { MODEL_NAMES, type ModelName } from "../models/create.ts";
+import { BACKEND_NAMES, type BackendName } from "../backends/init.ts";
 
 /** The learning-rate schedules (see `schedule.ts`). */
 export const SCHEDULE_NAMES = ["constant", "multistep", "cosine"] as const;
 /** One of {@link SCHEDULE_NAMES}. */
 export type ScheduleName = typeof SCHEDULE_NAMES[number];
-
-/** The TF.js backends `initBackend` resolves (ARCHITECTURE.md, `src/backends`). */
-export const BACKEND_NAMES = ["auto", "wasm", "webgpu", "tensorflow", "cpu"] as const;
-/** One of {@link BACKEND_NAMES}. */
-export type BackendName = typeof BACKEND_NAMES[number];
 
 /** Everything that determines one training run. Every field is a CLI flag. */
 export interface TrainConfig {

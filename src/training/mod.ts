@@ -15,15 +15,9 @@
  * @module
  */
 export {
-  BACKEND_NAMES,
-  type BackendName,
   DEFAULT_TRAIN_CONFIG,
   makeTrainConfig,
-  MODEL_NAMES,
-  type ModelName,
-  OPTIMIZER_NAMES,
   optimizerDefaults,
-  type OptimizerName,
   type ParsedTrainArgs,
   parseTrainArgs,
   SCHEDULE_NAMES,
