@@ -64,7 +64,7 @@ export interface TrainConfig {
   labelNoise: number;
   /** `--hessian-every`: Hessian measures every k epochs; 0 turns them off. */
   hessianEvery: number;
-  /** `--hessian-samples`: Hutchinson probes / power iterations per Hessian measure. */
+  /** `--hessian-samples`: Hutchinson probes, and Lanczos steps at most, per Hessian measure. */
   hessianSamples: number;
   /** `--hessian-subset`: size of the fixed seeded training subset the Hessian is taken on. */
   hessianSubset: number;
@@ -343,7 +343,7 @@ const FLAGS: Record<string, FlagSpec> = {
     shownDefault: "none",
   },
   "gamma": { key: "gamma", kind: "number", help: "multistep factor" },
-  "warmup": { key: "warmup", kind: "number", help: "epochs of linear warmup" },
+  "warmup": { key: "warmup", kind: "number", help: "epochs of linear warmup (may be fractional)" },
   "seed": { key: "seed", kind: "integer", help: "seed of every random stream" },
   "backend": { key: "backend", kind: "string", help: BACKEND_NAMES.join(" | ") },
   "train-fraction": {
@@ -357,7 +357,11 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: "integer",
     help: "Hessian measures every k epochs (0 = off)",
   },
-  "hessian-samples": { key: "hessianSamples", kind: "integer", help: "probes / power iterations" },
+  "hessian-samples": {
+    key: "hessianSamples",
+    kind: "integer",
+    help: "Hutchinson probes and Lanczos steps",
+  },
   "hessian-subset": {
     key: "hessianSubset",
     kind: "integer",
@@ -378,7 +382,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "out": {
     key: "out",
     kind: "string",
-    help: "result JSON (checkpoints go to <out>.checkpoint/)",
+    help: "result JSON; checkpoints go to <out without .json>.checkpoint/",
     shownDefault: "results/runs/train-<timestamp>.json",
   },
   "resume": { key: "resume", kind: "boolean", help: "continue from the checkpoint of --out" },
