@@ -145,6 +145,24 @@ for (const name of OPTIMIZER_NAMES) {
   });
 }
 
+Deno.test("sam: a non-finite loss at x + e stops the step before the weights change", () => {
+  // L = exp(50·w): finite (e^25) at w = 0.5, overflows float32 (e^125) at w + e = 0.5 + 2.
+  const w = tf.variable(tf.tensor1d([0.5]));
+  const optimizer = sam({ rho: 2 });
+  assert.throws(
+    () => optimizer.minimize(() => tf.sum(tf.exp(tf.mul(w, 50))) as tf.Scalar, false, [w]),
+    (error: unknown) => {
+      assert.ok(error instanceof NonFiniteError, String(error));
+      assert.equal(error.quantity, "perturbed loss");
+      assert.equal(error.value, Infinity);
+      return true;
+    },
+  );
+  assert.equal(w.dataSync()[0], 0.5);
+  optimizer.dispose();
+  w.dispose();
+});
+
 Deno.test("a step that overflows a weight throws NonFiniteError naming the variable", () => {
   const w = tf.variable(tf.tensor1d([1, 2]), true, "overflowing");
   const optimizer = sgd({ lr: 1e30, momentum: 0, weightDecay: 0 });

@@ -111,6 +111,10 @@ export class AscentOptimizer extends PerturbedOptimizer {
       } finally {
         tf.dispose(offsets);
       }
+      // A non-finite loss at x + e (an overflow along the ascent) stops the step before the base
+      // optimizer writes its gradient into the weights.
+      const perturbedLoss = perturbed.value.dataSync()[0];
+      assertFiniteLosses(this.owner, step, [clean.value.dataSync()[0], perturbedLoss]);
       this.base.applyGradients(perturbed.grads);
       assertFiniteVariables(this.owner, step, active);
     } catch (error) {
