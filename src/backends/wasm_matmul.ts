@@ -83,6 +83,8 @@ const CPP_FLOAT32 = 0;
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
  * import type { Matrices } from "./wasm_matmul.ts";
+ * import { initBackend } from "./mod.ts";
+ * await initBackend("wasm");
  * const x = tf.zeros([2, 3, 4]);
  * const matrices: Matrices = { info: x, batch: 2, rows: 3, cols: 4 };
  * console.assert(matrices.batch * matrices.rows * matrices.cols === x.size);
