@@ -314,6 +314,11 @@ const line = (cells: string[]) =>
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 console.log(
+  "Matmul rows reuse one b tensor, so XNNPACK's packed copy of the right operand is cached " +
+    "across calls (as in inference) unless the kernel transposes it (transposeB alone: a fresh " +
+    "pack per call, as in training, where weights change every step).",
+);
+console.log(
   "(*) TF.js alone cannot train it (no wasm Conv2DBackpropFilter): its column uses this " +
     "project's Conv2DBackpropFilter with TF.js's other kernels.\n",
 );
