@@ -21,8 +21,10 @@ import {
   type GridDeclaration,
   type GridFlags,
   parseShard,
+  type RunSpec,
   selectShard,
 } from "./compare/grid.ts";
+import { runWorkers } from "./compare/workers.ts";
 import { runPending, type TrainFunction } from "./compare/runner.ts";
 import { sabotageGrid } from "./compare/sabotage.ts";
 import { loadGridFile, presetGrid } from "./presets/mod.ts";
@@ -40,6 +42,7 @@ atomically; rerun the same command to resume), then writes <out>/report/.
                       shards' folders with deno task merge
   --backend NAME      auto | wasm | webgpu | tensorflow | cpu (default: auto); not part of a run's id
   --data-dir DIR      dataset folder (default: $USAM_DATA, the cache, /usr/share/datasets)
+  --jobs N            run N worker processes in parallel on this machine (one core each)
   --retry-failed      redo runs whose stored result says "failed" (e.g. diverged)
   --list              print the runs of this shard with their status and exit
   --report DIR        where the report goes (default: <out>/report)
@@ -60,6 +63,10 @@ export interface CompareArgs {
   report: boolean;
   /** Where the report goes; null means `<out>/report`. */
   reportDir: string | null;
+  /** Worker processes to run in parallel (each takes every jobs-th run). */
+  jobs: number;
+  /** Set in a worker process: which slice of the run list it takes. */
+  worker: { index: number; count: number } | null;
 }
 
 /**
@@ -91,6 +98,8 @@ export async function parseCompareArgs(argv: readonly string[]): Promise<Compare
         "no-report": { type: "boolean" },
         report: { type: "string" },
         sabotage: { type: "string" },
+        jobs: { type: "string" },
+        worker: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -123,6 +132,8 @@ export async function parseCompareArgs(argv: readonly string[]): Promise<Compare
     grid,
     out: values.out ?? join("results", "runs", grid.name),
     reportDir: values.report ?? null,
+    jobs: parseJobs(values.jobs),
+    worker: values.worker !== undefined ? parseShard(values.worker) : null,
     shard: values.shard !== undefined ? parseShard(values.shard) : { index: 1, count: 1 },
     backend,
     dataDir: values["data-dir"] ?? null,
@@ -130,6 +141,14 @@ export async function parseCompareArgs(argv: readonly string[]): Promise<Compare
     list: values.list ?? false,
     report: !(values["no-report"] ?? false),
   };
+}
+
+function parseJobs(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new RangeError(`--jobs must be an integer >= 1, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
 }
 
 /**
@@ -188,7 +207,8 @@ export async function compareMain(argv: readonly string[], io: CompareIo = {}): 
     return 0;
   }
   const all = expandGrid(args.grid);
-  const runs = selectShard(all, args.shard);
+  const shardRuns = selectShard(all, args.shard);
+  const runs = args.worker ? selectShard(shardRuns, args.worker) : shardRuns;
   const shardText = args.shard.count > 1 ? ` shard ${args.shard.index}/${args.shard.count}` : "";
   if (args.list) {
     const found = await collectRuns([args.out], runs);
@@ -208,6 +228,19 @@ export async function compareMain(argv: readonly string[], io: CompareIo = {}): 
   stdout(
     `grid "${args.grid.name}"${shardText}: ${runs.length} of ${all.length} runs → ${args.out} (backend ${args.backend})\n`,
   );
+  if (args.jobs > 1 && !args.worker) {
+    const childArgs = argv.filter((a, k) =>
+      a !== "--jobs" && argv[k - 1] !== "--jobs" && !a.startsWith("--jobs=")
+    );
+    const started = performance.now();
+    const codes = await runWorkers(childArgs, args.jobs, stdout);
+    stdout(
+      `workers exited with ${codes.join(", ")} after ${
+        ((performance.now() - started) / 1000).toFixed(0)
+      } s\n`,
+    );
+    return await finish(args, all, runs, { stdout, stderr }, codes.some((c) => c !== 0));
+  }
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) Deno.exit(130);
@@ -233,6 +266,19 @@ export async function compareMain(argv: readonly string[], io: CompareIo = {}): 
       `${outcome.skipped} already there, in ${outcome.seconds.toFixed(0)} s\n`,
   );
   for (const c of outcome.crashed) stderr(`crashed ${c.id}: ${c.message}\n`);
+  if (controller.signal.aborted) return 130;
+  if (args.worker) return outcome.crashed.length > 0 ? 1 : 0;
+  return await finish(args, all, runs, { stdout, stderr }, outcome.crashed.length > 0);
+}
+
+/** Lists what is wrong in the folder, writes the report, and decides the exit code. */
+async function finish(
+  args: CompareArgs,
+  all: RunSpec[],
+  runs: RunSpec[],
+  { stdout, stderr }: { stdout: (t: string) => void; stderr: (t: string) => void },
+  crashed: boolean,
+): Promise<number> {
   const collection = await collectRuns([args.out], all);
   for (const line of describeProblems(collection)) stderr(`${line}\n`);
   if (args.report && collection.runs.length > 0) {
@@ -247,8 +293,7 @@ export async function compareMain(argv: readonly string[], io: CompareIo = {}): 
     );
   }
   const shardMissing = collection.missing.filter((r) => runs.some((s) => s.id === r.id));
-  if (controller.signal.aborted) return 130;
-  return outcome.crashed.length > 0 || shardMissing.length > 0 ? 1 : 0;
+  return crashed || shardMissing.length > 0 ? 1 : 0;
 }
 
 if (import.meta.main) {

@@ -28,6 +28,7 @@ import { gitCommit, machineDescription } from "./compare/environment.ts";
 import { expandGrid, type GridDeclaration } from "./compare/grid.ts";
 import { runPending, type TrainFunction } from "./compare/runner.ts";
 import { sabotageGrid } from "./compare/sabotage.ts";
+import { runWorkers } from "./compare/workers.ts";
 import { trainFunction } from "./compare.ts";
 import { ciGrid } from "./presets/ci.ts";
 
@@ -42,6 +43,7 @@ more than 10%. The rule's k, floor and tolerance are stored in the baseline.
   --out DIR           result folder (default: results/runs/regress-<commit>)
   --backend NAME      auto | wasm | webgpu | tensorflow | cpu (default: auto)
   --data-dir DIR      dataset folder
+  --jobs N            N worker processes in parallel (one core each)
   --baseline FILE     default: results/baseline.json
   --history FILE      default: results/history.jsonl
   --no-history        do not append to the history
@@ -160,6 +162,7 @@ export async function regressMain(argv: readonly string[], io: RegressIo = {}): 
         history: { type: "string" },
         "no-history": { type: "boolean" },
         sabotage: { type: "string" },
+        jobs: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -207,17 +210,39 @@ export async function regressMain(argv: readonly string[], io: RegressIo = {}): 
     );
   const runs = expandGrid(grid);
   stdout(`regress: ${runs.length} runs of "${grid.name}" → ${out}\n`);
+  const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || (jobs > 1 && io.grid)) {
+    stderr(
+      `regress: --jobs must be an integer >= 1 (and 1 for an injected grid), got ${values.jobs}\n`,
+    );
+    return 2;
+  }
   const started = performance.now();
-  const outcome = await runPending({
-    outDir: out,
-    runs,
-    train: io.train ?? trainFunction(values.backend ?? "auto", values["data-dir"] ?? null),
-    progress: { isTerminal: io.isTerminal ?? Deno.stdout.isTerminal(), write: stdout },
-  });
+  const crashed: { id: string; message: string }[] = [];
+  if (jobs > 1) {
+    const workerArgs = [
+      "--preset",
+      "ci",
+      "--out",
+      out,
+      ...(values.sabotage ? ["--sabotage", values.sabotage] : []),
+      ...(values.backend ? ["--backend", values.backend] : []),
+      ...(values["data-dir"] ? ["--data-dir", values["data-dir"]] : []),
+    ];
+    await runWorkers(workerArgs, jobs, stdout);
+  } else {
+    const outcome = await runPending({
+      outDir: out,
+      runs,
+      train: io.train ?? trainFunction(values.backend ?? "auto", values["data-dir"] ?? null),
+      progress: { isTerminal: io.isTerminal ?? Deno.stdout.isTerminal(), write: stdout },
+    });
+    crashed.push(...outcome.crashed);
+  }
   const wallSeconds = (performance.now() - started) / 1000;
   const collection = await collectRuns([out], runs);
   for (const line of describeProblems(collection)) stderr(`${line}\n`);
-  for (const c of outcome.crashed) stderr(`crashed ${c.id}: ${c.message}\n`);
+  for (const c of crashed) stderr(`crashed ${c.id}: ${c.message}\n`);
   const written = await writeReport(collection.runs.map((e) => e.record), join(out, "report"), {
     title: `Regression check: ${grid.name}`,
   });

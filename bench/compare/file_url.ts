@@ -1,9 +1,9 @@
 /**
- * `node:url`'s pathToFileURL as a string, for dynamic imports of user files.
+ * File URLs and paths (`node:url`), for dynamic imports of user files and spawning sibling scripts.
  *
  * @module
  */
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
  * The `file://` URL of an absolute path.
@@ -16,4 +16,17 @@ import { pathToFileURL } from "node:url";
  */
 export function toFileUrl(absolutePath: string): string {
   return pathToFileURL(absolutePath).href;
+}
+
+/**
+ * The path of a `file://` URL (`node:url`'s fileURLToPath).
+ *
+ * @example
+ * ```ts
+ * import { fromFileUrl } from "./file_url.ts";
+ * console.assert(fromFileUrl(new URL("file:///tmp/a%20b.ts")) === "/tmp/a b.ts");
+ * ```
+ */
+export function fromFileUrl(url: URL): string {
+  return fileURLToPath(url);
 }

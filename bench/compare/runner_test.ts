@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fromFileUrl } from "./file_url_test_helpers.ts";
+import { fromFileUrl } from "./file_url.ts";
 import { scanResults } from "../../src/report/results_dir.ts";
 import { fakeResult, fixtureRuns } from "./kill_fixture.ts";
 import { runFileName, runPending } from "./runner.ts";
