@@ -173,7 +173,7 @@ export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec
       ...PANEL,
       layer: [
         {
-          mark: { type: "rule" },
+          mark: { type: "rule", clip: true },
           encoding: {
             x,
             y: {
