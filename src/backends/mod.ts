@@ -1,6 +1,6 @@
 /**
  * TF.js backend selection (`wasm | webgpu | tensorflow | cpu | auto`) and the wasm kernels TF.js
- * lacks or runs slowly: `Conv2DBackpropFilter` (missing), `BatchMatMul` / `_FusedMatMul` with
+ * lacks or runs slowly: `Conv2DBackpropFilter` and the depthwise gradients (missing), `BatchMatMul` / `_FusedMatMul` with
  * transposed or batched operands, `Conv2DBackpropInput` and `MaxPoolGrad` (slow scalar loops in
  * TF.js 4.22).
  *

@@ -1,6 +1,7 @@
 /**
  * Setting up the TF.js wasm backend under Deno: where its `.wasm` binaries are, and the kernels
- * this project adds or replaces (`Conv2DBackpropFilter`, which TF.js lacks; faster `BatchMatMul`,
+ * this project adds or replaces (`Conv2DBackpropFilter` and the depthwise convolution gradients,
+ * which TF.js lacks; faster `BatchMatMul`,
  * `_FusedMatMul`, `Conv2DBackpropInput` and `MaxPoolGrad`; a guard on the forward convolutions against a
  * TF.js sizing bug that corrupts the wasm heap).
  *
@@ -15,6 +16,7 @@ import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.
 import { registerFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
 import { registerWasmConvGuards } from "./wasm_conv2d_guard.ts";
 import { registerFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
+import { registerWasmDepthwiseGradients } from "./wasm_depthwise_grads.ts";
 
 /** The binary the single-threaded SIMD build loads (the one used under Deno; see README). */
 const SIMD_BINARY = "tfjs-backend-wasm-simd.wasm";
@@ -72,6 +74,7 @@ export function registerWasmKernels(): string[] {
   const done: string[] = [];
   if (registerFastWasmMatMul()) done.push("BatchMatMul", "_FusedMatMul");
   if (registerWasmConv2DBackpropFilter()) done.push("Conv2DBackpropFilter");
+  done.push(...registerWasmDepthwiseGradients());
   if (registerFastWasmConv2DBackpropInput()) done.push("Conv2DBackpropInput");
   if (registerFastWasmMaxPoolGrad()) done.push("MaxPoolGrad");
   if (registerWasmConvGuards()) {
