@@ -7,6 +7,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { HessianBatch, HessianLossFn } from "./types.ts";
 
+// exp whose gradient recomputes exp from the input, so that the gradient stays on the tape.
+const expDifferentiableTwice = tf.customGrad((...inputs: Array<tf.Tensor | unknown>) => {
+  const x = inputs[0] as tf.Tensor;
+  return { value: tf.exp(x), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.exp(x)) };
+}) as unknown as (x: tf.Tensor) => tf.Tensor;
+
 /**
  * Builds the mean softmax cross-entropy loss of a logit model on a batch with one-hot `[B, C]`
  * or integer `[B]` labels. By default the model runs in inference mode (`training: false`), as
@@ -53,8 +59,18 @@ export function crossEntropyLoss(options: { training?: boolean } = {}): HessianL
           }`,
         );
       }
-      // log-softmax form: stable for large logits, unlike log(softmax(z)).
-      const logProbabilities = tf.logSoftmax(logits);
+      // log-softmax written out from ops whose gradients are themselves differentiable, so
+      // that double backpropagation (HessianOperator.applyAutodiff) works: TF.js's LogSoftmax
+      // and logSumExp gradients use Max/Equal, which have none, and its Exp gradient reuses
+      // the saved output, a copy off the outer tape. The per-row shift by the max logit keeps
+      // exp from overflowing; it is read back as a constant, which changes nothing
+      // mathematically (log-softmax is shift-invariant) and keeps Max off the tape.
+      const shift = tf.tensor2d(tf.max(logits, 1, true).dataSync(), [logits.shape[0], 1]);
+      const shifted = tf.sub(logits, shift);
+      const logProbabilities = tf.sub(
+        shifted,
+        tf.log(tf.sum(expDifferentiableTwice(shifted), 1, true)),
+      );
       return tf.neg(tf.mean(tf.sum(tf.mul(tf.cast(labels, "float32"), logProbabilities), 1)));
     }) as tf.Scalar;
 }

@@ -33,6 +33,7 @@ export {
   type HessianQuadratureOptions,
   hessianVectorProduct,
   hutchinsonTrace,
+  type HvpMethod,
   type StepOption,
   stochasticLanczos,
   topEigenvalue,

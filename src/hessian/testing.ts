@@ -32,8 +32,8 @@ export interface ReferenceProblem {
 }
 
 /**
- * Builds the tanh MLP `inputs → hidden (tanh) → classes` (no hidden layer when `hidden` is 0:
- * logistic regression) with seeded weights and a seeded batch of integer labels.
+ * Builds the MLP `inputs → hidden (tanh, or ReLU) → classes` (no hidden layer when `hidden` is
+ * 0: logistic regression) with seeded weights and a seeded batch of integer labels.
  *
  * @example
  * ```ts
@@ -52,16 +52,24 @@ export interface ReferenceProblem {
  * ```
  */
 export function tinyProblem(
-  shape: { inputs: number; hidden: number; classes: number; batchSize: number; seed: number },
+  shape: {
+    inputs: number;
+    hidden: number;
+    classes: number;
+    batchSize: number;
+    seed: number;
+    activation?: "tanh" | "relu";
+  },
 ): ReferenceProblem {
   const { inputs: p, hidden: m, classes: c, batchSize: n, seed } = shape;
+  const activation = shape.activation ?? "tanh";
   const rng = new Random(seed);
   const layers: tfl.layers.Layer[] = [];
   const init = () => tfl.initializers.randomNormal({ stddev: 0.8, seed: rng.integer(2 ** 30) });
   if (m > 0) {
     layers.push(tfl.layers.dense({
       units: m,
-      activation: "tanh",
+      activation,
       inputShape: [p],
       kernelInitializer: init(),
       biasInitializer: init(),
@@ -92,7 +100,7 @@ export function tinyProblem(
       for (let j = 0; j < m; j++) {
         let a = w[b1 + j];
         for (let i = 0; i < p; i++) a += x[i] * w[k1 + i * m + j];
-        h[j] = Math.tanh(a);
+        h[j] = activation === "tanh" ? Math.tanh(a) : Math.max(0, a);
       }
     } else {
       h.set(x);
@@ -119,7 +127,8 @@ export function tinyProblem(
       for (let j = 0; j < m; j++) {
         let dh = 0;
         for (let k = 0; k < c; k++) dh += dz[k] * w[k2 + j * c + k];
-        const da = dh * (1 - h[j] * h[j]) / n;
+        const slope = activation === "tanh" ? 1 - h[j] * h[j] : h[j] > 0 ? 1 : 0;
+        const da = dh * slope / n;
         out[b1 + j] += da;
         for (let i = 0; i < p; i++) out[k1 + i * m + j] += x[i] * da;
       }

@@ -24,8 +24,18 @@ import {
 import type { HessianBatch, HessianEstimate, HessianLossFn } from "./types.ts";
 import { positiveOption, validateProblem } from "./validate.ts";
 
-/** The finite-difference step option every tool accepts. */
+/** How Hessian-vector products are computed. */
+export type HvpMethod = "finite-difference" | "autodiff";
+
+/** The product options every tool accepts. */
 export interface StepOption {
+  /**
+   * `"finite-difference"` (default): central differences of gradients, any model; noisy for
+   * piecewise-linear activations (ReLU), whose kinks the displacement crosses. `"autodiff"`:
+   * double backpropagation, exact up to float32 rounding, for Dense/ReLU models with
+   * `crossEntropyLoss` (see `HessianOperator.applyAutodiff`).
+   */
+  method?: HvpMethod;
   /**
    * The step h of `(∇L(x + hv) − ∇L(x − hv)) / 2h`. Default: `ε^(1/3) (1 + ‖x‖) / ‖v‖` per
    * product (see `defaultStep`).
@@ -33,7 +43,20 @@ export interface StepOption {
   step?: number;
 }
 
-function operatorFor(op: HessianOperator, step: number | undefined) {
+function operatorFor(op: HessianOperator, options: StepOption, caller: string) {
+  const step = positiveOption(caller, "step", options.step);
+  const method = options.method ?? "finite-difference";
+  if (method === "autodiff") {
+    if (step !== undefined) {
+      throw new RangeError(`${caller}: step applies only to method "finite-difference"`);
+    }
+    return (v: Float64Array) => op.applyAutodiff(v);
+  }
+  if (method !== "finite-difference") {
+    throw new RangeError(
+      `${caller}: method must be "finite-difference" or "autodiff", got ${String(method)}`,
+    );
+  }
   return (v: Float64Array) => op.apply(v, step);
 }
 
@@ -63,7 +86,6 @@ export function hessianVectorProduct(
 ): Float64Array {
   const caller = "hessianVectorProduct";
   validateProblem(caller, model, lossFn, batch);
-  const step = positiveOption(caller, "step", options.step);
   if (v === null || typeof v !== "object" || typeof v.length !== "number") {
     throw new TypeError(`${caller}: v must be an array of numbers, got ${String(v)}`);
   }
@@ -78,8 +100,9 @@ export function hessianVectorProduct(
         `${caller}: v must have length ${op.dimension} (the trainable weights), got ${v.length}`,
       );
     }
+    const apply = operatorFor(op, options, caller);
     // H·0 = 0 exactly; the default step is undefined for v = 0.
-    return nonZero ? op.apply(v, step) : new Float64Array(v.length);
+    return nonZero ? apply(Float64Array.from(v)) : new Float64Array(v.length);
   });
 }
 
@@ -111,13 +134,14 @@ export function hutchinsonTrace(
   const caller = "hutchinsonTrace";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  const step = positiveOption(caller, "step", options.step);
   return withHessianOperator(
     model,
     lossFn,
     batch,
     (op) =>
-      meanWithStandardError(probe(operatorFor(op, step), op.dimension, samples, seed).quadratic),
+      meanWithStandardError(
+        probe(operatorFor(op, options, caller), op.dimension, samples, seed).quadratic,
+      ),
   );
 }
 
@@ -146,13 +170,14 @@ export function frobeniusEstimate(
   const caller = "frobeniusEstimate";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  const step = positiveOption(caller, "step", options.step);
   return withHessianOperator(
     model,
     lossFn,
     batch,
     (op) =>
-      meanWithStandardError(probe(operatorFor(op, step), op.dimension, samples, seed).squaredNorm),
+      meanWithStandardError(
+        probe(operatorFor(op, options, caller), op.dimension, samples, seed).squaredNorm,
+      ),
   );
 }
 
@@ -185,12 +210,11 @@ export function topEigenvalue(
 ): EigenvalueEstimate {
   const caller = "topEigenvalue";
   validateProblem(caller, model, lossFn, batch);
-  const step = positiveOption(caller, "step", options.step);
   return withHessianOperator(
     model,
     lossFn,
     batch,
-    (op) => topEigenvalueOfOperator(operatorFor(op, step), op.dimension, options),
+    (op) => topEigenvalueOfOperator(operatorFor(op, options, caller), op.dimension, options),
   );
 }
 
@@ -222,12 +246,11 @@ export function stochasticLanczos(
 ): SpectralQuadrature {
   const caller = "stochasticLanczos";
   validateProblem(caller, model, lossFn, batch);
-  const step = positiveOption(caller, "step", options.step);
   return withHessianOperator(
     model,
     lossFn,
     batch,
-    (op) => spectralQuadratureOfOperator(operatorFor(op, step), op.dimension, options),
+    (op) => spectralQuadratureOfOperator(operatorFor(op, options, caller), op.dimension, options),
   );
 }
 
@@ -282,9 +305,8 @@ export function hessianMeasures(
   const caller = "hessianMeasures";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  const step = positiveOption(caller, "step", options.step);
   return withHessianOperator(model, lossFn, batch, (op) => {
-    const apply = operatorFor(op, step);
+    const apply = operatorFor(op, options, caller);
     const probes = probe(apply, op.dimension, samples, seed);
     const top = topEigenvalueOfOperator(apply, op.dimension, {
       maxIterations: options.maxIterations,
