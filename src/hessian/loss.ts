@@ -8,9 +8,16 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { HessianBatch, HessianLossFn } from "./types.ts";
 
 // exp whose gradient recomputes exp from the input, so that the gradient stays on the tape.
+// The input is handed over with save(): the engine keeps that copy until backprop, whereas a
+// closure over the input would see it disposed by the caller's tidy.
 const expDifferentiableTwice = tf.customGrad((...inputs: Array<tf.Tensor | unknown>) => {
   const x = inputs[0] as tf.Tensor;
-  return { value: tf.exp(x), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.exp(x)) };
+  const save = inputs[1] as (tensors: tf.Tensor[]) => void;
+  save([x]);
+  return {
+    value: tf.exp(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.exp(saved[0])),
+  };
 }) as unknown as (x: tf.Tensor) => tf.Tensor;
 
 /**
@@ -39,7 +46,7 @@ export function crossEntropyLoss(options: { training?: boolean } = {}): HessianL
   if (typeof training !== "boolean") {
     throw new TypeError(`crossEntropyLoss: training must be a boolean, got ${String(training)}`);
   }
-  return (model: tfl.LayersModel, batch: HessianBatch): tf.Scalar =>
+  const lossFn = (model: tfl.LayersModel, batch: HessianBatch): tf.Scalar =>
     tf.tidy(() => {
       const logits = model.apply(batch.xs, { training }) as tf.Tensor2D;
       const numClasses = logits.shape[1];
@@ -73,4 +80,23 @@ export function crossEntropyLoss(options: { training?: boolean } = {}): HessianL
       );
       return tf.neg(tf.mean(tf.sum(tf.mul(tf.cast(labels, "float32"), logProbabilities), 1)));
     }) as tf.Scalar;
+  TWICE_DIFFERENTIABLE.add(lossFn);
+  return lossFn;
+}
+
+const TWICE_DIFFERENTIABLE = new WeakSet<HessianLossFn>();
+
+/**
+ * Whether `lossFn` is known to keep its gradient on the tape, so that double backpropagation
+ * through it is exact: true for the functions {@link crossEntropyLoss} returns.
+ *
+ * @example
+ * ```ts
+ * import { crossEntropyLoss, isTwiceDifferentiableLoss } from "./loss.ts";
+ * console.assert(isTwiceDifferentiableLoss(crossEntropyLoss()));
+ * console.assert(!isTwiceDifferentiableLoss(() => undefined as never));
+ * ```
+ */
+export function isTwiceDifferentiableLoss(lossFn: HessianLossFn): boolean {
+  return TWICE_DIFFERENTIABLE.has(lossFn);
 }

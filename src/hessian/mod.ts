@@ -1,6 +1,8 @@
 /**
  * Hessian tools for TF.js models on the flattened trainable weights: Hessian-vector products by
- * central differences of gradients, Hutchinson's trace, the squared Frobenius norm, the top
+ * central differences of gradients or, for Dense/ReLU models with `crossEntropyLoss`, by double
+ * backpropagation (`method: "auto"`, the default, picks it there: the difference quotient is
+ * kink noise on ReLU nets), Hutchinson's trace, the squared Frobenius norm, the top
  * eigenvalue by Lanczos, stochastic Lanczos quadrature (spectral density, `tr f(H)`,
  * log-determinant), and `hessianMeasures` (all three measures in one pass). Every tool restores
  * the model's weights exactly and leaves the tensor count flat.
@@ -21,7 +23,7 @@
  * @module
  */
 export type { HessianBatch, HessianEstimate, HessianLossFn } from "./types.ts";
-export { crossEntropyLoss } from "./loss.ts";
+export { crossEntropyLoss, isTwiceDifferentiableLoss } from "./loss.ts";
 export { defaultStep, FLOAT32_EPSILON, HessianOperator, withHessianOperator } from "./operator.ts";
 export {
   frobeniusEstimate,

@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { isTwiceDifferentiableLoss } from "./loss.ts";
 import type { HessianBatch, HessianLossFn } from "./types.ts";
 
 /** The float32 machine epsilon (the gap between 1 and the next float32). */
@@ -286,6 +287,25 @@ export class HessianOperator {
       }
     } finally {
       this.restore();
+    }
+  }
+
+  /**
+   * Whether {@link applyAutodiff} is exact here: every layer passes
+   * {@link assertTwiceDifferentiable} and the loss is a {@link crossEntropyLoss}.
+   *
+   * @example
+   * ```ts
+   * // new HessianOperator(reluMlp, crossEntropyLoss(), batch).supportsAutodiff() === true
+   * ```
+   */
+  supportsAutodiff(): boolean {
+    if (!isTwiceDifferentiableLoss(this.#lossFn)) return false;
+    try {
+      assertTwiceDifferentiable(this.#model);
+      return true;
+    } catch {
+      return false;
     }
   }
 

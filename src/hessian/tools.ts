@@ -25,15 +25,19 @@ import type { HessianBatch, HessianEstimate, HessianLossFn } from "./types.ts";
 import { positiveOption, validateProblem } from "./validate.ts";
 
 /** How Hessian-vector products are computed. */
-export type HvpMethod = "finite-difference" | "autodiff";
+export type HvpMethod = "auto" | "finite-difference" | "autodiff";
 
 /** The product options every tool accepts. */
 export interface StepOption {
   /**
-   * `"finite-difference"` (default): central differences of gradients, any model; noisy for
+   * `"finite-difference"`: central differences of gradients, any model and loss; noisy for
    * piecewise-linear activations (ReLU), whose kinks the displacement crosses. `"autodiff"`:
    * double backpropagation, exact up to float32 rounding, for Dense/ReLU models with
-   * `crossEntropyLoss` (see `HessianOperator.applyAutodiff`).
+   * `crossEntropyLoss` (see `HessianOperator.applyAutodiff`). `"auto"` (default): autodiff
+   * when the model passes `assertTwiceDifferentiable`, the loss comes from
+   * `crossEntropyLoss` and no `step` is given; finite differences otherwise. On the paper's
+   * ReLU MLP the two differ by 8× ‖Hv‖ (bench/hessian_bench.ts): the difference quotient is
+   * kink noise there.
    */
   method?: HvpMethod;
   /**
@@ -45,7 +49,10 @@ export interface StepOption {
 
 function operatorFor(op: HessianOperator, options: StepOption, caller: string) {
   const step = positiveOption(caller, "step", options.step);
-  const method = options.method ?? "finite-difference";
+  let method = options.method ?? "auto";
+  if (method === "auto") {
+    method = step === undefined && op.supportsAutodiff() ? "autodiff" : "finite-difference";
+  }
   if (method === "autodiff") {
     if (step !== undefined) {
       throw new RangeError(`${caller}: step applies only to method "finite-difference"`);
@@ -54,7 +61,7 @@ function operatorFor(op: HessianOperator, options: StepOption, caller: string) {
   }
   if (method !== "finite-difference") {
     throw new RangeError(
-      `${caller}: method must be "finite-difference" or "autodiff", got ${String(method)}`,
+      `${caller}: method must be "auto", "finite-difference" or "autodiff", got ${String(method)}`,
     );
   }
   return (v: Float64Array) => op.apply(v, step);

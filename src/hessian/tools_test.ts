@@ -84,7 +84,7 @@ Deno.test("HVP of a tiny tanh MLP and of logistic regression matches the Float64
     const rng = new Random(5);
     for (let k = 0; k < 4; k++) {
       const v = rng.gaussianVector(p.weights.length);
-      const hv = hessianVectorProduct(p.model, loss, p.batch, v);
+      const hv = hessianVectorProduct(p.model, loss, p.batch, v, { method: "finite-difference" });
       const exact = matVec(H, v);
       const h = defaultStep(norm(p.weights), norm(v));
       const bound = hvpErrorBound(p, H, v, h);
@@ -409,4 +409,31 @@ Deno.test("autodiff refuses layers whose TF.js gradients are not differentiable"
     (e: unknown) => e instanceof RangeError && /step applies only/.test(e.message),
   );
   p.dispose();
+});
+
+Deno.test("method auto picks autodiff only for Dense/ReLU models with crossEntropyLoss", () => {
+  const relu = tinyProblem({
+    inputs: 3,
+    hidden: 5,
+    classes: 3,
+    batchSize: 8,
+    seed: 2,
+    activation: "relu",
+  });
+  const tanh = mlpProblem(2);
+  for (const [p, expected] of [[relu, "autodiff"], [tanh, "finite-difference"]] as const) {
+    const v = new Random(3).gaussianVector(p.weights.length);
+    const auto = hessianVectorProduct(p.model, loss, p.batch, v);
+    const chosen = hessianVectorProduct(p.model, loss, p.batch, v, { method: expected });
+    assert.deepEqual(auto, chosen, expected);
+    // A loss not made by crossEntropyLoss is not known to be twice differentiable: FD.
+    const custom = (m: typeof p.model, b: typeof p.batch) => loss(m, b);
+    const fd = hessianVectorProduct(p.model, custom, p.batch, v);
+    assert.deepEqual(
+      fd,
+      hessianVectorProduct(p.model, loss, p.batch, v, { method: "finite-difference" }),
+    );
+  }
+  relu.dispose();
+  tanh.dispose();
 });
