@@ -8,6 +8,7 @@ import {
   symmetricEigenvalues,
   trace as exactTrace,
 } from "../math/linalg.ts";
+import { hessian as mathHessian } from "../math/finite_diff.ts";
 import { Random } from "../math/random.ts";
 import {
   crossEntropyLoss,
@@ -436,4 +437,19 @@ Deno.test("method auto picks autodiff only for Dense/ReLU models with crossEntro
   }
   relu.dispose();
   tanh.dispose();
+});
+
+Deno.test("the Float64 oracle agrees with the math layer's hessian(f, x) from loss values", () => {
+  const p = mlpProblem(5);
+  const fromGradient = hessianFromGradient(p.gradient, p.weights);
+  const fromValues = mathHessian(p.loss, p.weights);
+  // The math layer's 4-point formula with h ≈ ε₆₄^(1/4) ≈ 1.2e-4 errs by about
+  // (a few ε₆₄ · |L|) / h² ≈ 1e-7 (round-off, |L| ≈ 1) plus M₄h²/3 ≈ 1e-7 (truncation, M₄ of
+  // order 10 for this tanh net); the gradient-based oracle by ~1e-10. 1e-6 covers both.
+  let worst = 0;
+  fromGradient.forEach((row, i) =>
+    row.forEach((x, j) => worst = Math.max(worst, Math.abs(x - fromValues[i][j])))
+  );
+  assert.ok(worst < 1e-6, `max |ΔH_ij| = ${worst}`);
+  p.dispose();
 });
