@@ -4,7 +4,7 @@
  * BatchNorm after every convolution, 1×1 projection shortcuts where the shape changes, global
  * average pooling and a dense logit layer. The authors' CIFAR experiments use m = 1; the default
  * m = 1/16 (4, 8, 16, 32 channels; 44,550 weights) keeps a CPU epoch of Fashion-MNIST practical:
- * about 10 minutes on wasm on 2 cores, batch 128 (1/8 takes about 34).
+ * 6 to 10 minutes on wasm on 2 shared cores, batch 128 (1/8 takes about 34).
  *
  * @module
  */

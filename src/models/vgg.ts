@@ -2,8 +2,8 @@
  * VGG-11 and VGG-16 (Simonyan & Zisserman 2015) with BatchNorm, in the CIFAR form: 3×3
  * convolutions, five 2×2 max-pools ("same" padding, so 28×28 inputs survive all five) and one
  * dense logit layer on the flattened features. The default width multiplier 1/8 (8 … 64 channels;
- * 145,410 weights for VGG-11) keeps a CPU epoch of Fashion-MNIST at about 7 minutes on wasm on
- * 2 cores, batch 128.
+ * 145,410 weights for VGG-11) keeps a CPU epoch of Fashion-MNIST at 4 to 7 minutes on wasm on
+ * 2 shared cores, batch 128.
  *
  * @module
  */
