@@ -5,11 +5,26 @@
  * @module
  */
 import { adaptive } from "./adaptive.ts";
-import { determinant } from "./determinant.ts";
+import { determinant, type DeterminantMeasure } from "./determinant.ts";
 import { frobenius } from "./frobenius.ts";
 import { maxEigenvalue } from "./max_eigenvalue.ts";
 import { trace } from "./trace.ts";
 import { universal } from "./universal.ts";
+import type { SharpnessMeasure } from "./types.ts";
+
+/** The type of {@link sharpness}. */
+export interface SharpnessNamespace {
+  readonly trace: SharpnessMeasure;
+  readonly frobenius: SharpnessMeasure;
+  readonly determinant: DeterminantMeasure;
+  readonly maxEigenvalue: SharpnessMeasure;
+  readonly adaptiveTrace: SharpnessMeasure;
+  readonly adaptiveFrobenius: SharpnessMeasure;
+  readonly adaptiveDeterminant: SharpnessMeasure;
+  readonly adaptiveMaxEigenvalue: SharpnessMeasure;
+  readonly adaptive: typeof adaptive;
+  readonly universal: typeof universal;
+}
 
 /**
  * Sharpness measures in standard units: `tr H`, `‖H‖_F²`, `det H`, `λ_max(H)`, each with
@@ -25,7 +40,7 @@ import { universal } from "./universal.ts";
  * console.assert(sharpness.maxEigenvalue.exact(H) === 2);
  * ```
  */
-export const sharpness = {
+export const sharpness: SharpnessNamespace = {
   trace,
   frobenius,
   determinant,
@@ -40,4 +55,4 @@ export const sharpness = {
   adaptiveMaxEigenvalue: adaptive(maxEigenvalue),
   adaptive,
   universal,
-} as const;
+};
