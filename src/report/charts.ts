@@ -64,7 +64,7 @@ export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
       ...PANEL,
       mark: { type: "line", point: true },
       encoding: {
-        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } },
+        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1, format: "d" } },
         y: {
           field: "accuracy",
           type: "quantitative",
@@ -119,7 +119,7 @@ export function hessianPerEpochSpec(
       ...PANEL,
       mark: { type: "line", point: true },
       encoding: {
-        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1 } },
+        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1, format: "d" } },
         // Log scale shows the orders of magnitude between methods, but only fits positive values
         // (a Hutchinson trace of an indefinite Hessian can be negative).
         y: {
