@@ -128,3 +128,37 @@ export {
   type TrainOptions,
   writeRunResult,
 } from "./src/training/mod.ts";
+export {
+  aggregate,
+  buildBaseline,
+  chartSpecs,
+  checkRegression,
+  DEFAULT_RULE,
+  headlineTable,
+  parseRunRecord,
+  regularizedIncompleteBeta,
+  renderMarkdown,
+  renderSvg,
+  scanResults,
+  studentTCdf,
+  studentTQuantile,
+  studentTTwoSidedP,
+  summarize,
+  welchTest,
+  writeJsonAtomic,
+  writeReport,
+} from "./src/report/mod.ts";
+export type {
+  Baseline,
+  CellSummary,
+  ComparisonSummary,
+  MethodSummary,
+  RegressionCheck,
+  RegressionRule,
+  RunRecord,
+  SampleSummary,
+  WelchResult,
+} from "./src/report/mod.ts";
+export { expandGrid, parseShard, selectShard } from "./bench/compare/grid.ts";
+export type { GridDeclaration, RunSpec } from "./bench/compare/grid.ts";
+export { presetGrid } from "./bench/presets/mod.ts";
