@@ -99,7 +99,7 @@ export function createProgress(
   const bar = mode === "bar" || (mode === "auto" && Deno.stderr.isTerminal());
   const started = performance.now();
   let received = 0;
-  let lastDraw = 0;
+  let lastDraw = -Infinity; // performance.now() starts at process start: draw the first update whatever the time
   let lastStep = -1;
   const rate = () => received / 1e6 / Math.max((performance.now() - started) / 1000, 1e-3);
   const describe = () =>
