@@ -32,6 +32,7 @@ const ADAM_KEYS = ["lr", "beta1", "beta2", "epsilon", "weightDecay"] as const;
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { AdamOptimizer } from "./adam.ts";
  * const w = tf.variable(tf.scalar(1));
@@ -169,6 +170,7 @@ export class AdamOptimizer extends tf.Optimizer implements UsamOptimizer {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { adam } from "./adam.ts";
  * const w = tf.variable(tf.tensor1d([1, -1]));

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { createOptimizer, NonFiniteError } from "./mod.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));

@@ -55,6 +55,7 @@ export function resolveBase(owner: string, base: BaseOptimizer | undefined): tf.
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { gradientAtOffset } from "./perturbed.ts";
  * import { holdValue, VariableSnapshot } from "./variables.ts";

@@ -15,6 +15,7 @@ import { assertFiniteLosses, assertFiniteVariables, trainableVariables } from ".
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { checkedMinimize } from "./plain_step.ts";
  * const w = tf.variable(tf.scalar(1));

@@ -43,6 +43,7 @@ type OffsetRule = (gradients: tf.Tensor[], weights: tf.Tensor[]) => tf.Tensor[];
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { sam } from "./sam.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
@@ -151,6 +152,7 @@ function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { sam } from "./sam.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
@@ -175,6 +177,7 @@ export function sam(options: SamOptions = {}): AscentOptimizer {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asam } from "./sam.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));

@@ -33,6 +33,7 @@ const SGD_KEYS = ["lr", "momentum", "weightDecay", "nesterov", "dampening"] as c
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { SgdOptimizer } from "./sgd.ts";
  * const w = tf.variable(tf.scalar(1));
@@ -173,6 +174,7 @@ export class SgdOptimizer extends tf.Optimizer implements UsamOptimizer {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { sgd } from "./sgd.ts";
  * const w = tf.variable(tf.tensor1d([1, -1]));

@@ -45,6 +45,7 @@ interface Layer {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import { logisticRegression } from "./test_fixtures.ts";
  * const problem = logisticRegression({ seed: 1 });
  * console.assert(problem.grad64(problem.read()).length === problem.read().length);
@@ -61,6 +62,7 @@ export function logisticRegression(options: TinyOptions = {}): TinyProblem {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import { twoLayerMlp } from "./test_fixtures.ts";
  * const problem = twoLayerMlp({ seed: 1, hidden: 4 });
  * console.assert(problem.variables.length === 4);
@@ -218,6 +220,7 @@ function tinyNetwork(options: TinyOptions, hiddenLayer: boolean): TinyProblem {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { flatten } from "./test_fixtures.ts";
  * const a = tf.variable(tf.tensor1d([1, 2]));

@@ -42,6 +42,7 @@ export interface UsamOptimizer extends tf.Optimizer {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import type { NamedTensor } from "./types.ts";
  * const item: NamedTensor = { name: "dense/kernel", tensor: tf.zeros([2]) };

@@ -78,6 +78,7 @@ const UNIVERSAL_KEYS = [
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { traceSam } from "./universal.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
@@ -328,6 +329,7 @@ function lazyFlatPoint(active: readonly tf.Variable[], total: number): ArrayLike
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { universalSam } from "./universal.ts";
  * import { gaussianMeasure } from "../measures/spec.ts";

@@ -17,6 +17,7 @@ import type { NamedTensor } from "./types.ts";
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { trainableVariables } from "./variables.ts";
  * const w = tf.variable(tf.zeros([2]));
@@ -40,6 +41,7 @@ export function trainableVariables(varList?: tf.Variable[]): tf.Variable[] {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { gradientList } from "./variables.ts";
  * const g = tf.ones([2]);
@@ -61,6 +63,7 @@ export function gradientList(
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { registeredVariable } from "./variables.ts";
  * const w = tf.variable(tf.zeros([1]), true, "doc-w");
@@ -82,6 +85,7 @@ export function registeredVariable(owner: string, name: string): tf.Variable {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { holdValue } from "./variables.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
@@ -110,6 +114,7 @@ export function holdValue(variable: tf.Variable): tf.Tensor {
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { VariableSnapshot } from "./variables.ts";
  * const stat = tf.variable(tf.zeros([2]), false);
@@ -187,6 +192,7 @@ export function assertFiniteLosses(
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { assertFiniteVariables } from "./variables.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
