@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import type { Property, PropertyResult } from "./property.ts";
+import { writeFileAtomic } from "../src/io/atomic.ts";
 
 /** One table row: a property's result, its wall time, and whether it threw. */
 export interface VerifyRow extends PropertyResult {
@@ -145,19 +145,10 @@ export function formatTable(rows: readonly VerifyRow[]): string {
  * ```
  */
 export async function writeReport(path: string, report: VerifyReport): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
   const json = JSON.stringify(
     report,
     (_key, value) => typeof value === "number" && !Number.isFinite(value) ? String(value) : value,
     2,
   );
-  const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  const temporary = `${path}.tmp-${Deno.pid}-${random}`;
-  try {
-    await Deno.writeTextFile(temporary, json + "\n");
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, json + "\n");
 }

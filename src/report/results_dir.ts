@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import { parseRunRecord, type RunRecord } from "./run_record.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 
 /**
  * Writes `text` to `path` atomically (temporary file, fsync, rename).
@@ -29,23 +30,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
       `writeTextAtomic: path must be a non-empty string, got ${JSON.stringify(path)}`,
     );
   }
-  const suffix = crypto.getRandomValues(new Uint32Array(1))[0].toString(16);
-  const temporary = `${path}.tmp-${Deno.pid}-${suffix}`;
-  const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
-  try {
-    const bytes = new TextEncoder().encode(text);
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  try {
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, text);
 }
 
 /**

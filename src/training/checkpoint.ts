@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { TrainConfig } from "./config.ts";
 import type { EpochRecord } from "./result.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 
 const MAGIC = "USAMCKP1";
 /** The name of the checkpoint file inside a checkpoint directory. */

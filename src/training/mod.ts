@@ -46,5 +46,5 @@ export {
   writeCheckpoint,
 } from "./checkpoint.ts";
 export { deriveSeed, type SeedStream } from "./seeds.ts";
-export { writeFileAtomic } from "./atomic.ts";
+export { writeFileAtomic } from "../io/atomic.ts";
 export { checkpointDirFor, defaultOutPath, main as trainMain } from "./cli.ts";

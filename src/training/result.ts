@@ -5,7 +5,7 @@
  * @module
  */
 import type { TrainConfig } from "./config.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 
 /** Hessian measures of the training loss on the fixed subset, at the end of an epoch. */
 export interface HessianRecord {
