@@ -13,7 +13,12 @@ import { adam } from "./adam.ts";
 import { sgd } from "./sgd.ts";
 import type { NamedTensor, UsamOptimizer } from "./types.ts";
 import { checkNumber } from "./validate.ts";
-import type { VariableSnapshot } from "./variables.ts";
+import {
+  assertFiniteVariables,
+  holdValue,
+  trainableVariables,
+  VariableSnapshot,
+} from "./variables.ts";
 
 export { stepSeed } from "./seed.ts";
 
@@ -101,6 +106,28 @@ export function gradientAtOffset(
 }
 
 /** Options every SAM-family optimizer accepts. */
+/** A loss value and its gradients, from one pass. */
+export interface GradientPass {
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
+}
+
+/**
+ * What one step of a SAM-family optimizer hands its rule: the clean pass at x, the trainable
+ * variables that received a gradient, their values at x, the snapshot that undoes what a perturbed
+ * pass changes in the other variables (BatchNorm statistics), and `passes`, where the rule puts
+ * every perturbed pass it makes so that the step disposes them whatever happens.
+ */
+export interface StepContext {
+  step: number;
+  f: () => tf.Scalar;
+  clean: GradientPass;
+  active: tf.Variable[];
+  originals: tf.Tensor[];
+  snapshot: VariableSnapshot;
+  passes: GradientPass[];
+}
+
 export interface PerturbedOptions {
   /** The optimizer that takes the final gradient: `"sgd"` (default, authors' settings),
    * `"adam"`, or a `tf.Optimizer` instance (which this optimizer then owns and disposes). */
@@ -176,6 +203,60 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
   /** Disposes the base optimizer's state. */
   override dispose(): void {
     this.base.dispose();
+  }
+
+  /**
+   * The gradient the base optimizer steps with, from the clean pass and the perturbed passes the
+   * rule makes (each pushed to `context.passes`). It must check the losses it reads and throw
+   * `NonFiniteError` before anything is applied.
+   */
+  protected abstract stepGradients(context: StepContext): tf.NamedTensorMap;
+
+  /**
+   * One step: the clean pass at x, the rule's perturbed passes and combined gradient, then the
+   * base step at x. Returns the clean loss when `returnCost`. Throws `NonFiniteError` on a
+   * non-finite loss or weight; the weights are then those of x or of the finished base step.
+   */
+  override minimize(
+    f: () => tf.Scalar,
+    returnCost = false,
+    varList?: tf.Variable[],
+  ): tf.Scalar | null {
+    const step = this.iterations;
+    const clean = tf.variableGrads(f, trainableVariables(varList));
+    const active = trainableVariables(varList).filter((v) => clean.grads[v.name] != null);
+    const originals = active.map(holdValue);
+    const snapshot = new VariableSnapshot(new Set(active));
+    const passes: GradientPass[] = [];
+    try {
+      this.variableNames = active.map((v) => v.name);
+      const gradients = this.stepGradients({
+        step,
+        f,
+        clean,
+        active,
+        originals,
+        snapshot,
+        passes,
+      });
+      try {
+        this.base.applyGradients(gradients);
+      } finally {
+        tf.dispose(gradients); // may be a pass's own gradients: disposing twice is harmless
+      }
+      assertFiniteVariables(this.owner, step, active);
+    } catch (error) {
+      clean.value.dispose();
+      throw error;
+    } finally {
+      tf.dispose([clean.grads, originals]);
+      for (const pass of passes) tf.dispose([pass.value, pass.grads]);
+      snapshot.dispose();
+    }
+    this.incrementIterations();
+    if (returnCost) return clean.value;
+    clean.value.dispose();
+    return null;
   }
 
   protected baseConfig(): tf.serialization.ConfigDict {

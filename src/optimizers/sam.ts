@@ -7,15 +7,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { gradientAtOffset, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
-import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
 import {
-  assertFiniteLosses,
-  assertFiniteVariables,
-  holdValue,
-  trainableVariables,
-  VariableSnapshot,
-} from "./variables.ts";
+  gradientAtOffset,
+  PerturbedOptimizer,
+  type PerturbedOptions,
+  type StepContext,
+} from "./perturbed.ts";
+import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
+import { assertFiniteLosses } from "./variables.ts";
 
 /** Added to the gradient norm, like the authors' `grad_norm + 1e-12`. */
 const NORM_GUARD = 1e-12;
@@ -78,58 +77,31 @@ export class AscentOptimizer extends PerturbedOptimizer {
   }
 
   /**
-   * One step: clean gradient, ascent to `x + e`, gradient there, base step at `x`. Returns the
-   * clean loss when `returnCost`. Throws `NonFiniteError` on a non-finite loss or weight.
+   * The ascent rule: the gradient at `x + e`, `e` from the clean gradient (module note). Throws
+   * `NonFiniteError` on a non-finite loss at x or at `x + e`.
    */
-  override minimize(
-    f: () => tf.Scalar,
-    returnCost = false,
-    varList?: tf.Variable[],
-  ): tf.Scalar | null {
-    const step = this.iterations;
-    const clean = tf.variableGrads(f, trainableVariables(varList));
-    const active = trainableVariables(varList).filter((v) => clean.grads[v.name] != null);
-    const originals = active.map(holdValue);
-    const snapshot = new VariableSnapshot(new Set(active));
-    let perturbed: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+  protected override stepGradients(
+    { step, f, clean, active, originals, snapshot, passes }: StepContext,
+  ): tf.NamedTensorMap {
+    assertFiniteLosses(this.owner, step, clean.value.dataSync());
+    const offsets = tf.tidy(() => this.#offsets(active.map((v) => clean.grads[v.name]), originals));
     try {
-      assertFiniteLosses(this.owner, step, clean.value.dataSync());
-      const offsets = tf.tidy(() =>
-        this.#offsets(active.map((v) => clean.grads[v.name]), originals)
-      );
-      try {
-        if (this.recordPerturbations) {
-          this.perturbations = [offsets.map((e) => Float32Array.from(e.dataSync()))];
-        }
-        this.variableNames = active.map((v) => v.name);
-        perturbed = gradientAtOffset(
-          f,
-          active,
-          originals,
-          (k, x) => tf.add(x, offsets[k]),
-          snapshot,
-        );
-      } finally {
-        tf.dispose(offsets);
+      if (this.recordPerturbations) {
+        this.perturbations = [offsets.map((e) => Float32Array.from(e.dataSync()))];
       }
-      // A non-finite loss at x + e (an overflow along the ascent) stops the step before the base
-      // optimizer writes its gradient into the weights.
-      const perturbedLoss = perturbed.value.dataSync()[0];
-      assertFiniteLosses(this.owner, step, [clean.value.dataSync()[0], perturbedLoss]);
-      this.base.applyGradients(perturbed.grads);
-      assertFiniteVariables(this.owner, step, active);
-    } catch (error) {
-      clean.value.dispose();
-      throw error;
+      passes.push(
+        gradientAtOffset(f, active, originals, (k, x) => tf.add(x, offsets[k]), snapshot),
+      );
     } finally {
-      tf.dispose([clean.grads, originals]);
-      if (perturbed) tf.dispose([perturbed.value, perturbed.grads]);
-      snapshot.dispose();
+      tf.dispose(offsets);
     }
-    this.incrementIterations();
-    if (returnCost) return clean.value;
-    clean.value.dispose();
-    return null;
+    // A non-finite loss at x + e (an overflow along the ascent) stops the step before the base
+    // optimizer writes its gradient into the weights.
+    assertFiniteLosses(this.owner, step, [
+      clean.value.dataSync()[0],
+      passes[0].value.dataSync()[0],
+    ]);
+    return passes[0].grads;
   }
 
   /** The hyperparameters. */

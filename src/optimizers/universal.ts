@@ -20,16 +20,15 @@ import {
 } from "../measures/spec.ts";
 import { type DrawRecipe, drawStep } from "./draws.ts";
 import { NonFiniteError } from "./errors.ts";
-import { gradientAtOffset, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
+import {
+  gradientAtOffset,
+  PerturbedOptimizer,
+  type PerturbedOptions,
+  type StepContext,
+} from "./perturbed.ts";
 import { PerturbationPrefetcher } from "./prefetch.ts";
 import { checkInteger, checkKnownKeys, checkNumber } from "./validate.ts";
-import {
-  assertFiniteLosses,
-  assertFiniteVariables,
-  holdValue,
-  trainableVariables,
-  VariableSnapshot,
-} from "./variables.ts";
+import { assertFiniteLosses } from "./variables.ts";
 
 /** Options of {@link universalSam}. */
 export interface UniversalSamOptions extends PerturbedOptions {
@@ -163,64 +162,38 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
   }
 
   /**
-   * One step (see the module note). Returns the clean loss when `returnCost`. Throws
-   * `NonFiniteError` on a non-finite loss, perturbed loss, plug-in weight or weight.
+   * The universal rule (module note): n perturbed passes at `x + ρδ_i`, then
+   * `G = g + λ Σ_i w_i (g_i - g)`. Throws `NonFiniteError` on a non-finite loss, perturbed loss
+   * or plug-in weight.
    */
-  override minimize(
-    f: () => tf.Scalar,
-    returnCost = false,
-    varList?: tf.Variable[],
-  ): tf.Scalar | null {
-    const step = this.iterations;
-    const clean = tf.variableGrads(f, trainableVariables(varList));
-    const active = trainableVariables(varList).filter((v) => clean.grads[v.name] != null);
-    const originals = active.map(holdValue);
-    const snapshot = new VariableSnapshot(new Set(active));
-    const sampled: { value: tf.Scalar; grads: tf.NamedTensorMap }[] = [];
-    try {
-      const deltas = this.#draw(step, active);
-      this.perturbations = deltas;
-      this.variableNames = active.map((v) => v.name);
-      const rho = this.rho;
-      for (const delta of deltas) {
-        sampled.push(gradientAtOffset(
-          f,
-          active,
-          originals,
-          (k, x) => tf.add(x, tf.mul(tf.tensor(delta[k], x.shape, "float32"), rho)),
-          snapshot,
-        ));
-      }
-      const coefficients = this.#coefficients(step, clean.value, sampled.map((s) => s.value));
-      const combined: tf.NamedTensorMap = {};
-      for (const v of active) {
-        combined[v.name] = tf.tidy(() => {
-          const terms = [clean.grads[v.name], ...sampled.map((s) => s.grads[v.name])]
-            .flatMap((g, i) =>
-              coefficients[i] === 0 ? [] : [coefficients[i] === 1 ? g : tf.mul(g, coefficients[i])]
-            );
-          if (terms.length === 0) return tf.zerosLike(clean.grads[v.name]);
-          return terms.length === 1 ? terms[0] : tf.addN(terms);
-        });
-      }
-      try {
-        this.base.applyGradients(combined);
-      } finally {
-        tf.dispose(combined);
-      }
-      assertFiniteVariables(this.owner, step, active);
-    } catch (error) {
-      clean.value.dispose();
-      throw error;
-    } finally {
-      tf.dispose([clean.grads, originals]);
-      for (const s of sampled) tf.dispose([s.value, s.grads]);
-      snapshot.dispose();
+  protected override stepGradients(
+    { step, f, clean, active, originals, snapshot, passes }: StepContext,
+  ): tf.NamedTensorMap {
+    const deltas = this.#draw(step, active);
+    this.perturbations = deltas;
+    const rho = this.rho;
+    for (const delta of deltas) {
+      passes.push(gradientAtOffset(
+        f,
+        active,
+        originals,
+        (k, x) => tf.add(x, tf.mul(tf.tensor(delta[k], x.shape, "float32"), rho)),
+        snapshot,
+      ));
     }
-    this.incrementIterations();
-    if (returnCost) return clean.value;
-    clean.value.dispose();
-    return null;
+    const coefficients = this.#coefficients(step, clean.value, passes.map((s) => s.value));
+    const combined: tf.NamedTensorMap = {};
+    for (const v of active) {
+      combined[v.name] = tf.tidy(() => {
+        const terms = [clean.grads[v.name], ...passes.map((s) => s.grads[v.name])]
+          .flatMap((g, i) =>
+            coefficients[i] === 0 ? [] : [coefficients[i] === 1 ? g : tf.mul(g, coefficients[i])]
+          );
+        if (terms.length === 0) return tf.zerosLike(clean.grads[v.name]);
+        return terms.length === 1 ? terms[0] : tf.addN(terms);
+      });
+    }
+    return combined;
   }
 
   /** The hyperparameters. */
