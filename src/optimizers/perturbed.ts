@@ -1,8 +1,10 @@
 /**
- * What SAM, ASAM and the universal optimizers share: a base optimizer that takes the final
- * gradient, the base's learning rate, the step seed, checkpoints, and the perturbed gradient
- * pass that restores the weights bit for bit and undoes any state a forward pass wrote
- * (BatchNorm moving statistics).
+ * The one core of the SAM family. A step is: the clean pass at x; the rule's offsets `o_1..o_n`;
+ * the perturbed passes at `x + o_i` (weights restored bit for bit, BatchNorm statistics and any
+ * other state a forward pass writes undone); one read of all the losses and the single loss check;
+ * the rule's coefficients `c_0..c_n`; the base optimizer's step with `G = c_0 g + Σ c_i g_i`; the
+ * weight check. SAM and ASAM are the rule "one offset from the gradient, coefficients [0, 1]"; the
+ * universal optimizers are "n offsets ρδ_i, coefficients from the losses" (THEORY.md).
  *
  * @module
  */
@@ -10,11 +12,14 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core alone registers no gradient functions; tfjs-layers registers all of them.
 import "@tensorflow/tfjs-layers";
 import { adam } from "./adam.ts";
+import { minimizeWith, type StepOutcome, stepWith } from "./plain_step.ts";
+import { type StepProgram, syncReadsAvailable, syncReadsMissing } from "./reads.ts";
 import { sgd } from "./sgd.ts";
 import type { NamedTensor, UsamOptimizer } from "./types.ts";
 import { checkNumber } from "./validate.ts";
 import {
-  assertFiniteVariables,
+  assertFiniteLosses,
+  finiteVariablesCheck,
   holdValue,
   trainableVariables,
   VariableSnapshot,
@@ -31,9 +36,10 @@ export type BaseOptimizer = "sgd" | "adam" | tf.Optimizer;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveBase } from "./perturbed.ts";
  * const base = resolveBase("sam", "adam");
- * console.assert(base.getClassName() === "UsamAdam");
+ * assert.equal(base.getClassName(), "UsamAdam");
  * base.dispose();
  * ```
  */
@@ -67,10 +73,12 @@ export function resolveBase(owner: string, base: BaseOptimizer | undefined): tf.
  * const w = tf.variable(tf.scalar(1));
  * const held = [holdValue(w)];
  * const snapshot = new VariableSnapshot(new Set([w]));
+ * import assert from "node:assert/strict";
  * const { value, grads } = gradientAtOffset(
  *   () => tf.square(w), [w], held, (_k, x) => tf.add(x, 1), snapshot,
  * );
- * console.assert(grads[w.name].dataSync()[0] === 4 && w.dataSync()[0] === 1);
+ * assert.equal(grads[w.name].dataSync()[0], 4); // 2·(1 + 1), exact
+ * assert.equal(w.dataSync()[0], 1); // restored
  * tf.dispose([value, grads, held]);
  * snapshot.dispose();
  * w.dispose();
@@ -105,27 +113,67 @@ export function gradientAtOffset(
   }
 }
 
-/** Options every SAM-family optimizer accepts. */
 /** A loss value and its gradients, from one pass. */
 export interface GradientPass {
   value: tf.Scalar;
   grads: tf.NamedTensorMap;
 }
 
-/**
- * What one step of a SAM-family optimizer hands its rule: the clean pass at x, the trainable
- * variables that received a gradient, their values at x, the snapshot that undoes what a perturbed
- * pass changes in the other variables (BatchNorm statistics), and `passes`, where the rule puts
- * every perturbed pass it makes so that the step disposes them whatever happens.
- */
-export interface StepContext {
+/** What a rule sees when it makes the offsets of a step. */
+export interface RuleContext {
+  /** The step index (the optimizer's `iterations` before the step). */
   step: number;
-  f: () => tf.Scalar;
-  clean: GradientPass;
-  active: tf.Variable[];
-  originals: tf.Tensor[];
-  snapshot: VariableSnapshot;
-  passes: GradientPass[];
+  /** The optimizer's seed. */
+  seed: number;
+  /** The trainable variables that received a gradient, in the order of the lists below. */
+  variables: readonly tf.Variable[];
+  /** Their values at x (held, the core disposes them). */
+  weights: readonly tf.Tensor[];
+  /** The clean gradients at x (the core disposes them). */
+  gradients: readonly tf.Tensor[];
+}
+
+/** The offsets of one step, which the core takes over (and disposes). */
+export interface Perturbations {
+  /** `offsets[i][k]`: the offset of variable k in perturbed pass i. */
+  offsets: tf.Tensor[][];
+  /**
+   * What `lastPerturbations` shows, `[sample][variable]` (kept on the device until the next step
+   * and read only when asked for); absent when the rule records nothing.
+   */
+  recorded?: tf.Tensor[][];
+}
+
+/**
+ * A perturbation rule: where the perturbed passes go, and how their gradients combine.
+ *
+ * @example
+ * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { PerturbationRule } from "./perturbed.ts";
+ * // SAM with a fixed offset of 0.1 on every weight.
+ * const rule: PerturbationRule = {
+ *   passes: 1,
+ *   // deno-lint-ignore require-yield
+ *   *perturb({ weights }) {
+ *     return { offsets: [weights.map((x) => tf.fill(x.shape, 0.1))] };
+ *   },
+ *   coefficients: () => [0, 1],
+ * };
+ * ```
+ */
+export interface PerturbationRule {
+  /** Perturbed passes per step, n. */
+  readonly passes: number;
+  /** The n offsets of the step (a step program: it may yield tensors to read, `reads.ts`). */
+  perturb(context: RuleContext): StepProgram<Perturbations>;
+  /**
+   * `[c_0, ..., c_n]` from the losses `[L(x), L(x + o_1), ..., L(x + o_n)]` (read once, checked
+   * finite): the base optimizer steps with `c_0 g + Σ c_i g_i`. Throws `NonFiniteError` when a
+   * coefficient cannot be formed.
+   */
+  coefficients(step: number, losses: Float32Array): ArrayLike<number>;
 }
 
 export interface PerturbedOptions {
@@ -137,15 +185,16 @@ export interface PerturbedOptions {
 }
 
 /**
- * The shared shell of the SAM family: delegates the update, the learning rate and the
- * checkpoint state to the base optimizer.
+ * The SAM-family optimizer: the step of the module note around a {@link PerturbationRule}, the
+ * base optimizer's learning rate and checkpoint state.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sam } from "./sam.ts";
  * const optimizer = sam({ rho: 0.05 }); // a PerturbedOptimizer
  * optimizer.learningRate = 0.01;
- * console.assert(optimizer.base.getConfig().lr === 0.01);
+ * assert.equal(optimizer.base.getConfig().lr, 0.01);
  * optimizer.dispose();
  * ```
  */
@@ -154,14 +203,21 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
   readonly base: tf.Optimizer;
   /** Seed of the perturbation stream. */
   readonly seed: number;
-  abstract readonly gradientEvaluations: number;
-  protected perturbations: Float32Array[][] = [];
-  protected variableNames: string[] = [];
+  /** The rule of this optimizer. */
+  protected abstract readonly rule: PerturbationRule;
+  #recorded: tf.Tensor[][] = [];
+  #recordedHost: Float32Array[][] | undefined = [];
+  #variableNames: string[] = [];
 
   protected constructor(readonly owner: string, options: PerturbedOptions) {
     super();
     this.seed = checkNumber(owner, "seed", options.seed ?? 0, Number.isInteger, "(an integer)");
     this.base = resolveBase(owner, options.base);
+  }
+
+  /** 1 + the rule's passes. */
+  get gradientEvaluations(): number {
+    return 1 + this.rule.passes;
   }
 
   /** The base optimizer's learning rate. */
@@ -177,12 +233,37 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
     (this.base as unknown as { learningRate: number }).learningRate = lr;
   }
 
+  /**
+   * The recorded perturbations of the last step (see `UsamOptimizer`), read from the device on
+   * first access (synchronously: on a backend without synchronous reads, use
+   * {@link PerturbedOptimizer.readLastPerturbations}).
+   */
   get lastPerturbations(): readonly (readonly Float32Array[])[] {
-    return this.perturbations;
+    if (this.#recordedHost === undefined) {
+      if (!syncReadsAvailable()) throw syncReadsMissing(`${this.owner}.lastPerturbations`);
+      this.#recordedHost = this.#recorded.map((sample) =>
+        sample.map((t) => Float32Array.from(t.dataSync() as Float32Array))
+      );
+    }
+    return this.#recordedHost;
+  }
+
+  /** {@link PerturbedOptimizer.lastPerturbations} with asynchronous reads. */
+  async readLastPerturbations(): Promise<readonly (readonly Float32Array[])[]> {
+    if (this.#recordedHost === undefined) {
+      const host: Float32Array[][] = [];
+      for (const sample of this.#recorded) {
+        const parts: Float32Array[] = [];
+        for (const t of sample) parts.push(Float32Array.from((await t.data()) as Float32Array));
+        host.push(parts);
+      }
+      this.#recordedHost = host;
+    }
+    return this.#recordedHost;
   }
 
   get lastVariableNames(): readonly string[] {
-    return this.variableNames;
+    return this.#variableNames;
   }
 
   /** Applies plain gradients with the base optimizer (no perturbation). */
@@ -200,63 +281,90 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
     await this.base.setWeights(await this.extractIterations(weightValues));
   }
 
-  /** Disposes the base optimizer's state. */
+  /** Disposes the base optimizer's state and the recorded perturbations. */
   override dispose(): void {
+    this.#record(undefined);
     this.base.dispose();
   }
 
   /**
-   * The gradient the base optimizer steps with, from the clean pass and the perturbed passes the
-   * rule makes (each pushed to `context.passes`). It must check the losses it reads and throw
-   * `NonFiniteError` before anything is applied.
-   */
-  protected abstract stepGradients(context: StepContext): tf.NamedTensorMap;
-
-  /**
-   * One step: the clean pass at x, the rule's perturbed passes and combined gradient, then the
-   * base step at x. Returns the clean loss when `returnCost`. Throws `NonFiniteError` on a
-   * non-finite loss or weight; the weights are then those of x or of the finished base step.
+   * One step (`tf.Optimizer` contract; module note). Returns the clean loss when `returnCost`.
+   * Throws `NonFiniteError` on a non-finite loss, perturbed loss, coefficient or weight; the
+   * weights are then those of x (loss, coefficient) or of the finished base step (weight). It
+   * reads synchronously; on a backend without synchronous reads (webgpu under Deno) it throws,
+   * before any work, an error that says to use `await optimizer.step(f)`.
    */
   override minimize(
     f: () => tf.Scalar,
     returnCost = false,
     varList?: tf.Variable[],
   ): tf.Scalar | null {
+    return minimizeWith(this.owner, () => this.#program(f, varList), returnCost);
+  }
+
+  /**
+   * The step of `minimize(f, true, varList)` with asynchronous reads only (see `UsamOptimizer`):
+   * one read of all the losses, one of the weight check (plus whatever the rule reads: nothing
+   * for SAM, ASAM and the built-in measures).
+   */
+  step(f: () => tf.Scalar, varList?: tf.Variable[]): Promise<number> {
+    return stepWith(() => this.#program(f, varList));
+  }
+
+  *#program(f: () => tf.Scalar, varList: tf.Variable[] | undefined): StepProgram<StepOutcome> {
     const step = this.iterations;
     const clean = tf.variableGrads(f, trainableVariables(varList));
     const active = trainableVariables(varList).filter((v) => clean.grads[v.name] != null);
     const originals = active.map(holdValue);
     const snapshot = new VariableSnapshot(new Set(active));
     const passes: GradientPass[] = [];
+    let offsets: tf.Tensor[][] = [];
+    let loss: number;
     try {
-      this.variableNames = active.map((v) => v.name);
-      const gradients = this.stepGradients({
+      this.#variableNames = active.map((v) => v.name);
+      const perturbations = yield* this.rule.perturb({
         step,
-        f,
-        clean,
-        active,
-        originals,
-        snapshot,
-        passes,
+        seed: this.seed,
+        variables: active,
+        weights: originals,
+        gradients: active.map((v) => clean.grads[v.name]),
       });
+      offsets = perturbations.offsets;
+      this.#record(perturbations.recorded);
+      for (const offset of offsets) {
+        passes.push(
+          gradientAtOffset(f, active, originals, (k, x) => tf.add(x, offset[k]), snapshot),
+        );
+      }
+      // The single read of the losses, checked before the base optimizer writes the weights.
+      const losses = yield tf.stack([clean.value, ...passes.map((pass) => pass.value)]);
+      loss = losses[0];
+      assertFiniteLosses(this.owner, step, losses);
+      const coefficients = this.rule.coefficients(step, losses);
+      const gradients = combine(active, clean, passes, coefficients);
       try {
         this.base.applyGradients(gradients);
       } finally {
         tf.dispose(gradients); // may be a pass's own gradients: disposing twice is harmless
       }
-      assertFiniteVariables(this.owner, step, active);
+      yield* finiteVariablesCheck(this.owner, step, active);
     } catch (error) {
       clean.value.dispose();
       throw error;
     } finally {
       tf.dispose([clean.grads, originals]);
+      for (const offset of offsets) tf.dispose(offset);
       for (const pass of passes) tf.dispose([pass.value, pass.grads]);
       snapshot.dispose();
     }
     this.incrementIterations();
-    if (returnCost) return clean.value;
-    clean.value.dispose();
-    return null;
+    return { value: clean.value, loss };
+  }
+
+  #record(recorded: tf.Tensor[][] | undefined): void {
+    for (const sample of this.#recorded) tf.dispose(sample);
+    this.#recorded = recorded ?? [];
+    this.#recordedHost = recorded === undefined ? [] : undefined;
   }
 
   protected baseConfig(): tf.serialization.ConfigDict {
@@ -266,4 +374,31 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
       baseConfig: this.base.getConfig(),
     };
   }
+}
+
+/** `c_0 g + Σ c_i g_i` per variable; a zero coefficient drops its term, a one multiplies nothing. */
+function combine(
+  active: readonly tf.Variable[],
+  clean: GradientPass,
+  passes: readonly GradientPass[],
+  coefficients: ArrayLike<number>,
+): tf.NamedTensorMap {
+  if (coefficients.length !== passes.length + 1) {
+    throw new RangeError(
+      `perturbation rule: ${coefficients.length} coefficients for ${passes.length} passes ` +
+        `(need ${passes.length + 1})`,
+    );
+  }
+  const combined: tf.NamedTensorMap = {};
+  for (const v of active) {
+    combined[v.name] = tf.tidy(() => {
+      const terms = [clean.grads[v.name], ...passes.map((pass) => pass.grads[v.name])]
+        .flatMap((g, i) =>
+          coefficients[i] === 0 ? [] : [coefficients[i] === 1 ? g : tf.mul(g, coefficients[i])]
+        );
+      if (terms.length === 0) return tf.zerosLike(clean.grads[v.name]);
+      return terms.length === 1 ? terms[0] : tf.addN(terms);
+    });
+  }
+  return combined;
 }

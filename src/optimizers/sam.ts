@@ -7,14 +7,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  gradientAtOffset,
-  PerturbedOptimizer,
-  type PerturbedOptions,
-  type StepContext,
-} from "./perturbed.ts";
+import { type PerturbationRule, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
 import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
-import { assertFiniteLosses } from "./variables.ts";
 
 /** Added to the gradient norm, like the authors' `grad_norm + 1e-12`. */
 const NORM_GUARD = 1e-12;
@@ -34,7 +28,7 @@ export interface AsamOptions extends SamOptions {
 }
 
 /** The ascent offset `e` per variable, from the clean gradients and the weights. */
-type OffsetRule = (gradients: tf.Tensor[], weights: tf.Tensor[]) => tf.Tensor[];
+export type OffsetRule = (gradients: tf.Tensor[], weights: tf.Tensor[]) => tf.Tensor[];
 
 /**
  * The two-pass optimizer behind {@link sam} and {@link asam}: the rule for `e` is the only
@@ -46,9 +40,10 @@ type OffsetRule = (gradients: tf.Tensor[], weights: tf.Tensor[]) => tf.Tensor[];
  * import * as tf from "@tensorflow/tfjs-core";
  * import { sam } from "./sam.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
+ * import assert from "node:assert/strict";
  * const optimizer = sam({ rho: 0.1, base: "sgd" });
  * optimizer.minimize(() => tf.sum(tf.square(w)));
- * console.assert(optimizer.iterations === 1);
+ * assert.equal(optimizer.iterations, 1);
  * optimizer.dispose();
  * w.dispose();
  * ```
@@ -58,50 +53,22 @@ export class AscentOptimizer extends PerturbedOptimizer {
   static get className(): string {
     return "UsamAscent";
   }
-  readonly gradientEvaluations = 2;
   readonly rho: number;
   readonly eta: number | undefined;
   readonly recordPerturbations: boolean;
-  readonly #offsets: OffsetRule;
+  protected readonly rule: PerturbationRule;
 
   constructor(owner: "sam" | "asam", options: AsamOptions, offsets: OffsetRule) {
     super(owner, options);
     this.rho = checkNumber(owner, "rho", options.rho, (v) => v > 0, "> 0");
     this.eta = options.eta;
-    this.recordPerturbations = checkBoolean(
+    const record = checkBoolean(
       owner,
       "recordPerturbations",
       options.recordPerturbations ?? false,
     );
-    this.#offsets = offsets;
-  }
-
-  /**
-   * The ascent rule: the gradient at `x + e`, `e` from the clean gradient (module note). Throws
-   * `NonFiniteError` on a non-finite loss at x or at `x + e`.
-   */
-  protected override stepGradients(
-    { step, f, clean, active, originals, snapshot, passes }: StepContext,
-  ): tf.NamedTensorMap {
-    assertFiniteLosses(this.owner, step, clean.value.dataSync());
-    const offsets = tf.tidy(() => this.#offsets(active.map((v) => clean.grads[v.name]), originals));
-    try {
-      if (this.recordPerturbations) {
-        this.perturbations = [offsets.map((e) => Float32Array.from(e.dataSync()))];
-      }
-      passes.push(
-        gradientAtOffset(f, active, originals, (k, x) => tf.add(x, offsets[k]), snapshot),
-      );
-    } finally {
-      tf.dispose(offsets);
-    }
-    // A non-finite loss at x + e (an overflow along the ascent) stops the step before the base
-    // optimizer writes its gradient into the weights.
-    assertFiniteLosses(this.owner, step, [
-      clean.value.dataSync()[0],
-      passes[0].value.dataSync()[0],
-    ]);
-    return passes[0].grads;
+    this.recordPerturbations = record;
+    this.rule = ascentRule(offsets, record);
   }
 
   /** The hyperparameters. */
@@ -113,6 +80,30 @@ export class AscentOptimizer extends PerturbedOptimizer {
       ...this.baseConfig(),
     };
   }
+}
+
+/**
+ * The ascent rule: one pass at `x + e`, `e` from the clean gradient and the weights; the base
+ * steps with that pass's gradient alone (coefficients `[0, 1]`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ascentRule } from "./sam.ts";
+ * const rule = ascentRule((gradients) => gradients, false);
+ * assert.deepEqual(rule.coefficients(0, new Float32Array([1, 2])), [0, 1]);
+ * ```
+ */
+export function ascentRule(offsets: OffsetRule, record: boolean): PerturbationRule {
+  return {
+    passes: 1,
+    // deno-lint-ignore require-yield
+    *perturb({ gradients, weights }) {
+      const e = tf.tidy(() => offsets([...gradients], [...weights]));
+      return { offsets: [e], recorded: record ? [e.map((t) => t.clone())] : undefined };
+    },
+    coefficients: () => [0, 1],
+  };
 }
 
 function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
@@ -129,8 +120,9 @@ function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
  * import { sam } from "./sam.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const optimizer = sam({ rho: 0.05 });
+ * import assert from "node:assert/strict";
  * const loss = optimizer.minimize(() => tf.sum(tf.square(w)), true);
- * console.assert(loss!.dataSync()[0] === 5);
+ * assert.equal(loss!.dataSync()[0], 5); // 1² + 2², exact in float32
  * tf.dispose([loss!, w]);
  * optimizer.dispose();
  * ```
@@ -153,8 +145,10 @@ export function sam(options: SamOptions = {}): AscentOptimizer {
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asam } from "./sam.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
+ * import assert from "node:assert/strict";
  * const optimizer = asam({ rho: 0.5, eta: 0.01 });
- * optimizer.minimize(() => tf.sum(tf.square(w)));
+ * assert.equal(await optimizer.step(() => tf.sum(tf.square(w))), 5);
+ * assert.ok(w.dataSync()[0] < 1); // the step went downhill
  * optimizer.dispose();
  * w.dispose();
  * ```

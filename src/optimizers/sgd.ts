@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkedMinimize } from "./plain_step.ts";
+import { checkedStep, minimizeWith, stepWith } from "./plain_step.ts";
 import type { NamedTensor, UsamOptimizer } from "./types.ts";
 import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
 import { gradientList, registeredVariable } from "./variables.ts";
@@ -93,13 +93,29 @@ export class SgdOptimizer extends tf.Optimizer implements UsamOptimizer {
     }
   }
 
-  /** One checked step: throws `NonFiniteError` on a non-finite loss or weight. */
+  /**
+   * One checked step (`tf.Optimizer` contract): throws `NonFiniteError` on a non-finite loss or
+   * weight. It reads synchronously; on a backend without synchronous reads (webgpu under Deno)
+   * it throws, before any work, an error that says to use `await optimizer.step(f)`.
+   */
   override minimize(
     f: () => tf.Scalar,
     returnCost = false,
     varList?: tf.Variable[],
   ): tf.Scalar | null {
-    return checkedMinimize("sgd", this.iterations, this, f, returnCost, varList);
+    return minimizeWith("sgd", () => this.#program(f, varList), returnCost);
+  }
+
+  /**
+   * The same step as `minimize(f, true)` with asynchronous reads only (two: the loss, then the
+   * weight check); resolves to the loss at the weights before the step.
+   */
+  step(f: () => tf.Scalar, varList?: tf.Variable[]): Promise<number> {
+    return stepWith(() => this.#program(f, varList));
+  }
+
+  #program(f: () => tf.Scalar, varList: tf.Variable[] | undefined) {
+    return checkedStep("sgd", this.iterations, this, f, varList);
   }
 
   /** Applies the PyTorch SGD update with the given gradients (no finiteness check). */

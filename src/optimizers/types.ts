@@ -12,11 +12,17 @@ import type * as tf from "@tensorflow/tfjs-core";
  *
  * @example
  * ```ts
+ * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import assert from "node:assert/strict";
  * import type { UsamOptimizer } from "./types.ts";
  * import { sam } from "./sam.ts";
+ * const w = tf.variable(tf.tensor1d([1, 2]));
  * const optimizer: UsamOptimizer = sam({ rho: 0.05 });
- * console.assert(optimizer.gradientEvaluations === 2);
+ * assert.equal(optimizer.gradientEvaluations, 2);
+ * assert.equal(await optimizer.step(() => tf.sum(tf.square(w))), 5); // the loss before the step
  * optimizer.dispose();
+ * w.dispose();
  * ```
  */
 export interface UsamOptimizer extends tf.Optimizer {
@@ -34,6 +40,16 @@ export interface UsamOptimizer extends tf.Optimizer {
   readonly lastPerturbations: readonly (readonly Float32Array[])[];
   /** The names of the variables of the last step, in the order of `lastPerturbations`. */
   readonly lastVariableNames: readonly string[];
+  /**
+   * One full step, the same ops as `minimize(f, true, varList)` (the same bits on cpu and wasm),
+   * reading values only with `await tensor.data()`: the step for a backend without synchronous
+   * reads (webgpu under Deno), on which `minimize` throws. The scalars a read needs are stacked
+   * into one read: a plain step reads twice (the loss, then the weight check), a SAM-family step
+   * twice (all the losses at once, then the weight check). Resolves to the loss at the weights
+   * before the step (float32 value, as `minimize(f, true)` returns it); rejects with
+   * `NonFiniteError` like `minimize` throws.
+   */
+  step(f: () => tf.Scalar, varList?: tf.Variable[]): Promise<number>;
 }
 
 /**

@@ -21,14 +21,14 @@ import {
 import { type DrawRecipe, drawStep } from "./draws.ts";
 import { NonFiniteError } from "./errors.ts";
 import {
-  gradientAtOffset,
+  type PerturbationRule,
   PerturbedOptimizer,
   type PerturbedOptions,
-  type StepContext,
+  type RuleContext,
 } from "./perturbed.ts";
 import { PerturbationPrefetcher } from "./prefetch.ts";
+import type { StepProgram } from "./reads.ts";
 import { checkInteger, checkKnownKeys, checkNumber } from "./validate.ts";
-import { assertFiniteLosses } from "./variables.ts";
 
 /** Options of {@link universalSam}. */
 export interface UniversalSamOptions extends PerturbedOptions {
@@ -98,6 +98,7 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
   readonly lambda: number;
   readonly samples: number;
   readonly #prefetcher: PerturbationPrefetcher | undefined;
+  protected readonly rule: PerturbationRule;
 
   constructor(options: UniversalSamOptions) {
     const name = options.name ?? "universalSam";
@@ -106,6 +107,11 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
     this.rho = checkNumber(name, "rho", options.rho, (v) => v > 0, "> 0");
     this.lambda = checkNumber(name, "lambda", options.lambda, (v) => v >= 0, ">= 0");
     this.samples = checkInteger(name, "samples", options.samples, 1);
+    this.rule = {
+      passes: this.samples,
+      perturb: (context) => this.#perturb(context),
+      coefficients: (step, losses) => this.#coefficients(step, losses),
+    };
     for (const key of ["inner", "outer", "measure"] as const) {
       if (options[key] == null || typeof options[key] !== "object") {
         throw new TypeError(`${name}: ${key} must be an object, got ${options[key]}`);
@@ -140,11 +146,6 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
     }
   }
 
-  /** 1 + n. */
-  get gradientEvaluations(): number {
-    return 1 + this.samples;
-  }
-
   /**
    * How many steps' draws came from the background thread and from the main thread, and how
    * long the main thread waited for the background thread in all (ms).
@@ -161,39 +162,18 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
     super.dispose();
   }
 
-  /**
-   * The universal rule (module note): n perturbed passes at `x + ρδ_i`, then
-   * `G = g + λ Σ_i w_i (g_i - g)`. Throws `NonFiniteError` on a non-finite loss, perturbed loss
-   * or plug-in weight.
-   */
-  protected override stepGradients(
-    { step, f, clean, active, originals, snapshot, passes }: StepContext,
-  ): tf.NamedTensorMap {
-    const deltas = this.#draw(step, active);
-    this.perturbations = deltas;
+  /** The n offsets `ρδ_i`; the δ_i are what `lastPerturbations` shows. */
+  *#perturb({ step, variables }: RuleContext): StepProgram<{
+    offsets: tf.Tensor[][];
+    recorded: tf.Tensor[][];
+  }> {
+    const deltas = yield* this.#draw(step, variables);
+    const recorded = deltas.map((parts) =>
+      parts.map((delta, k) => tf.tensor(delta, variables[k].shape, "float32"))
+    );
     const rho = this.rho;
-    for (const delta of deltas) {
-      passes.push(gradientAtOffset(
-        f,
-        active,
-        originals,
-        (k, x) => tf.add(x, tf.mul(tf.tensor(delta[k], x.shape, "float32"), rho)),
-        snapshot,
-      ));
-    }
-    const coefficients = this.#coefficients(step, clean.value, passes.map((s) => s.value));
-    const combined: tf.NamedTensorMap = {};
-    for (const v of active) {
-      combined[v.name] = tf.tidy(() => {
-        const terms = [clean.grads[v.name], ...passes.map((s) => s.grads[v.name])]
-          .flatMap((g, i) =>
-            coefficients[i] === 0 ? [] : [coefficients[i] === 1 ? g : tf.mul(g, coefficients[i])]
-          );
-        if (terms.length === 0) return tf.zerosLike(clean.grads[v.name]);
-        return terms.length === 1 ? terms[0] : tf.addN(terms);
-      });
-    }
-    return combined;
+    const offsets = recorded.map((parts) => parts.map((delta) => tf.mul(delta, rho)));
+    return { offsets, recorded };
   }
 
   /** The hyperparameters. */
@@ -212,7 +192,7 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
    * n draws from μ over the flattened weights, split per variable (views of one buffer per
    * sample). The point x is downloaded only if the measure reads it (adaptive measures).
    */
-  #draw(step: number, active: readonly tf.Variable[]): Float32Array[][] {
+  *#draw(step: number, active: readonly tf.Variable[]): StepProgram<Float32Array[][]> {
     const sizes = active.map((v) => v.size);
     const total = sizes.reduce((a, b) => a + b, 0);
     let flats: Float32Array[];
@@ -220,7 +200,8 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
       flats = this.#prefetcher.take(step, total, this.samples);
     } else {
       flats = Array.from({ length: this.samples }, () => new Float32Array(total));
-      drawStep(this.spec.measure, this.seed, step, lazyFlatPoint(active, total), flats);
+      const point = yield tf.tidy(() => tf.concat(active.map((v) => tf.reshape(v, [-1]))));
+      drawStep(this.spec.measure, this.seed, step, point, flats);
     }
     return flats.map((flat) => {
       const parts: Float32Array[] = [];
@@ -233,14 +214,10 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
     });
   }
 
-  /** `[1 - λΣw, λw_1, ..., λw_n]` from the losses (one download for all of them). */
-  #coefficients(step: number, clean: tf.Scalar, perturbed: tf.Scalar[]): Float64Array {
-    const stacked = tf.stack([clean, ...perturbed]);
-    const losses = stacked.dataSync();
-    stacked.dispose();
-    assertFiniteLosses(this.owner, step, losses);
+  /** `[1 - λΣw, λw_1, ..., λw_n]` from the losses `[L, L_1, ..., L_n]`. */
+  #coefficients(step: number, losses: Float32Array): Float64Array {
     const rho2 = this.rho * this.rho;
-    const quotients = new Float64Array(perturbed.length);
+    const quotients = new Float64Array(losses.length - 1);
     for (let i = 0; i < quotients.length; i++) quotients[i] = (losses[i + 1] - losses[0]) / rho2;
     let weights: Float64Array;
     try {
@@ -257,7 +234,7 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
         cause: error,
       });
     }
-    const out = new Float64Array(perturbed.length + 1);
+    const out = new Float64Array(losses.length);
     let sum = 0;
     for (let i = 0; i < weights.length; i++) {
       out[i + 1] = this.lambda * weights[i];
@@ -266,35 +243,6 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
     out[0] = 1 - this.lambda * sum;
     return out;
   }
-}
-
-/**
- * The flattened weights as an `ArrayLike`, downloaded on first element access only: Gaussian
- * and cube measures never read x, so they cost no device round-trip.
- */
-function lazyFlatPoint(active: readonly tf.Variable[], total: number): ArrayLike<number> {
-  let flat: Float32Array | undefined;
-  const load = (): Float32Array => {
-    if (flat === undefined) {
-      flat = new Float32Array(total);
-      let offset = 0;
-      for (const v of active) {
-        flat.set(v.dataSync() as Float32Array, offset);
-        offset += v.size;
-      }
-    }
-    return flat;
-  };
-  return new Proxy({ length: total } as ArrayLike<number>, {
-    get(target, key) {
-      if (key === "length") return total;
-      if (typeof key === "string") {
-        const index = Number(key);
-        if (Number.isInteger(index)) return load()[index];
-      }
-      return Reflect.get(target, key);
-    },
-  });
 }
 
 /**

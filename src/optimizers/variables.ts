@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { NonFiniteError } from "./errors.ts";
+import type { StepProgram } from "./reads.ts";
 import type { NamedTensor } from "./types.ts";
 
 /**
@@ -186,32 +187,33 @@ export function assertFiniteLosses(
 
 /**
  * Throws a {@link NonFiniteError} naming the variable, flat index and value when any of the
- * variables holds a non-finite number. One `sum` per variable and a single scalar read: a sum of
- * float32 values is non-finite whenever an entry is; the rare overflow of a finite sum is told
- * apart by reading the variable itself, only then.
+ * variables holds a non-finite number. One `sum` per variable and a single scalar read (yielded,
+ * see `reads.ts`): a sum of float32 values is non-finite whenever an entry is; the rare overflow
+ * of a finite sum is told apart by reading the variable itself, only then.
  *
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
- * import { assertFiniteVariables } from "./variables.ts";
- * const w = tf.variable(tf.tensor1d([1, 2]));
- * assertFiniteVariables("sgd", 0, [w]);
+ * import assert from "node:assert/strict";
+ * import { NonFiniteError } from "./errors.ts";
+ * import { runSync } from "./reads.ts";
+ * import { finiteVariablesCheck } from "./variables.ts";
+ * const w = tf.variable(tf.tensor1d([1, NaN]));
+ * assert.throws(() => runSync(finiteVariablesCheck("sgd", 0, [w])), NonFiniteError);
  * w.dispose();
  * ```
  */
-export function assertFiniteVariables(
+export function* finiteVariablesCheck(
   optimizer: string,
   step: number,
   variables: readonly tf.Variable[],
-): void {
+): StepProgram<void> {
   if (variables.length === 0) return;
-  const sums = tf.tidy(() => tf.stack(variables.map((v) => tf.sum(v))));
-  const values = sums.dataSync();
-  sums.dispose();
+  const values = yield tf.tidy(() => tf.stack(variables.map((v) => tf.sum(v))));
   for (let k = 0; k < values.length; k++) {
     if (Number.isFinite(values[k])) continue;
-    const entries = variables[k].dataSync();
+    const entries = yield variables[k].clone();
     for (let i = 0; i < entries.length; i++) {
       if (!Number.isFinite(entries[i])) {
         throw new NonFiniteError({

@@ -1,0 +1,124 @@
+/**
+ * One step, two ways to read: a step is written once as a generator that yields each tensor whose
+ * values it needs on the host and receives those values back. `runSync` answers with `dataSync()`
+ * (the `tf.Optimizer.minimize` contract), `runAsync` with `await data()` (backends without
+ * synchronous reads, e.g. webgpu under Deno). The tensor ops are the same in both, so the two give
+ * the same bits.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * A step as a program: it yields a tensor to read (which it hands over: the driver disposes it),
+ * receives its values, and returns the step's result.
+ */
+export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
+
+/**
+ * Whether the current backend can read a tensor synchronously. TF.js's webgpu backend reads
+ * synchronously through a canvas; under Deno there is none (`dataSync` fails with "Cannot read
+ * properties of null (reading 'clearRect')").
+ *
+ * @example
+ * ```ts
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import assert from "node:assert/strict";
+ * import { syncReadsAvailable } from "./reads.ts";
+ * await tf.setBackend("cpu");
+ * assert.equal(syncReadsAvailable(), true);
+ * ```
+ */
+export function syncReadsAvailable(): boolean {
+  if (tf.getBackend() !== "webgpu") return true;
+  const g = globalThis as { document?: unknown; OffscreenCanvas?: unknown };
+  return g.document !== undefined || g.OffscreenCanvas !== undefined;
+}
+
+/**
+ * The error `minimize` throws, before any work, on a backend without synchronous reads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { syncReadsMissing } from "./reads.ts";
+ * assert.match(syncReadsMissing("sam").message, /await optimizer\.step\(f\)/);
+ * ```
+ */
+export function syncReadsMissing(owner: string): Error {
+  return new Error(
+    `${owner}: minimize() reads values synchronously, which the ${tf.getBackend()} backend ` +
+      `does not support here; use \`await optimizer.step(f)\` instead`,
+  );
+}
+
+/**
+ * Runs a step program reading with `dataSync()`. If a read or the program throws, the program's
+ * `finally` blocks run before the error propagates.
+ *
+ * @example
+ * ```ts
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import assert from "node:assert/strict";
+ * import { runSync, type StepProgram } from "./reads.ts";
+ * function* program(): StepProgram<number> {
+ *   const values = yield tf.tensor1d([1, 2]);
+ *   return values[0] + values[1];
+ * }
+ * assert.equal(runSync(program()), 3);
+ * ```
+ */
+export function runSync<R>(program: StepProgram<R>): R {
+  let next = program.next();
+  while (!next.done) {
+    const tensor = next.value;
+    let values: Float32Array;
+    try {
+      values = tensor.dataSync() as Float32Array;
+    } catch (error) {
+      program.throw(error);
+      throw error; // a program that swallows a failed read still must not go on
+    } finally {
+      tensor.dispose();
+    }
+    next = program.next(values);
+  }
+  return next.value;
+}
+
+/**
+ * Runs a step program reading with `await data()`: the only read a backend without synchronous
+ * reads allows.
+ *
+ * @example
+ * ```ts
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import assert from "node:assert/strict";
+ * import { runAsync, type StepProgram } from "./reads.ts";
+ * function* program(): StepProgram<number> {
+ *   const values = yield tf.tensor1d([1, 2]);
+ *   return values[0] * values[1];
+ * }
+ * assert.equal(await runAsync(program()), 2);
+ * ```
+ */
+export async function runAsync<R>(program: StepProgram<R>): Promise<R> {
+  let next = program.next();
+  while (!next.done) {
+    const tensor = next.value;
+    let values: Float32Array;
+    try {
+      values = (await tensor.data()) as Float32Array;
+    } catch (error) {
+      program.throw(error);
+      throw error;
+    } finally {
+      tensor.dispose();
+    }
+    next = program.next(values);
+  }
+  return next.value;
+}

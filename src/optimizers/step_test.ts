@@ -1,0 +1,95 @@
+/**
+ * The asynchronous step: for every optimizer, `await step(f)` gives the same weights, bit for
+ * bit, as `minimize(f, true)` on cpu and wasm, resolves to the same loss, and makes no
+ * synchronous read (dataSync / arraySync are made to throw while it runs).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import { createOptimizer, NonFiniteError, OPTIMIZER_NAMES, sgd } from "./mod.ts";
+import { TEST_BACKENDS, useBackend } from "./test_backends.ts";
+import { twoLayerMlp } from "./test_fixtures.ts";
+
+const STEPS = 3;
+
+/** Runs `body` with every synchronous read of a tensor throwing. */
+async function withoutSyncReads<T>(body: () => Promise<T>): Promise<T> {
+  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
+  const saved = { dataSync: proto.dataSync, arraySync: proto.arraySync };
+  const refuse = () => {
+    throw new Error("synchronous read during step()");
+  };
+  proto.dataSync = refuse;
+  proto.arraySync = refuse;
+  try {
+    return await body();
+  } finally {
+    proto.dataSync = saved.dataSync;
+    proto.arraySync = saved.arraySync;
+  }
+}
+
+for (const backend of TEST_BACKENDS) {
+  for (const name of OPTIMIZER_NAMES) {
+    Deno.test(`${name} (${backend}): await step(f) equals minimize(f, true) bit for bit, with no sync read`, async () => {
+      await useBackend(backend);
+      const runs = [];
+      for (const mode of ["minimize", "step"] as const) {
+        const problem = twoLayerMlp({ seed: 21 });
+        const optimizer = createOptimizer(name, { lr: 0.05, seed: 5 });
+        const losses: number[] = [];
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < STEPS; i++) {
+          if (mode === "minimize") {
+            const cost = optimizer.minimize(problem.loss, true, problem.variables)!;
+            losses.push(cost.dataSync()[0]);
+            cost.dispose();
+          } else {
+            losses.push(
+              await withoutSyncReads(() => optimizer.step(problem.loss, problem.variables)),
+            );
+          }
+        }
+        runs.push({
+          losses,
+          weights: Array.from(problem.read()),
+          iterations: optimizer.iterations,
+        });
+        // Only the optimizer's state (and recorded perturbations) outlive a step.
+        optimizer.dispose();
+        problem.dispose();
+        assert.ok(tf.memory().numTensors <= before, `${mode} leaked tensors`);
+      }
+      assert.deepEqual(runs[1], runs[0]);
+      assert.equal(runs[0].iterations, STEPS);
+      // Control: the steps moved the loss, so equal records are not two no-ops.
+      assert.notEqual(runs[0].losses[STEPS - 1], runs[0].losses[0]);
+    });
+  }
+}
+
+Deno.test("step(f) rejects with NonFiniteError on a NaN loss, weights untouched", async () => {
+  await useBackend("cpu");
+  const w = tf.variable(tf.tensor1d([1, 2]));
+  for (const name of OPTIMIZER_NAMES) {
+    const optimizer = createOptimizer(name, { lr: 0.1 });
+    await assert.rejects(
+      () => optimizer.step(() => tf.mul(tf.sum(w), NaN) as tf.Scalar, [w]),
+      (error: unknown) => error instanceof NonFiniteError && error.step === 0,
+      name,
+    );
+    assert.deepEqual(Array.from(w.dataSync()), [1, 2], name);
+    assert.equal(optimizer.iterations, 0, name);
+    optimizer.dispose();
+  }
+  w.dispose();
+});
+
+Deno.test("step(f) resolves to the loss before the step", async () => {
+  await useBackend("cpu");
+  const w = tf.variable(tf.scalar(3));
+  const optimizer = sgd({ lr: 0.1, momentum: 0, weightDecay: 0 });
+  assert.equal(await optimizer.step(() => tf.square(w) as tf.Scalar), 9);
+  assert.ok(Math.abs(w.dataSync()[0] - 2.4) < 1e-6); // 3 - 0.1·6, float32 rounding
+  optimizer.dispose();
+  w.dispose();
+});
