@@ -4,14 +4,13 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
+import type { DataType, KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import { fillFromAttrs, PHILOX_KERNEL, philoxAttrs, philoxDtype } from "./philox_kernel.ts";
 
 interface CpuBackendLike {
   makeTensorInfo(
     shape: number[],
-    dtype: tf.DataType,
+    dtype: DataType,
     values: Float32Array | Int32Array,
   ): TensorInfo;
 }
