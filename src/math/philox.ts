@@ -194,28 +194,85 @@ export function philoxFillKeyed<T extends Float32Array | Float64Array | Uint32Ar
       } array, got ${out.constructor.name}`,
     );
   }
-  const counter = [0, words[0], words[1], words[2]];
-  const block = new Uint32Array(4);
-  let current = -1;
-  for (let j = 0; j < out.length; j++) {
-    const index = offset + j;
-    const blockIndex = Math.floor(index / 4);
-    if (blockIndex !== current) {
-      counter[0] = blockIndex;
-      philox4x32(counter, key, block);
-      current = blockIndex;
-    }
-    const lane = index & 3;
-    if (distribution === "bits") {
-      out[j] = block[lane];
-    } else if (distribution === "uniform") {
-      out[j] = symmetricUniform(block[lane]);
-    } else {
-      const pair = lane & 2;
-      out[j] = boxMuller(block[pair], block[pair + 1], (lane & 1) === 0);
-    }
-  }
+  fillBlocks(out, key[0] >>> 0, key[1] >>> 0, words, offset, distribution);
   return out;
+}
+
+const INV_24 = 2 ** -24;
+const M0_HI = M0 >>> 16, M0_LO = M0 & 0xffff;
+const M1_HI = M1 >>> 16, M1_LO = M1 & 0xffff;
+/** The words of the last block {@link blockWords} computed (int32 bit patterns). */
+const words32 = new Int32Array(4);
+/** The four transformed values of the last block. */
+const blockValues = new Float64Array(4);
+
+/**
+ * Philox4x32-10 in int32 arithmetic only (the 32x32 -> 64 products from 16-bit halves, wrapping
+ * sums), which V8 keeps in registers: the same function as {@link philox4x32}, about twice as
+ * fast. Writes the block into `words32`.
+ */
+function blockWords(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number) {
+  for (let round = 0; round < 10; round++) {
+    let lo = c0 & 0xffff, hi = c0 >>> 16;
+    let ll = Math.imul(M0_LO, lo) >>> 0;
+    let t = (Math.imul(M0_HI, lo) >>> 0) + (ll >>> 16);
+    let w1 = (t & 0xffff) + (Math.imul(M0_LO, hi) >>> 0);
+    const hi0 = (Math.imul(M0_HI, hi) + (t >>> 16) + (w1 >>> 16)) | 0;
+    const lo0 = Math.imul(M0, c0);
+    lo = c2 & 0xffff, hi = c2 >>> 16;
+    ll = Math.imul(M1_LO, lo) >>> 0;
+    t = (Math.imul(M1_HI, lo) >>> 0) + (ll >>> 16);
+    w1 = (t & 0xffff) + (Math.imul(M1_LO, hi) >>> 0);
+    const hi1 = (Math.imul(M1_HI, hi) + (t >>> 16) + (w1 >>> 16)) | 0;
+    const lo1 = Math.imul(M1, c2);
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+    k0 = (k0 + W0) | 0;
+    k1 = (k1 + W1) | 0;
+  }
+  words32[0] = c0;
+  words32[1] = c1;
+  words32[2] = c2;
+  words32[3] = c3;
+}
+
+/**
+ * The hot loop of {@link philoxFillKeyed}: one Philox block per 4 values (compared with
+ * {@link philox4x32} by the tests), and one log, one sqrt, two cos and two sin per block of
+ * Gaussians.
+ */
+function fillBlocks(
+  out: Float32Array | Float64Array | Uint32Array | Int32Array,
+  key0: number,
+  key1: number,
+  words: readonly [number, number, number],
+  offset: number,
+  distribution: PhiloxDistribution,
+): void {
+  const sample = words[0] | 0, step = words[1] | 0, stream = words[2] | 0;
+  const end = offset + out.length;
+  const mode = distribution === "bits" ? 0 : distribution === "uniform" ? 1 : 2;
+  for (let block = Math.floor(offset / 4); block * 4 < end; block++) {
+    blockWords(block | 0, sample, step, stream, key0 | 0, key1 | 0);
+    if (mode === 0) {
+      for (let lane = 0; lane < 4; lane++) blockValues[lane] = words32[lane] >>> 0;
+    } else if (mode === 1) {
+      for (let lane = 0; lane < 4; lane++) blockValues[lane] = symmetricUniform(words32[lane]);
+    } else {
+      const r0 = Math.sqrt(-2 * Math.log(((words32[0] >>> 8) + 1) * INV_24));
+      const t0 = Math.PI * ((2 * (words32[1] >>> 8) - TWO_24) * INV_24);
+      const r1 = Math.sqrt(-2 * Math.log(((words32[2] >>> 8) + 1) * INV_24));
+      const t1 = Math.PI * ((2 * (words32[3] >>> 8) - TWO_24) * INV_24);
+      blockValues[0] = r0 * Math.cos(t0);
+      blockValues[1] = r0 * Math.sin(t0);
+      blockValues[2] = r1 * Math.cos(t1);
+      blockValues[3] = r1 * Math.sin(t1);
+    }
+    const first = Math.max(block * 4, offset), last = Math.min(block * 4 + 4, end);
+    for (let index = first; index < last; index++) out[index - offset] = blockValues[index & 3];
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { philox4x32, philoxFill, philoxKey } from "./philox.ts";
+import { boxMuller, philox4x32, philoxFill, philoxKey, symmetricUniform } from "./philox.ts";
 
 /**
  * Random123's published known answers for Philox4x32-10 (file `examples/kat_vectors` of
@@ -69,5 +69,19 @@ Deno.test("philoxFill: different steps, samples, streams and seeds give differen
   for (const change of [{ seed: 2 }, { step: 1 }, { sample: 1 }, { stream: 1 }]) {
     const other = [...philoxFill(new Uint32Array(8), { ...base, ...change }, 0, "bits")];
     assert.notDeepEqual(other, reference, JSON.stringify(change));
+  }
+});
+
+Deno.test("philoxFill: uniforms and Gaussians are the documented transforms of the block words", () => {
+  const where = { seed: 77, step: 9, sample: 4 };
+  const offset = 4 * 12345 + 2; // starts and ends inside a block
+  const uniform = philoxFill(new Float64Array(11), where, offset, "uniform");
+  const gaussian = philoxFill(new Float64Array(11), where, offset, "gaussian");
+  for (let j = 0; j < 11; j++) {
+    const index = offset + j;
+    const w = philox4x32([Math.floor(index / 4), 4, 9, 0], philoxKey(77), new Uint32Array(4));
+    assert.equal(uniform[j], symmetricUniform(w[index % 4]));
+    const pair = index % 4 < 2 ? 0 : 2;
+    assert.equal(gaussian[j], boxMuller(w[pair], w[pair + 1], index % 2 === 0));
   }
 });
