@@ -5,7 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
-import { createOptimizer, NonFiniteError, OPTIMIZER_NAMES, sgd } from "./mod.ts";
+import { adaptiveMeasure, pointMassMeasure, sphereMeasure, traceSpec } from "../measures/spec.ts";
+import { createOptimizer, NonFiniteError, OPTIMIZER_NAMES, sgd, universalSam } from "./mod.ts";
 import { initBackend } from "../backends/mod.ts";
 import { probeWebGpuAdapter } from "../backends/webgpu.ts";
 import { TEST_BACKENDS, useBackend } from "./test_backends.ts";
@@ -68,6 +69,45 @@ for (const backend of TEST_BACKENDS) {
     });
   }
 }
+
+Deno.test("user-defined universalSam (device recipe and host-sampled measure): step equals minimize, no sync read", async () => {
+  await useBackend("wasm");
+  for (
+    const measure of [
+      adaptiveMeasure(sphereMeasure(), 0.1), // a device recipe reading x
+      pointMassMeasure([Array.from({ length: 57 }, (_, i) => (i % 3) - 1)]), // no recipe: sampled on the host, the point read asynchronously
+    ]
+  ) {
+    const runs = [];
+    for (const mode of ["minimize", "step"] as const) {
+      const problem = twoLayerMlp({ seed: 3 });
+      const optimizer = universalSam({
+        ...traceSpec(measure),
+        rho: 0.01,
+        lambda: 1,
+        samples: 2,
+        seed: 9,
+      });
+      const losses: number[] = [];
+      for (let i = 0; i < STEPS; i++) {
+        if (mode === "minimize") {
+          const cost = optimizer.minimize(problem.loss, true, problem.variables)!;
+          losses.push(cost.dataSync()[0]);
+          cost.dispose();
+        } else {
+          losses.push(
+            await withoutSyncReads(() => optimizer.step(problem.loss, problem.variables)),
+          );
+        }
+      }
+      runs.push({ losses, weights: Array.from(problem.read()) });
+      optimizer.dispose();
+      problem.dispose();
+    }
+    assert.deepEqual(runs[1], runs[0], measure.name);
+    assert.notEqual(runs[0].losses[STEPS - 1], runs[0].losses[0]);
+  }
+});
 
 Deno.test("step(f) rejects with NonFiniteError on a NaN loss, weights untouched", async () => {
   await useBackend("cpu");
