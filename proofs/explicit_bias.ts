@@ -90,8 +90,9 @@ const standardError = (v: number[]) => {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { explicitBiasProperty } from "./explicit_bias.ts";
- * console.assert((await explicitBiasProperty.run(1)).passed);
+ * assert((await explicitBiasProperty.run(1)).passed);
  * ```
  */
 export const explicitBiasProperty: Property = {

@@ -76,9 +76,10 @@ function check(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { fdHessianProperty } from "./fd_hessian.ts";
  * const result = await fdHessianProperty.run(1);
- * console.assert(result.passed);
+ * assert(result.passed);
  * ```
  */
 export const fdHessianProperty: Property = {

@@ -202,8 +202,9 @@ function describeCase(c: StepCase): string {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { referenceStepProperty } from "./reference_step.ts";
- * console.assert((await referenceStepProperty.run(1)).passed);
+ * assert((await referenceStepProperty.run(1)).passed);
  * ```
  */
 export const referenceStepProperty: Property = {

@@ -11,8 +11,9 @@ import { CorruptDataError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isGzip } from "./gzip.ts";
- * console.assert(isGzip(Uint8Array.of(0x1f, 0x8b, 8)) && !isGzip(Uint8Array.of(0, 0, 8, 3)));
+ * assert(isGzip(Uint8Array.of(0x1f, 0x8b, 8)) && !isGzip(Uint8Array.of(0, 0, 8, 3)));
  * ```
  */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -25,11 +26,12 @@ export function isGzip(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gzipSync } from "node:zlib";
  * import { maybeGunzip } from "./gzip.ts";
  * const raw = Uint8Array.of(1, 2, 3);
- * console.assert(maybeGunzip(gzipSync(raw), "x.gz").join() === "1,2,3");
- * console.assert(maybeGunzip(raw, "x") === raw);
+ * assert(maybeGunzip(gzipSync(raw), "x.gz").join() === "1,2,3");
+ * assert(maybeGunzip(raw, "x") === raw);
  * ```
  */
 export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {

@@ -40,9 +40,10 @@ import type { ProgressMode } from "./progress.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { LoadOptions } from "./load.ts";
  * const options: LoadOptions = { dataDir: "/data", download: false };
- * console.assert(options.download === false);
+ * assert(options.download === false);
  * ```
  */
 export interface LoadOptions {
@@ -197,8 +198,9 @@ export async function loadDatasetSpec(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultCacheDir } from "./load.ts";
- * console.assert(defaultCacheDir().endsWith("usam"));
+ * assert(defaultCacheDir().endsWith("usam"));
  * ```
  */
 export function defaultCacheDir(): string {
@@ -216,10 +218,11 @@ export function defaultCacheDir(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASETS } from "./catalog.ts";
  * import { searchDirs } from "./load.ts";
  * const dirs = searchDirs(DATASETS["fashion-mnist"], { dataDir: "/data", cacheDir: "/cache" });
- * console.assert(dirs[0] === "/data/fashion-mnist" && dirs.at(-1) === "/usr/share/datasets/fashion-mnist");
+ * assert(dirs[0] === "/data/fashion-mnist" && dirs.at(-1) === "/usr/share/datasets/fashion-mnist");
  * ```
  */
 export function searchDirs(spec: DatasetSpec, options: LoadOptions = {}): string[] {

@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Route } from "./loopback_server_test_util.ts";
  * const route: Route = { status: 200, body: Uint8Array.of(1, 2), dropAfter: 1 };
- * console.assert(route.dropAfter === 1);
+ * assert(route.dropAfter === 1);
  * ```
  */
 export interface Route {
@@ -46,9 +47,10 @@ export interface LoopbackServer {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { startLoopbackServer } from "./loopback_server_test_util.ts";
  * const server = startLoopbackServer({});
- * console.assert(server.url.startsWith("http://127.0.0.1:"));
+ * assert(server.url.startsWith("http://127.0.0.1:"));
  * await server.close();
  * ```
  */

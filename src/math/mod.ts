@@ -5,10 +5,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessian, symmetricEigenvalues } from "./mod.ts";
  * const H = hessian((x) => x[0] ** 2 + x[0] * x[1] + 2 * x[1] ** 2, new Float64Array([0, 0]));
  * const [low, high] = symmetricEigenvalues(H); // eigenvalues of [[2, 1], [1, 4]]: 3 ± √2
- * console.assert(Math.abs(low - (3 - Math.SQRT2)) < 1e-6 && Math.abs(high - (3 + Math.SQRT2)) < 1e-6);
+ * assert(Math.abs(low - (3 - Math.SQRT2)) < 1e-6 && Math.abs(high - (3 + Math.SQRT2)) < 1e-6);
  * ```
  *
  * @module

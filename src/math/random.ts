@@ -74,11 +74,12 @@ function zigguratNormal(generator: Generator): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Random } from "./random.ts";
  * const rng = new Random(42);
  * const delta = rng.gaussianVector(3); // N(0, I) in R^3
  * const again = new Random(42).gaussianVector(3);
- * console.assert(delta.every((v, i) => v === again[i]));
+ * assert(delta.every((v, i) => v === again[i]));
  * ```
  */
 export class Random {
@@ -113,9 +114,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const u = new Random(0).uniform();
-   * console.assert(u >= 0 && u < 1);
+   * assert(u >= 0 && u < 1);
    * ```
    */
   uniform(): number {
@@ -127,9 +129,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const k = new Random(0).integer(10);
-   * console.assert(Number.isInteger(k) && k >= 0 && k < 10);
+   * assert(Number.isInteger(k) && k >= 0 && k < 10);
    * ```
    */
   integer(n: number): number {
@@ -144,9 +147,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const z = new Random(0).gaussian();
-   * console.assert(Number.isFinite(z));
+   * assert(Number.isFinite(z));
    * ```
    */
   gaussian(): number {
@@ -171,8 +175,9 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
-   * console.assert(new Random(0).gaussianVector(4).length === 4);
+   * assert(new Random(0).gaussianVector(4).length === 4);
    * ```
    */
   gaussianVector(d: number): Float64Array {
@@ -189,9 +194,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const buf = new Random(0).fillGaussian(new Float32Array(8));
-   * console.assert(buf.length === 8);
+   * assert(buf.length === 8);
    * ```
    */
   fillGaussian<T extends Float32Array | Float64Array>(out: T): T {
@@ -205,9 +211,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const v = new Random(0).unitSphere(3);
-   * console.assert(Math.abs(Math.hypot(...v) - 1) < 1e-12);
+   * assert(Math.abs(Math.hypot(...v) - 1) < 1e-12);
    * ```
    */
   unitSphere(d: number): Float64Array {
@@ -228,9 +235,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const v = new Random(0).cube(5, 0.01);
-   * console.assert(v.every((x) => Math.abs(x) <= 0.01));
+   * assert(v.every((x) => Math.abs(x) <= 0.01));
    * ```
    */
   cube(d: number, halfWidth: number): Float64Array {
@@ -247,9 +255,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const p = new Random(0).permutation(5);
-   * console.assert([...p].sort().join() === "0,1,2,3,4");
+   * assert([...p].sort().join() === "0,1,2,3,4");
    * ```
    */
   permutation(n: number): Uint32Array {

@@ -58,9 +58,10 @@ export interface SharpnessSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pluginWeights, traceSpec } from "./spec.ts";
  * const w = pluginWeights(traceSpec(), new Float64Array([0.3, -0.1]));
- * console.assert(w[0] === 0.5 && w[1] === 0.5);
+ * assert(w[0] === 0.5 && w[1] === 0.5);
  * ```
  */
 export function pluginWeights(spec: SharpnessSpec, quotients: Float64Array): Float64Array {
@@ -127,11 +128,12 @@ export function gaussianMeasure(): PerturbationMeasure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sphereMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(3);
  * sphereMeasure().sample(new Random(1), [], delta);
- * console.assert(Math.abs(Math.hypot(...delta) - 1) < 1e-12);
+ * assert(Math.abs(Math.hypot(...delta) - 1) < 1e-12);
  * ```
  */
 export function sphereMeasure(): PerturbationMeasure {
@@ -157,11 +159,12 @@ export function sphereMeasure(): PerturbationMeasure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cubeMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(3);
  * cubeMeasure(0.01).sample(new Random(1), [], delta);
- * console.assert(delta.every((v) => Math.abs(v) <= 0.01));
+ * assert(delta.every((v) => Math.abs(v) <= 0.01));
  * ```
  */
 export function cubeMeasure(halfWidth: number): PerturbationMeasure {
@@ -184,12 +187,13 @@ export function cubeMeasure(halfWidth: number): PerturbationMeasure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pointMassMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const mu = pointMassMeasure([[1, 0], [0, 1]]);
  * const delta = new Float64Array(2);
  * mu.sample(new Random(1), [], delta);
- * console.assert(!mu.symmetric && delta[0] + delta[1] === 1);
+ * assert(!mu.symmetric && delta[0] + delta[1] === 1);
  * ```
  */
 export function pointMassMeasure(points: ReadonlyArray<ArrayLike<number>>): PerturbationMeasure {
@@ -232,11 +236,12 @@ export function pointMassMeasure(points: ReadonlyArray<ArrayLike<number>>): Pert
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adaptiveMeasure, gaussianMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(2);
  * adaptiveMeasure(gaussianMeasure(), 0).sample(new Random(1), [0, 2], delta);
- * console.assert(delta[0] === 0);
+ * assert(delta[0] === 0);
  * ```
  */
 export function adaptiveMeasure(base: PerturbationMeasure, eta: number): PerturbationMeasure {
@@ -263,8 +268,9 @@ export function adaptiveMeasure(base: PerturbationMeasure, eta: number): Perturb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceSpec } from "./spec.ts";
- * console.assert(traceSpec().inner.value(2)[0] === 2);
+ * assert(traceSpec().inner.value(2)[0] === 2);
  * ```
  */
 export function traceSpec(measure: PerturbationMeasure = gaussianMeasure()): SharpnessSpec {
@@ -282,8 +288,9 @@ export function traceSpec(measure: PerturbationMeasure = gaussianMeasure()): Sha
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frobeniusSpec } from "./spec.ts";
- * console.assert(frobeniusSpec().outer.value([1, 2], 2) === 1);
+ * assert(frobeniusSpec().outer.value([1, 2], 2) === 1);
  * ```
  */
 export function frobeniusSpec(measure: PerturbationMeasure = gaussianMeasure()): SharpnessSpec {
@@ -310,9 +317,10 @@ export function frobeniusSpec(measure: PerturbationMeasure = gaussianMeasure()):
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { determinantSpec } from "./spec.ts";
  * const w = determinantSpec(0.01).weights!(new Float64Array([0, 0]));
- * console.assert(Math.abs(w[0] - 0.5) < 1e-15);
+ * assert(Math.abs(w[0] - 0.5) < 1e-15);
  * ```
  */
 export function determinantSpec(
