@@ -17,6 +17,7 @@ import { dirname } from "node:path";
  * const path = await Deno.makeTempFile();
  * await writeFileAtomic(path, new TextEncoder().encode("{}"));
  * assert(await Deno.readTextFile(path) === "{}");
+ * await Deno.remove(path);
  * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
