@@ -79,11 +79,11 @@ export function findConsoleAssertsInExamples(text: string, path: string): DocAss
   return found;
 }
 
-const SKIP_DIRECTORIES = new Set([".git", "node_modules", "results", ".mirror"]);
+const SKIP_DIRECTORIES = new Set([".git", "node_modules", "results", ".mirror", ".stryker-tmp"]);
 const SCANNED = /\.(ts|tsx|mts|js|jsx|mjs|md)$/;
 
 /**
- * Every finding under `root` (recursing, skipping `.git`, `node_modules` and `results`), with paths
+ * Every finding under `root` (recursing, skipping `.git`, `node_modules`, `results` and Stryker's `.stryker-tmp`), with paths
  * relative to `root`, in a stable order.
  *
  * @example
