@@ -164,11 +164,12 @@ Deno.test("refusals name the estimate, the quantity and the value", () => {
   );
   const pole: SharpnessSpec = {
     ...traceSpec(),
-    outer: { value: (m) => 1 / m[0], gradient: (m) => [-1 / m[0] ** 2] },
+    inner: { dimension: 2, value: (t) => [t, t], derivative: () => [1, 1] },
+    outer: { value: (m) => 1 / m[0], gradient: (m) => [-1 / m[0] ** 2, 0] },
   };
   assert.throws(
     () => objectiveFromQuotients("w", pole, Float64Array.of(0, 0), 1),
-    /w: outer F of the sample mean \[0\] is Infinity/,
+    /w: outer F of the sample mean \[0, 0\] is Infinity/,
   );
 });
 
