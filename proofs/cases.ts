@@ -14,9 +14,10 @@ import type { Loss } from "../src/measures/types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quadratic } from "./cases.ts";
  * const f = quadratic([[2, 0], [0, 4]], [1, 1]);
- * console.assert(f(new Float64Array([2, 1])) === 2);
+ * assert(f(new Float64Array([2, 1])) === 2);
  * ```
  */
 export function quadratic(H: ArrayLike<ArrayLike<number>>, center: ArrayLike<number>, c = 1): Loss {
@@ -38,9 +39,10 @@ export function quadratic(H: ArrayLike<ArrayLike<number>>, center: ArrayLike<num
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { symmetricWithSpectrum } from "./cases.ts";
  * const H = symmetricWithSpectrum([1, 3], 7);
- * console.assert(Math.abs(H[0][0] + H[1][1] - 4) < 1e-12);
+ * assert(Math.abs(H[0][0] + H[1][1] - 4) < 1e-12);
  * ```
  */
 export function symmetricWithSpectrum(values: readonly number[], seed: number): number[][] {
@@ -52,8 +54,9 @@ export function symmetricWithSpectrum(values: readonly number[], seed: number): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logLogSlope } from "./cases.ts";
- * console.assert(Math.abs(logLogSlope([1, 2, 4], [3, 12, 48]) - 2) < 1e-12);
+ * assert(Math.abs(logLogSlope([1, 2, 4], [3, 12, 48]) - 2) < 1e-12);
  * ```
  */
 export function logLogSlope(x: readonly number[], y: readonly number[]): number {
@@ -89,10 +92,11 @@ export interface CheckSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import fc from "fast-check";
  * import { checkCases } from "./cases.ts";
  * const s = checkCases(fc.double({ min: 0, max: 1, noNaN: true }), 1, 20, (v) => ({ half: v / 2 }));
- * console.assert(!s.failed && s.worstError <= 0.5);
+ * assert(!s.failed && s.worstError <= 0.5);
  * ```
  */
 export function checkCases<T>(
@@ -142,8 +146,9 @@ export function checkCases<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeWorst } from "./cases.ts";
- * console.assert(describeWorst({ a: 0.5 }) === "a 0.500");
+ * assert(describeWorst({ a: 0.5 }) === "a 0.500");
  * ```
  */
 export function describeWorst(worst: Record<string, number>): string {

@@ -89,8 +89,9 @@ function orderError(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { convergenceOrderProperty } from "./convergence_order.ts";
- * console.assert((await convergenceOrderProperty.run(1)).passed);
+ * assert((await convergenceOrderProperty.run(1)).passed);
  * ```
  */
 export const convergenceOrderProperty: Property = {

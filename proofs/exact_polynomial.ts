@@ -16,8 +16,9 @@ export type BigMatrix = bigint[][];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigMatMul } from "./exact_polynomial.ts";
- * console.assert(bigMatMul([[1n, 2n]], [[3n], [4n]])[0][0] === 11n);
+ * assert(bigMatMul([[1n, 2n]], [[3n], [4n]])[0][0] === 11n);
  * ```
  */
 export function bigMatMul(A: BigMatrix, B: BigMatrix): BigMatrix {
@@ -29,8 +30,9 @@ export function bigMatMul(A: BigMatrix, B: BigMatrix): BigMatrix {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigTrace } from "./exact_polynomial.ts";
- * console.assert(bigTrace([[1n, 5n], [5n, 2n]]) === 3n);
+ * assert(bigTrace([[1n, 5n], [5n, 2n]]) === 3n);
  * ```
  */
 export function bigTrace(A: BigMatrix): bigint {
@@ -42,8 +44,9 @@ export function bigTrace(A: BigMatrix): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bareissDeterminant } from "./exact_polynomial.ts";
- * console.assert(bareissDeterminant([[0n, 2n], [3n, 1n]]) === -6n);
+ * assert(bareissDeterminant([[0n, 2n], [3n, 1n]]) === -6n);
  * ```
  */
 export function bareissDeterminant(A: BigMatrix): bigint {
@@ -84,8 +87,9 @@ function degree(c: bigint[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigEvaluate } from "./exact_polynomial.ts";
- * console.assert(bigEvaluate([1n, 0n, 2n], 3n) === 19n);
+ * assert(bigEvaluate([1n, 0n, 2n], 3n) === 19n);
  * ```
  */
 export function bigEvaluate(c: bigint[], t: bigint): bigint {
@@ -99,8 +103,9 @@ export function bigEvaluate(c: bigint[], t: bigint): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigDerivative } from "./exact_polynomial.ts";
- * console.assert(bigDerivative([5n, 1n, 3n]).join() === "1,6");
+ * assert(bigDerivative([5n, 1n, 3n]).join() === "1,6");
  * ```
  */
 export function bigDerivative(c: bigint[]): bigint[] {
@@ -149,9 +154,10 @@ function pseudoRemainder(a: bigint[], b: bigint[]): bigint[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigGcd } from "./exact_polynomial.ts";
  * // gcd((t-1)²(t+2), (t-1)(t+3)) = t - 1
- * console.assert(bigGcd([2n, -3n, 0n, 1n], [-3n, 2n, 1n]).join() === "-1,1");
+ * assert(bigGcd([2n, -3n, 0n, 1n], [-3n, 2n, 1n]).join() === "-1,1");
  * ```
  */
 export function bigGcd(a: bigint[], b: bigint[]): bigint[] {
@@ -171,8 +177,9 @@ export function bigGcd(a: bigint[], b: bigint[]): bigint[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigExactDivide } from "./exact_polynomial.ts";
- * console.assert(bigExactDivide([2n, -3n, 1n], [-1n, 1n]).join() === "-2,1");
+ * assert(bigExactDivide([2n, -3n, 1n], [-1n, 1n]).join() === "-2,1");
  * ```
  */
 export function bigExactDivide(a: bigint[], b: bigint[]): bigint[] {
@@ -202,10 +209,11 @@ export function bigExactDivide(a: bigint[], b: bigint[]): bigint[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { squarefreeLayers } from "./exact_polynomial.ts";
  * // (t-1)²(t+2): layer 1 = (t-1)(t+2), layer 2 = t-1
  * const layers = squarefreeLayers([2n, -3n, 0n, 1n]);
- * console.assert(layers.length === 2 && layers[1].join() === "-1,1");
+ * assert(layers.length === 2 && layers[1].join() === "-1,1");
  * ```
  */
 export function squarefreeLayers(p: bigint[]): bigint[][] {

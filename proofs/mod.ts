@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { properties } from "./mod.ts";
- * console.assert(properties.map((p) => p.id).join() === "1,2,3,4,5,6,7,8");
+ * assert(properties.map((p) => p.id).join() === "1,2,3,4,5,6,7,8");
  * ```
  *
  * @module

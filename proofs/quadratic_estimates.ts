@@ -69,9 +69,10 @@ function monteCarloError(
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { quadraticEstimatesProperty } from "./quadratic_estimates.ts";
  * const result = await quadraticEstimatesProperty.run(1);
- * console.assert(result.passed);
+ * assert(result.passed);
  * ```
  */
 export const quadraticEstimatesProperty: Property = {

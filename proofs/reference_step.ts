@@ -113,6 +113,10 @@ function check(c: StepCase): Outcome {
   const fd2 = gradient(objective, point, { step: steps.map((h) => 2 * h) });
   const details = universalDirectionDetails(problem, point, { ...options, spec });
   const { weights, gradient: g, gradients, quotients } = details;
+  // The same combination with the spec's own weights (`pluginWeights`: Det-SAM's log-domain
+  // `spec.weights`, what the TF.js optimizers use): checked against the FD gradient as well, so a
+  // wrong weight function fails here and does not only widen the tolerance.
+  const specDirection = details.direction;
 
   // Rounding of one evaluation of the objective on the stencil (|y - x| <= 2h).
   const hMax = 2 * Math.max(...steps);
@@ -184,6 +188,13 @@ function check(c: StepCase): Outcome {
       ratio = r;
       where = `coordinate ${k}: closed form ${G[k]}, FD ${fd[k]}, tolerance ${tolerance}`;
     }
+    const rSpec = Math.abs(specDirection[k] - fd[k]) / tolerance;
+    if (rSpec > ratio) {
+      ratio = rSpec;
+      where = `coordinate ${k}: with the spec's weights ${specDirection[k]}, FD ${
+        fd[k]
+      }, tolerance ${tolerance}`;
+    }
   }
   return { ratio, signal: penaltyPart / maxTolerance, where };
 }
@@ -202,8 +213,9 @@ function describeCase(c: StepCase): string {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { referenceStepProperty } from "./reference_step.ts";
- * console.assert((await referenceStepProperty.run(1)).passed);
+ * assert((await referenceStepProperty.run(1)).passed);
  * ```
  */
 export const referenceStepProperty: Property = {

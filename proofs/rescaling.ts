@@ -67,8 +67,9 @@ const arbitrary = fc.record({
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { rescalingProperty } from "./rescaling.ts";
- * console.assert((await rescalingProperty.run(1)).passed);
+ * assert((await rescalingProperty.run(1)).passed);
  * ```
  */
 export const rescalingProperty: Property = {

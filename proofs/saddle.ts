@@ -43,8 +43,9 @@ const arbitrary = fc.record({
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { saddleProperty } from "./saddle.ts";
- * console.assert((await saddleProperty.run(1)).passed);
+ * assert((await saddleProperty.run(1)).passed);
  * ```
  */
 export const saddleProperty: Property = {

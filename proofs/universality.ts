@@ -71,9 +71,10 @@ function binomial(n: number, k: number): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exactGaussianMoments } from "./universality.ts";
  * // q = 2 z²: E q = 2, E q² = 4·3
- * console.assert(exactGaussianMoments([[2n]], 2).join() === "2,12");
+ * assert(exactGaussianMoments([[2n]], 2).join() === "2,12");
  * ```
  */
 export function exactGaussianMoments(H: BigMatrix, order: number): bigint[] {
@@ -103,10 +104,11 @@ function exactDivide(a: bigint, b: bigint, what: string): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { characteristicFromMoments, exactGaussianMoments } from "./universality.ts";
  * // H = [[2, 1], [1, 2]]: det(tI - H) = t² - 4t + 3
  * const moments = exactGaussianMoments([[2n, 1n], [1n, 2n]], 2);
- * console.assert(characteristicFromMoments(moments).join() === "3,-4,1");
+ * assert(characteristicFromMoments(moments).join() === "3,-4,1");
  * ```
  */
 export function characteristicFromMoments(moments: bigint[]): bigint[] {
@@ -469,8 +471,9 @@ function pointMassPart(seed: number): PartResult {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { universalityProperty } from "./universality.ts";
- * console.assert((await universalityProperty.run(1)).passed);
+ * assert((await universalityProperty.run(1)).passed);
  * ```
  */
 export const universalityProperty: Property = {

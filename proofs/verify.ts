@@ -1,10 +1,11 @@
 /**
  * `deno task verify`: runs the eight properties of the theory with one seed, prints a table
  * (cases, worst error, tolerance, pass/fail per property) and the seed with the command that
- * replays it, writes `results/verify.json`, and exits non-zero on any failure.
+ * replays it, writes `results/runs/verify.json` (git-ignored), and exits non-zero on any failure.
  *
  * Flags: `--seed N` (default: `USAM_SEED` or the fixed default of proofs/property.ts),
- * `--out PATH` (default `results/verify.json`), `--only 2,5` (a subset by id), `--help`.
+ * `--out PATH` (default `results/runs/verify.json`; `--out results/verify.json` updates the
+ * committed reference), `--only 2,5` (a subset by id), `--help`.
  *
  * @example
  * ```sh
@@ -18,7 +19,24 @@ import { properties } from "./mod.ts";
 import { defaultSeed } from "./property.ts";
 import { formatTable, runProperties, writeReport } from "./verify_report.ts";
 
-const USAGE = `usage: deno task verify [--seed N] [--out results/verify.json] [--only 1,2,...]`;
+/**
+ * Where `deno task verify` writes its report unless `--out` says otherwise: under the git-ignored
+ * `results/runs/`, so that a plain run leaves the tracked tree (and so the commit every training
+ * run records) clean. The committed reference, `results/verify.json`, is updated on purpose with
+ * `--out results/verify.json`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_VERIFY_OUT } from "./verify.ts";
+ * assert.equal(DEFAULT_VERIFY_OUT, "results/runs/verify.json");
+ * ```
+ */
+export const DEFAULT_VERIFY_OUT = "results/runs/verify.json";
+
+const USAGE =
+  `usage: deno task verify [--seed N] [--out ${DEFAULT_VERIFY_OUT}] [--only 1,2,...]\n` +
+  "  (--out results/verify.json updates the committed reference report)";
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -27,7 +45,7 @@ async function main(args: string[]): Promise<number> {
       args,
       options: {
         seed: { type: "string" },
-        out: { type: "string", default: "results/verify.json" },
+        out: { type: "string", default: DEFAULT_VERIFY_OUT },
         only: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },

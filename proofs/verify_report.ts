@@ -32,10 +32,11 @@ export interface VerifyReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runProperties } from "./verify_report.ts";
  * const report = await runProperties([{ id: 1, name: "ok", run: () =>
  *   ({ cases: 1, worstError: 0, tolerance: 1, passed: true, detail: "" }) }], 7);
- * console.assert(report.passed && report.seed === 7);
+ * assert(report.passed && report.seed === 7);
  * ```
  */
 export async function runProperties(
@@ -88,8 +89,9 @@ export async function runProperties(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { replayCommand } from "./verify_report.ts";
- * console.assert(replayCommand(5).includes("--seed 5"));
+ * assert(replayCommand(5).includes("--seed 5"));
  * ```
  */
 export function replayCommand(seed: number): string {
@@ -108,10 +110,11 @@ function formatNumber(v: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTable } from "./verify_report.ts";
  * const table = formatTable([{ id: 1, name: "demo", cases: 3, worstError: 0.5, tolerance: 1,
  *   passed: true, detail: "", seconds: 0.1 }]);
- * console.assert(table.includes("demo") && table.includes("pass"));
+ * assert(table.includes("demo") && table.includes("pass"));
  * ```
  */
 export function formatTable(rows: readonly VerifyRow[]): string {

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import tarStream from "tar-stream";
+import { digestHex } from "./checksum.ts";
 import { CorruptDataError } from "./errors.ts";
 import { maybeGunzip } from "./gzip.ts";
 
@@ -76,5 +77,70 @@ export async function extractMembers(
     }
     written.push(dest);
   }
+  const recorded = await readRecordedChecksums(outDir);
+  for (const name of names) {
+    recorded[name] = digestHex("sha256", members.get(`${memberDir}/${name}`)!);
+  }
+  const manifest = join(outDir, RECORDED_CHECKSUMS);
+  const tmp = `${manifest}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeTextFile(
+      tmp,
+      JSON.stringify({ algorithm: "sha256", files: recorded }, null, 1),
+    );
+    await Deno.rename(tmp, manifest);
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
   return written;
+}
+
+/**
+ * The file, next to extracted members, that holds their SHA-256 as computed at extraction from
+ * the verified archive: the members have no published checksum of their own, so this is what
+ * proves on a later load that they are still the archive's bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RECORDED_CHECKSUMS } from "./archive.ts";
+ * assert.equal(RECORDED_CHECKSUMS, "usam-checksums.json");
+ * ```
+ */
+export const RECORDED_CHECKSUMS = "usam-checksums.json";
+
+/**
+ * The SHA-256 digests recorded in `dir`'s {@link RECORDED_CHECKSUMS}, by file name; `{}` when the
+ * folder has none (members extracted by hand). A damaged record is a `CorruptDataError`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readRecordedChecksums } from "./archive.ts";
+ * assert.deepEqual(await readRecordedChecksums("/nonexistent-folder"), {});
+ * ```
+ */
+export async function readRecordedChecksums(dir: string): Promise<Record<string, string>> {
+  const path = join(dir, RECORDED_CHECKSUMS);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptDataError(path, `not valid JSON (${(error as Error).message})`);
+  }
+  const files = (parsed as { files?: unknown })?.files;
+  if (
+    (parsed as { algorithm?: unknown })?.algorithm !== "sha256" || typeof files !== "object" ||
+    files === null || !Object.values(files).every((v) => typeof v === "string")
+  ) {
+    throw new CorruptDataError(path, 'expected {"algorithm": "sha256", "files": {name: hex}}');
+  }
+  return { ...(files as Record<string, string>) };
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { extractMembers } from "./archive.ts";
+import { extractMembers, readRecordedChecksums, RECORDED_CHECKSUMS } from "./archive.ts";
+import { digestHex } from "./checksum.ts";
 import { CorruptDataError } from "./errors.ts";
 
 async function gnuTarGz(root: string, entries: Record<string, Uint8Array>): Promise<string> {
@@ -33,7 +34,11 @@ Deno.test("archive: extracts only the wanted members, atomically", async () => {
     ]);
     assert.deepEqual(await Deno.readFile(written[0]), a);
     const names = [...Deno.readDirSync(join(root, "out", "m"))].map((e) => e.name).sort();
-    assert.deepEqual(names, ["one.bin", "two.bin"]);
+    // Next to them, the SHA-256 of each as extracted, for the loader to verify them later.
+    assert.deepEqual(names, ["one.bin", "two.bin", RECORDED_CHECKSUMS]);
+    const recorded = await readRecordedChecksums(join(root, "out", "m"));
+    assert.deepEqual(Object.keys(recorded).sort(), ["one.bin", "two.bin"]);
+    assert.equal(recorded["one.bin"], digestHex("sha256", a));
     await assert.rejects(
       extractMembers(archive, "m", ["three.bin"], join(root, "out2")),
       /lacks m\/three.bin/,

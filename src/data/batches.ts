@@ -15,9 +15,10 @@ import { type ImageSet, numClassesOf, validateImageSet } from "./image_set.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { AugmentOptions } from "./batches.ts";
  * const cifar: AugmentOptions = { padding: 4, horizontalFlip: true };
- * console.assert(cifar.padding === 4);
+ * assert(cifar.padding === 4);
  * ```
  */
 export interface AugmentOptions {
@@ -32,9 +33,10 @@ export interface AugmentOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BatchOptions } from "./batches.ts";
  * const options: BatchOptions = { batchSize: 128, seed: 7, augment: true };
- * console.assert(options.batchSize === 128);
+ * assert(options.batchSize === 128);
  * ```
  */
 export interface BatchOptions {
@@ -64,9 +66,10 @@ export interface BatchOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Batch } from "./batches.ts";
  * const sizeOf = (b: Batch) => b.xs.shape[0] === b.count;
- * console.assert(typeof sizeOf === "function");
+ * assert(typeof sizeOf === "function");
  * ```
  */
 export interface Batch {
@@ -90,6 +93,7 @@ export interface Batch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { batches } from "./batches.ts";
@@ -99,7 +103,7 @@ export interface Batch {
  *   count: 5, height: 2, width: 2, channels: 1, numClasses: 3,
  * };
  * for (const batch of batches(set, { batchSize: 2, seed: 1 })) {
- *   console.assert(batch.xs.shape[0] === batch.count);
+ *   assert(batch.xs.shape[0] === batch.count);
  *   tf.dispose([batch.xs, batch.ys]);
  * }
  * ```
@@ -170,10 +174,11 @@ export function* batches(set: ImageSet, options: BatchOptions): Generator<Batch,
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchCount } from "./batches.ts";
  * const set = { images: new Uint8Array(10), labels: new Uint8Array(10), count: 10, height: 1, width: 1, channels: 1 };
- * console.assert(batchCount(set, { batchSize: 4 }) === 3);
- * console.assert(batchCount(set, { batchSize: 4, dropRemainder: true }) === 2);
+ * assert(batchCount(set, { batchSize: 4 }) === 3);
+ * assert(batchCount(set, { batchSize: 4, dropRemainder: true }) === 2);
  * ```
  */
 export function batchCount(

@@ -23,9 +23,10 @@ import { parseSvhnMat } from "./svhn.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DatasetName } from "./catalog.ts";
  * const name: DatasetName = "cifar10";
- * console.assert(name === "cifar10");
+ * assert(name === "cifar10");
  * ```
  */
 export type DatasetName = "fashion-mnist" | "mnist" | "cifar10" | "cifar100" | "svhn";
@@ -35,8 +36,9 @@ export type DatasetName = "fashion-mnist" | "mnist" | "cifar10" | "cifar100" | "
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASET_NAMES } from "./catalog.ts";
- * console.assert(DATASET_NAMES[0] === "fashion-mnist" && DATASET_NAMES.length === 5);
+ * assert(DATASET_NAMES[0] === "fashion-mnist" && DATASET_NAMES.length === 5);
  * ```
  */
 export const DATASET_NAMES: readonly DatasetName[] = [
@@ -52,9 +54,10 @@ export const DATASET_NAMES: readonly DatasetName[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DataFileSpec } from "./catalog.ts";
  * const file: DataFileSpec = { name: "t10k-labels-idx1-ubyte.gz", accept: ["t10k-labels-idx1-ubyte"] };
- * console.assert(file.accept?.length === 1);
+ * assert(file.accept?.length === 1);
  * ```
  */
 export interface DataFileSpec {
@@ -73,8 +76,9 @@ export interface DataFileSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASETS } from "./catalog.ts";
- * console.assert(DATASETS.cifar10.archive?.memberDir === "cifar-10-batches-bin");
+ * assert(DATASETS.cifar10.archive?.memberDir === "cifar-10-batches-bin");
  * ```
  */
 export interface ArchiveSpec {
@@ -93,9 +97,10 @@ export interface ArchiveSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { LocatedFile } from "./catalog.ts";
  * const file: LocatedFile = { path: "/tmp/x", bytes: new Uint8Array(0) };
- * console.assert(file.path === "/tmp/x");
+ * assert(file.path === "/tmp/x");
  * ```
  */
 export interface LocatedFile {
@@ -111,9 +116,10 @@ export interface LocatedFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASETS } from "./catalog.ts";
  * const spec = DATASETS["fashion-mnist"];
- * console.assert(spec.classes.length === 10 && spec.mean.length === 1);
+ * assert(spec.classes.length === 10 && spec.mean.length === 1);
  * ```
  */
 export interface DatasetSpec {
@@ -462,9 +468,10 @@ const svhn: DatasetSpec = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASETS } from "./catalog.ts";
- * console.assert(DATASETS.cifar100.classes.length === 100);
- * console.assert(DATASETS.svhn.files[0].name === "train_32x32.mat");
+ * assert(DATASETS.cifar100.classes.length === 100);
+ * assert(DATASETS.svhn.files[0].name === "train_32x32.mat");
  * ```
  */
 export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
@@ -480,8 +487,9 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isDatasetName } from "./catalog.ts";
- * console.assert(isDatasetName("cifar10") && !isDatasetName("imagenet"));
+ * assert(isDatasetName("cifar10") && !isDatasetName("imagenet"));
  * ```
  */
 export function isDatasetName(name: unknown): name is DatasetName {

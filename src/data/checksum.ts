@@ -11,9 +11,10 @@ import { CorruptDataError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ChecksumAlgorithm } from "./checksum.ts";
  * const algorithm: ChecksumAlgorithm = "sha256";
- * console.assert(algorithm === "sha256");
+ * assert(algorithm === "sha256");
  * ```
  */
 export type ChecksumAlgorithm = "sha256" | "md5";
@@ -25,9 +26,10 @@ export type ChecksumAlgorithm = "sha256" | "md5";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Checksum } from "./checksum.ts";
  * const c: Checksum = { algorithm: "md5", hex: "f68b3c2dcbeaaa9fbdd348bbdeb94873", of: "file" };
- * console.assert(c.hex.length === 32);
+ * assert(c.hex.length === 32);
  * ```
  */
 export interface Checksum {
@@ -44,8 +46,9 @@ export interface Checksum {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { digestHex } from "./checksum.ts";
- * console.assert(digestHex("md5", new Uint8Array(0)) === "d41d8cd98f00b204e9800998ecf8427e");
+ * assert(digestHex("md5", new Uint8Array(0)) === "d41d8cd98f00b204e9800998ecf8427e");
  * ```
  */
 export function digestHex(algorithm: ChecksumAlgorithm, bytes: Uint8Array): string {

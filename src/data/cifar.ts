@@ -17,9 +17,10 @@ const PIXELS = 3 * PLANE;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CifarFormat } from "./cifar.ts";
  * const format: CifarFormat = { variant: "cifar100", label: "fine" };
- * console.assert(format.variant === "cifar100");
+ * assert(format.variant === "cifar100");
  * ```
  */
 export interface CifarFormat {
@@ -40,9 +41,10 @@ export interface CifarFormat {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeCifarBinary, parseCifarBinary } from "./cifar.ts";
  * const bytes = encodeCifarBinary({ variant: "cifar10" }, new Uint8Array(2 * 3072), { fine: Uint8Array.of(3, 9) });
- * console.assert(parseCifarBinary(bytes, "mem", { variant: "cifar10" }).labels.join() === "3,9");
+ * assert(parseCifarBinary(bytes, "mem", { variant: "cifar10" }).labels.join() === "3,9");
  * ```
  */
 export function parseCifarBinary(bytes: Uint8Array, path: string, format: CifarFormat): ImageSet {
@@ -94,9 +96,10 @@ export function parseCifarBinary(bytes: Uint8Array, path: string, format: CifarF
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeCifarBinary } from "./cifar.ts";
  * const bytes = encodeCifarBinary({ variant: "cifar100" }, new Uint8Array(3072), { fine: Uint8Array.of(42) });
- * console.assert(bytes.length === 3074 && bytes[1] === 42);
+ * assert(bytes.length === 3074 && bytes[1] === 42);
  * ```
  */
 export function encodeCifarBinary(

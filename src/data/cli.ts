@@ -16,7 +16,7 @@ Finds, downloads when missing, and verifies datasets; prints a summary of each.
 
   --dataset NAME    one of ${DATASET_NAMES.join(", ")}; repeatable (default: fashion-mnist)
   --all             every dataset
-  --data-dir DIR    look in DIR/<dataset>/ and DIR/ first, and download there (default: $USAM_DATA)
+  --data-dir DIR    an existing folder: look only in DIR/<dataset>/ and DIR/, download there (default: $USAM_DATA, then the cache and system folders)
   --cache-dir DIR   the per-user cache (default: ${defaultCacheDir()})
   --no-download     fail instead of downloading
   --help            this text

@@ -16,9 +16,10 @@ import { createProgress, type ProgressMode } from "./progress.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DownloadOptions } from "./download.ts";
  * const options: DownloadOptions = { progress: "none", checksums: [] };
- * console.assert(options.progress === "none");
+ * assert(options.progress === "none");
  * ```
  */
 export interface DownloadOptions {

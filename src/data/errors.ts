@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CorruptDataError } from "./errors.ts";
  * const error = new CorruptDataError("/data/train-labels-idx1-ubyte", "bad magic 0x00000802");
- * console.assert(error.message.includes("/data/train-labels-idx1-ubyte"));
+ * assert(error.message.includes("/data/train-labels-idx1-ubyte"));
  * ```
  */
 export class CorruptDataError extends Error {
@@ -37,9 +38,10 @@ export class CorruptDataError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DownloadError } from "./errors.ts";
  * const error = new DownloadError("http://127.0.0.1:1/x.gz", "HTTP 404 Not Found");
- * console.assert(error.url === "http://127.0.0.1:1/x.gz");
+ * assert(error.url === "http://127.0.0.1:1/x.gz");
  * ```
  */
 export class DownloadError extends Error {
@@ -60,9 +62,10 @@ export class DownloadError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DatasetUnavailableError } from "./errors.ts";
  * const error = new DatasetUnavailableError("mnist", "put train-images-idx3-ubyte.gz in /data");
- * console.assert(error.dataset === "mnist");
+ * assert(error.dataset === "mnist");
  * ```
  */
 export class DatasetUnavailableError extends Error {

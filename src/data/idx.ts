@@ -13,8 +13,9 @@ import type { ImageSet } from "./image_set.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IDX_IMAGES_MAGIC } from "./idx.ts";
- * console.assert(IDX_IMAGES_MAGIC === 2051);
+ * assert(IDX_IMAGES_MAGIC === 2051);
  * ```
  */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -23,8 +24,9 @@ export const IDX_IMAGES_MAGIC = 0x00000803;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IDX_LABELS_MAGIC } from "./idx.ts";
- * console.assert(IDX_LABELS_MAGIC === 2049);
+ * assert(IDX_LABELS_MAGIC === 2049);
  * ```
  */
 export const IDX_LABELS_MAGIC = 0x00000801;
@@ -34,9 +36,10 @@ export const IDX_LABELS_MAGIC = 0x00000801;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { IdxImages } from "./idx.ts";
  * const images: IdxImages = { pixels: new Uint8Array(4), count: 1, rows: 2, cols: 2 };
- * console.assert(images.pixels.length === images.count * images.rows * images.cols);
+ * assert(images.pixels.length === images.count * images.rows * images.cols);
  * ```
  */
 export interface IdxImages {
@@ -58,9 +61,10 @@ export interface IdxImages {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeIdxImages, parseIdxImages } from "./idx.ts";
  * const bytes = encodeIdxImages(new Uint8Array(2 * 3 * 3), 2, 3, 3);
- * console.assert(parseIdxImages(bytes, "mem").count === 2);
+ * assert(parseIdxImages(bytes, "mem").count === 2);
  * ```
  */
 export function parseIdxImages(bytes: Uint8Array, path: string): IdxImages {
@@ -95,8 +99,9 @@ export function parseIdxImages(bytes: Uint8Array, path: string): IdxImages {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeIdxLabels, parseIdxLabels } from "./idx.ts";
- * console.assert(parseIdxLabels(encodeIdxLabels(Uint8Array.of(1, 2)), "mem").join() === "1,2");
+ * assert(parseIdxLabels(encodeIdxLabels(Uint8Array.of(1, 2)), "mem").join() === "1,2");
  * ```
  */
 export function parseIdxLabels(bytes: Uint8Array, path: string): Uint8Array {
@@ -121,13 +126,14 @@ export function parseIdxLabels(bytes: Uint8Array, path: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeIdxImages, encodeIdxLabels, idxImageSet } from "./idx.ts";
  * const set = idxImageSet(
  *   { bytes: encodeIdxImages(new Uint8Array(4), 1, 2, 2), path: "img" },
  *   { bytes: encodeIdxLabels(Uint8Array.of(9)), path: "lbl" },
  *   10,
  * );
- * console.assert(set.count === 1 && set.channels === 1);
+ * assert(set.count === 1 && set.channels === 1);
  * ```
  */
 export function idxImageSet(
@@ -167,8 +173,9 @@ export function idxImageSet(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeIdxImages } from "./idx.ts";
- * console.assert(encodeIdxImages(new Uint8Array(8), 2, 2, 2).length === 16 + 8);
+ * assert(encodeIdxImages(new Uint8Array(8), 2, 2, 2).length === 16 + 8);
  * ```
  */
 export function encodeIdxImages(
@@ -197,8 +204,9 @@ export function encodeIdxImages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeIdxLabels } from "./idx.ts";
- * console.assert(encodeIdxLabels(Uint8Array.of(1, 2, 3)).length === 11);
+ * assert(encodeIdxLabels(Uint8Array.of(1, 2, 3)).length === 11);
  * ```
  */
 export function encodeIdxLabels(labels: Uint8Array): Uint8Array {

@@ -14,12 +14,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ImageSet } from "./image_set.ts";
  * const set: ImageSet = {
  *   images: new Uint8Array(2 * 28 * 28), labels: Uint8Array.of(3, 7),
  *   count: 2, height: 28, width: 28, channels: 1,
  * };
- * console.assert(set.images.length === set.count * set.height * set.width * set.channels);
+ * assert(set.images.length === set.count * set.height * set.width * set.channels);
  * ```
  */
 export interface ImageSet {
@@ -125,9 +126,10 @@ export function validateImageSet(set: ImageSet, name = "set"): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classCounts } from "./image_set.ts";
  * const counts = classCounts(Uint8Array.of(0, 2, 2), 3);
- * console.assert(counts.join() === "1,0,2");
+ * assert(counts.join() === "1,0,2");
  * ```
  */
 export function classCounts(labels: Uint8Array, numClasses: number): Uint32Array {
@@ -150,8 +152,9 @@ export function classCounts(labels: Uint8Array, numClasses: number): Uint32Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { numClassesOf } from "./image_set.ts";
- * console.assert(numClassesOf({
+ * assert(numClassesOf({
  *   images: new Uint8Array(2), labels: Uint8Array.of(0, 4), count: 2, height: 1, width: 1, channels: 1,
  * }) === 5);
  * ```
@@ -168,9 +171,10 @@ export function numClassesOf(set: ImageSet): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatImageSets } from "./image_set.ts";
  * const a = { images: Uint8Array.of(1), labels: Uint8Array.of(0), count: 1, height: 1, width: 1, channels: 1 };
- * console.assert(concatImageSets([a, a]).count === 2);
+ * assert(concatImageSets([a, a]).count === 2);
  * ```
  */
 export function concatImageSets(sets: readonly ImageSet[]): ImageSet {

@@ -9,15 +9,18 @@
  *    a data folder was given and into the cache otherwise (an archive, CIFAR's, is then
  *    extracted there: only the needed members, each atomically).
  *
- * Each of these folders is also searched in the archive's member folder (CIFAR:
- * `cifar-10-batches-bin/`, `cifar-100-binary/`). Every file found is checked (checksums as
- * `catalog.ts` describes, then its format) and a bad one is reported with its path, never
- * replaced silently.
+ * An explicit `dataDir` must be an existing folder and is searched alone (steps 2 and 3 are
+ * skipped, so a file missing there is never taken silently from elsewhere); `USAM_DATA`, a
+ * standing default, keeps the later steps. Each folder is also searched in the archive's member
+ * folder (CIFAR: `cifar-10-batches-bin/`, `cifar-100-binary/`). Every file found is checked
+ * (checksums as `catalog.ts` describes; extracted archive members against the SHA-256 recorded
+ * in `usam-checksums.json` at extraction, or announced as unverified when extracted by hand;
+ * then its format) and a bad one is reported with its path, never replaced silently.
  *
  * @module
  */
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { type Checksum, verifyChecksum } from "./checksum.ts";
 import {
   type DataFileSpec,
@@ -28,7 +31,7 @@ import {
   isDatasetName,
   type LocatedFile,
 } from "./catalog.ts";
-import { extractMembers } from "./archive.ts";
+import { extractMembers, readRecordedChecksums } from "./archive.ts";
 import { downloadFile } from "./download.ts";
 import { CorruptDataError, DatasetUnavailableError } from "./errors.ts";
 import { maybeGunzip } from "./gzip.ts";
@@ -40,9 +43,10 @@ import type { ProgressMode } from "./progress.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { LoadOptions } from "./load.ts";
  * const options: LoadOptions = { dataDir: "/data", download: false };
- * console.assert(options.download === false);
+ * assert(options.download === false);
  * ```
  */
 export interface LoadOptions {
@@ -144,6 +148,7 @@ export async function loadDatasetSpec(
   }
   const located = new Map<string, LocatedFile>();
   const checksumVerified: string[] = [];
+  const unverified: string[] = [];
   for (const file of spec.files) {
     const path = found.get(file.name);
     if (path === undefined) {
@@ -151,8 +156,22 @@ export async function loadDatasetSpec(
     }
     const raw = await Deno.readFile(path);
     const bytes = maybeGunzip(raw, path);
-    if (verifyKnownChecksums(file, path, raw, bytes)) checksumVerified.push(file.name);
+    if (verifyKnownChecksums(file, path, raw, bytes)) {
+      checksumVerified.push(file.name);
+    } else if (await verifyRecordedChecksum(path, raw)) {
+      checksumVerified.push(file.name);
+    } else {
+      unverified.push(path);
+    }
     located.set(file.name, { path, bytes });
+  }
+  if (unverified.length > 0 && spec.archive !== undefined) {
+    // Members extracted by hand carry no record of the archive's bytes: say so once.
+    console.warn(
+      `${spec.name}: ${
+        unverified.join(", ")
+      } not checksum-verified (no ${"usam-checksums.json"} from a verified extraction next to them); they got the format checks only`,
+    );
   }
   const parsed = spec.parse(located);
   if (spec.splitSizes !== undefined) {
@@ -197,8 +216,9 @@ export async function loadDatasetSpec(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultCacheDir } from "./load.ts";
- * console.assert(defaultCacheDir().endsWith("usam"));
+ * assert(defaultCacheDir().endsWith("usam"));
  * ```
  */
 export function defaultCacheDir(): string {
@@ -216,18 +236,31 @@ export function defaultCacheDir(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DATASETS } from "./catalog.ts";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { searchDirs } from "./load.ts";
- * const dirs = searchDirs(DATASETS["fashion-mnist"], { dataDir: "/data", cacheDir: "/cache" });
- * console.assert(dirs[0] === "/data/fashion-mnist" && dirs.at(-1) === "/usr/share/datasets/fashion-mnist");
+ * const dataDir = tmpdir(); // an explicit data folder is searched alone
+ * const mine = searchDirs(DATASETS["fashion-mnist"], { dataDir, cacheDir: "/cache" });
+ * assert.deepEqual(mine, [join(dataDir, "fashion-mnist"), dataDir]);
+ * const saved = Deno.env.get("USAM_DATA");
+ * Deno.env.delete("USAM_DATA");
+ * const chain = searchDirs(DATASETS["fashion-mnist"], { cacheDir: "/cache" });
+ * if (saved !== undefined) Deno.env.set("USAM_DATA", saved);
+ * assert.deepEqual(chain, ["/cache/fashion-mnist", "/usr/share/datasets/fashion-mnist"]);
  * ```
  */
 export function searchDirs(spec: DatasetSpec, options: LoadOptions = {}): string[] {
   const dataDir = resolveDataDir(options);
   const bases: string[] = [];
   if (dataDir !== undefined) bases.push(join(dataDir, spec.name), dataDir);
-  bases.push(join(options.cacheDir ?? defaultCacheDir(), spec.name));
-  bases.push(...(options.systemDirs ?? spec.systemDirs ?? []));
+  // An explicit dataDir is used alone: a file missing there must not be taken, unannounced, from
+  // the cache or the system folder (USAM_DATA, a standing default, keeps the fallbacks).
+  if (options.dataDir === undefined) {
+    bases.push(join(options.cacheDir ?? defaultCacheDir(), spec.name));
+    bases.push(...(options.systemDirs ?? spec.systemDirs ?? []));
+  }
   const member = spec.archive?.memberDir;
   const dirs = member === undefined ? bases : bases.flatMap((dir) => [dir, join(dir, member)]);
   return [...new Set(dirs)];
@@ -240,10 +273,39 @@ function resolveDataDir(options: LoadOptions): string | undefined {
         `dataDir must be a non-empty path string, got ${JSON.stringify(options.dataDir)}`,
       );
     }
-    return options.dataDir;
+    return requireFolder(options.dataDir, "dataDir");
   }
   const env = Deno.env.get("USAM_DATA");
-  return env === undefined || env === "" ? undefined : env;
+  return env === undefined || env === "" ? undefined : requireFolder(env, "USAM_DATA");
+}
+
+function requireFolder(path: string, name: string): string {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // missing or unreadable: reported below
+  }
+  if (!isDirectory) {
+    throw new RangeError(`${name} must be an existing folder, got ${JSON.stringify(path)}`);
+  }
+  return path;
+}
+
+/** Verifies `raw` against the checksum recorded when its archive was extracted, if there is one. */
+async function verifyRecordedChecksum(path: string, raw: Uint8Array): Promise<boolean> {
+  const recorded = (await readRecordedChecksums(dirname(path)))[basename(path)];
+  if (recorded === undefined) return false;
+  try {
+    verifyChecksum(raw, { algorithm: "sha256", hex: recorded, of: "file" }, path);
+  } catch (error) {
+    if (!(error instanceof CorruptDataError)) throw error;
+    throw new CorruptDataError(
+      path,
+      `${error.reason}, the digest recorded when the verified archive was extracted`,
+    );
+  }
+  return true;
 }
 
 function locate(files: readonly DataFileSpec[], dirs: readonly string[]): Map<string, string> {

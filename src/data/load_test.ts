@@ -72,11 +72,14 @@ async function withDirs(
 ): Promise<void> {
   const root = await Deno.makeTempDir();
   try {
-    await fn({
+    const dirs = {
       data: join(root, "data"),
       cache: join(root, "cache"),
       system: join(root, "system"),
-    });
+    };
+    // A data dir must exist (a missing one is an error); the others are created on demand.
+    await Deno.mkdir(dirs.data);
+    await fn(dirs);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -127,12 +130,12 @@ Deno.test("load: lookup order is data dir, then cache, then system folder", asyn
     } finally {
       Deno.env.delete("USAM_DATA");
     }
+    // An explicit data dir is searched alone; without one, the cache and then the system folder.
     assert.deepEqual(searchDirs(spec, { dataDir: data, cacheDir: cache }), [
       join(data, "toy"),
       data,
-      join(cache, "toy"),
-      system,
     ]);
+    assert.deepEqual(searchDirs(spec, { cacheDir: cache }), [join(cache, "toy"), system]);
     // The parsed sets carry what batching needs.
     assert.equal(loaded.train.count, 6);
     assert.deepEqual([...loaded.test.labels], [2, 2, 1, 0]);
@@ -383,8 +386,11 @@ Deno.test("load: SVHN's and CIFAR's MD5s are enforced; a verified archive is dow
     const archiveBytes = gz(new Uint8Array(Buffer.concat(chunks)));
     const server = startLoopbackServer({ "/toy.tar.gz": { body: archiveBytes } });
     try {
+      const toy = toySpec("http://127.0.0.1:9");
       const archived: DatasetSpec = {
-        ...toySpec("http://127.0.0.1:9"),
+        ...toy,
+        // Like CIFAR's members: no published checksum of their own, only the archive's.
+        files: toy.files.map(({ name }) => ({ name })),
         archive: {
           name: "toy.tar.gz",
           urls: [`${server.url}/toy.tar.gz`],
@@ -404,10 +410,82 @@ Deno.test("load: SVHN's and CIFAR's MD5s are enforced; a verified archive is dow
         "toy-bin/test-labels.gz",
         "toy-bin/train-images.gz",
         "toy-bin/train-labels.gz",
+        "toy-bin/usam-checksums.json",
         "toy.tar.gz",
       ]);
+      // The extraction recorded each member's SHA-256; a reload verifies them against it.
+      const reloaded = await loadDatasetSpec(archived, { dataDir: data, download: false });
+      assert.ok(reloaded.checksumVerified.includes("train-images.gz"));
+      // A member replaced by other bytes of a valid format (a valid gzip of an IDX file with one
+      // pixel changed) is refused, naming the recorded digest.
+      const member = join(data, "toy", "toy-bin", "train-images.gz");
+      const tampered = trainImages.slice();
+      tampered[20] ^= 1;
+      await Deno.writeFile(member, gz(tampered));
+      await assert.rejects(
+        loadDatasetSpec(archived, { dataDir: data, download: false }),
+        (error: unknown) =>
+          error instanceof CorruptDataError && error.path === member &&
+          /recorded when the verified archive was extracted/.test(error.reason),
+      );
     } finally {
       await server.close();
+    }
+  });
+});
+
+Deno.test("load: a .gz that is not gzip, or is empty, is reported as not a gzip file", async () => {
+  await withDirs(async ({ data, cache }) => {
+    await writeToy(data, true);
+    const spec = toySpec("http://127.0.0.1:9");
+    const options = { dataDir: data, cacheDir: cache, download: false };
+    for (
+      const [bytes, why] of [[trainImages, /starts with 0x00 0x00/], [
+        new Uint8Array(0),
+        /empty/,
+      ]] as const
+    ) {
+      await Deno.writeFile(join(data, "train-images.gz"), bytes);
+      await assert.rejects(loadDatasetSpec(spec, options), (error: unknown) => {
+        assert.ok(error instanceof CorruptDataError, String(error));
+        assert.equal(error.path, join(data, "train-images.gz"));
+        assert.match(error.reason, /^not a gzip file/);
+        assert.match(error.reason, why);
+        return true;
+      });
+    }
+  });
+});
+
+Deno.test("load: an explicit data dir is searched alone; a missing one is an error", async () => {
+  await withDirs(async ({ data, cache, system }) => {
+    // The system folder has everything, the data dir all but one file.
+    await writeToy(system, true);
+    await writeToy(data, true, ["train-images", "train-labels", "test-images"]);
+    const spec = toySpec("http://127.0.0.1:9", { systemDirs: [system] });
+    await assert.rejects(
+      loadDatasetSpec(spec, { dataDir: data, cacheDir: cache, download: false }),
+      (error: unknown) =>
+        error instanceof DatasetUnavailableError && /missing test-labels.gz/.test(error.message),
+    );
+    // Without --data-dir the same files come from the system folder.
+    const loaded = await loadDatasetSpec(spec, { cacheDir: cache, download: false });
+    assert.equal(loaded.files["test-labels.gz"], join(system, "test-labels.gz"));
+    const absent = join(data, "no-such-folder");
+    await assert.rejects(
+      loadDatasetSpec(spec, { dataDir: absent, cacheDir: cache, download: false }),
+      (error: unknown) =>
+        error instanceof RangeError && error.message.includes("dataDir") &&
+        error.message.includes(absent),
+    );
+    Deno.env.set("USAM_DATA", absent);
+    try {
+      await assert.rejects(
+        loadDatasetSpec(spec, { cacheDir: cache, download: false }),
+        /USAM_DATA must be an existing folder/,
+      );
+    } finally {
+      Deno.env.delete("USAM_DATA");
     }
   });
 });

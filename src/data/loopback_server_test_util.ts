@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Route } from "./loopback_server_test_util.ts";
  * const route: Route = { status: 200, body: Uint8Array.of(1, 2), dropAfter: 1 };
- * console.assert(route.dropAfter === 1);
+ * assert(route.dropAfter === 1);
  * ```
  */
 export interface Route {
@@ -38,6 +39,11 @@ export interface Route {
 export interface LoopbackServer {
   readonly url: string;
   readonly requests: string[];
+  /**
+   * Resolves when a `stall` route has sent its `dropAfter` bytes and gone silent (the next stall
+   * after this call): tests act on that event instead of sleeping and hoping it happened.
+   */
+  nextStall(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,9 +52,10 @@ export interface LoopbackServer {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { startLoopbackServer } from "./loopback_server_test_util.ts";
  * const server = startLoopbackServer({});
- * console.assert(server.url.startsWith("http://127.0.0.1:"));
+ * assert(server.url.startsWith("http://127.0.0.1:"));
  * await server.close();
  * ```
  */
@@ -56,6 +63,7 @@ export function startLoopbackServer(routes: Record<string, Route>): LoopbackServ
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const requests: string[] = [];
   const pending = new Set<Promise<void>>();
+  let stallWaiters: (() => void)[] = [];
   const serveOne = async (conn: Deno.Conn) => {
     try {
       const head = await readHead(conn);
@@ -68,7 +76,12 @@ export function startLoopbackServer(routes: Record<string, Route>): LoopbackServ
       await writeAll(conn, new TextEncoder().encode(header));
       const end = route.dropAfter ?? route.body.length;
       await writeAll(conn, route.body.subarray(0, end));
-      if (route.stall) await conn.read(new Uint8Array(1)).catch(() => null);
+      if (route.stall) {
+        const waiters = stallWaiters;
+        stallWaiters = [];
+        for (const resolve of waiters) resolve();
+        await conn.read(new Uint8Array(1)).catch(() => null);
+      }
     } catch {
       // The client may hang up first; nothing to do.
     } finally {
@@ -90,6 +103,7 @@ export function startLoopbackServer(routes: Record<string, Route>): LoopbackServ
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    nextStall: () => new Promise<void>((resolve) => stallWaiters.push(resolve)),
     async close() {
       listener.close();
       await accepting.catch(() => {});

@@ -44,9 +44,10 @@ const MX_CLASSES: Record<number, MatClass> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { MatClass } from "./mat5.ts";
  * const svhnImages: MatClass = "uint8";
- * console.assert(svhnImages === "uint8");
+ * assert(svhnImages === "uint8");
  * ```
  */
 export type MatClass =
@@ -68,9 +69,10 @@ export type MatClass =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { MatArray } from "./mat5.ts";
  * const y: MatArray = { name: "y", className: "double", dims: [2, 1], data: Float64Array.of(10, 3) };
- * console.assert(y.data.length === y.dims[0] * y.dims[1]);
+ * assert(y.data.length === y.dims[0] * y.dims[1]);
  * ```
  */
 export interface MatArray {
@@ -101,9 +103,10 @@ export interface MatArray {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeMat5, parseMat5 } from "./mat5.ts";
  * const bytes = encodeMat5([{ name: "y", className: "uint8", dims: [2, 1], data: Uint8Array.of(10, 3) }]);
- * console.assert(parseMat5(bytes, "mem").get("y")?.data[0] === 10);
+ * assert(parseMat5(bytes, "mem").get("y")?.data[0] === 10);
  * ```
  */
 export function parseMat5(bytes: Uint8Array, path: string): Map<string, MatArray> {
@@ -147,9 +150,10 @@ export function parseMat5(bytes: Uint8Array, path: string): Map<string, MatArray
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { MatVariable } from "./mat5.ts";
  * const v: MatVariable = { name: "X", className: "uint8", dims: [1, 1], data: Uint8Array.of(7) };
- * console.assert(v.dims.length === 2);
+ * assert(v.dims.length === 2);
  * ```
  */
 export interface MatVariable {
@@ -170,9 +174,10 @@ export interface MatVariable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeMat5 } from "./mat5.ts";
  * const bytes = encodeMat5([{ name: "X", className: "uint8", dims: [1, 1], data: Uint8Array.of(7) }], { compress: true });
- * console.assert(bytes[126] === 0x49 && bytes[127] === 0x4d); // "IM"
+ * assert(bytes[126] === 0x49 && bytes[127] === 0x4d); // "IM"
  * ```
  */
 export function encodeMat5(

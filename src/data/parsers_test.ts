@@ -297,3 +297,10 @@ Deno.test("SVHN .mat: files written by SciPy's savemat (compressed uint8 y, plai
     }
   }
 });
+
+Deno.test("gzip: a name ending in .gz must hold gzip; other names pass through", () => {
+  const plain = Uint8Array.of(1, 2, 3);
+  assert.equal(maybeGunzip(plain, "raw-file"), plain);
+  assert.throws(() => maybeGunzip(plain, "data.gz"), /not a gzip file: it starts with 0x01 0x02/);
+  assert.throws(() => maybeGunzip(new Uint8Array(0), "https://host/x.gz?mirror=1"), /empty/);
+});

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ProgressEvent } from "./progress.ts";
  * const event: ProgressEvent = { label: "x.gz", received: 5, total: 10, done: false };
- * console.assert(event.received <= event.total!);
+ * assert(event.received <= event.total!);
  * ```
  */
 export interface ProgressEvent {
@@ -32,10 +33,11 @@ export interface ProgressEvent {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ProgressMode } from "./progress.ts";
  * const events: number[] = [];
  * const mode: ProgressMode = (event) => events.push(event.received);
- * console.assert(typeof mode === "function");
+ * assert(typeof mode === "function");
  * ```
  */
 export type ProgressMode = "auto" | "bar" | "lines" | "none" | ((event: ProgressEvent) => void);
@@ -45,13 +47,14 @@ export type ProgressMode = "auto" | "bar" | "lines" | "none" | ((event: Progress
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createProgress } from "./progress.ts";
  * const seen: number[] = [];
  * const progress = createProgress("x.gz", 10, (e) => seen.push(e.received));
  * progress.update(4);
  * progress.update(10);
  * progress.finish();
- * console.assert(seen.join() === "4,10,10");
+ * assert(seen.join() === "4,10,10");
  * ```
  */
 export interface Progress {

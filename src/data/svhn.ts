@@ -17,13 +17,14 @@ import { parseMat5 } from "./mat5.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeMat5 } from "./mat5.ts";
  * import { parseSvhnMat } from "./svhn.ts";
  * const bytes = encodeMat5([
  *   { name: "X", className: "uint8", dims: [32, 32, 3, 1], data: new Uint8Array(3072) },
  *   { name: "y", className: "uint8", dims: [1, 1], data: Uint8Array.of(10) },
  * ]);
- * console.assert(parseSvhnMat(bytes, "mem").labels[0] === 0);
+ * assert(parseSvhnMat(bytes, "mem").labels[0] === 0);
  * ```
  */
 export function parseSvhnMat(bytes: Uint8Array, path: string): ImageSet {

@@ -12,10 +12,12 @@ import { dirname } from "node:path";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic.ts";
  * const path = await Deno.makeTempFile();
  * await writeFileAtomic(path, new TextEncoder().encode("{}"));
- * console.assert(await Deno.readTextFile(path) === "{}");
+ * assert(await Deno.readTextFile(path) === "{}");
+ * await Deno.remove(path);
  * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {

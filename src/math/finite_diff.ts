@@ -45,9 +45,10 @@ function scaledSteps(x: ArrayLike<number>, relative: number): Float64Array<Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessianSteps } from "./finite_diff.ts";
  * const h = hessianSteps(new Float64Array([0, 100]));
- * console.assert(h[1] === 100 * h[0]);
+ * assert(h[1] === 100 * h[0]);
  * ```
  */
 export function hessianSteps(x: ArrayLike<number>): Float64Array<ArrayBuffer> {
@@ -59,8 +60,9 @@ export function hessianSteps(x: ArrayLike<number>): Float64Array<ArrayBuffer> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gradientSteps } from "./finite_diff.ts";
- * console.assert(gradientSteps(new Float64Array([0.5]))[0] === Number.EPSILON ** (1 / 3));
+ * assert(gradientSteps(new Float64Array([0.5]))[0] === Number.EPSILON ** (1 / 3));
  * ```
  */
 export function gradientSteps(x: ArrayLike<number>): Float64Array<ArrayBuffer> {
@@ -123,9 +125,10 @@ function evaluate(f: ScalarFunction, y: Float64Array, what: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gradient } from "./finite_diff.ts";
  * const g = gradient((x) => x[0] * x[0] + 3 * x[1], new Float64Array([2, 0]));
- * console.assert(Math.abs(g[0] - 4) < 1e-9 && Math.abs(g[1] - 3) < 1e-9);
+ * assert(Math.abs(g[0] - 4) < 1e-9 && Math.abs(g[1] - 3) < 1e-9);
  * ```
  */
 export function gradient(
@@ -159,11 +162,12 @@ export function gradient(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessian } from "./finite_diff.ts";
  * const H = hessian((x) => x[0] * x[0] * x[1] + x[1] ** 2, new Float64Array([1, 2]));
  * // ∇²f = [[2 x1, 2 x0], [2 x0, 2]] = [[4, 2], [2, 2]]
- * console.assert(Math.abs(H[0][0] - 4) < 1e-6 && Math.abs(H[0][1] - 2) < 1e-6);
- * console.assert(H[0][1] === H[1][0]);
+ * assert(Math.abs(H[0][0] - 4) < 1e-6 && Math.abs(H[0][1] - 2) < 1e-6);
+ * assert(H[0][1] === H[1][0]);
  * ```
  */
 export function hessian(
@@ -222,11 +226,12 @@ export interface HessianVectorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessianVectorProduct } from "./finite_diff.ts";
  * const f = (x: Float64Array) => x[0] ** 2 + 3 * x[0] * x[1];
  * const Hv = hessianVectorProduct(f, new Float64Array([1, 1]), new Float64Array([1, 0]));
  * // H = [[2, 3], [3, 0]], so Hv = [2, 3]
- * console.assert(Math.abs(Hv[0] - 2) < 1e-6 && Math.abs(Hv[1] - 3) < 1e-6);
+ * assert(Math.abs(Hv[0] - 2) < 1e-6 && Math.abs(Hv[1] - 3) < 1e-6);
  * ```
  */
 export function hessianVectorProduct(
@@ -302,11 +307,12 @@ function checkBound(value: unknown, name: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessianSteps, predictedHessianError } from "./finite_diff.ts";
  * // f = x0⁴ near x = (1): M4 = 24 on [1 - 2h, 1 + 2h], |f| <= 1.01
  * const steps = hessianSteps(new Float64Array([1]));
  * const bound = predictedHessianError({ steps, fourthDerivativeBound: 24, valueBound: 1.01 });
- * console.assert(bound[0][0] > 0 && bound[0][0] < 1e-6);
+ * assert(bound[0][0] > 0 && bound[0][0] < 1e-6);
  * ```
  */
 export function predictedHessianError(inputs: HessianErrorInputs): number[][] {
@@ -360,10 +366,11 @@ export interface GradientErrorInputs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gradientSteps, predictedGradientError } from "./finite_diff.ts";
  * const steps = gradientSteps(new Float64Array([1]));
  * const bound = predictedGradientError({ steps, thirdDerivativeBound: 6, valueBound: 1 });
- * console.assert(bound[0] < 1e-9);
+ * assert(bound[0] < 1e-9);
  * ```
  */
 export function predictedGradientError(inputs: GradientErrorInputs): Float64Array<ArrayBuffer> {

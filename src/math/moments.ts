@@ -20,8 +20,9 @@ import { realPolynomialRoots } from "./polynomial.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quadraticCumulantFactor } from "./moments.ts";
- * console.assert(quadraticCumulantFactor(3) === 8);
+ * assert(quadraticCumulantFactor(3) === 8);
  * ```
  */
 export function quadraticCumulantFactor(k: number): number {
@@ -42,9 +43,10 @@ function binomial(n: number, k: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianQuadraticCumulants } from "./moments.ts";
  * const [mean, variance] = gaussianQuadraticCumulants([[1, 0], [0, 2]], 2);
- * console.assert(mean === 3 && variance === 10); // tr H, 2‖H‖_F²
+ * assert(mean === 3 && variance === 10); // tr H, 2‖H‖_F²
  * ```
  */
 export function gaussianQuadraticCumulants(H: MatrixLike, order: number): Float64Array {
@@ -66,9 +68,10 @@ export function gaussianQuadraticCumulants(H: MatrixLike, order: number): Float6
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { momentsFromCumulants } from "./moments.ts";
  * const [m1, m2] = momentsFromCumulants([3, 10]);
- * console.assert(m1 === 3 && m2 === 19); // E q² = Var q + (E q)²
+ * assert(m1 === 3 && m2 === 19); // E q² = Var q + (E q)²
  * ```
  */
 export function momentsFromCumulants(cumulants: ArrayLike<number>): Float64Array {
@@ -89,9 +92,10 @@ export function momentsFromCumulants(cumulants: ArrayLike<number>): Float64Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cumulantsFromMoments } from "./moments.ts";
  * const [k1, k2] = cumulantsFromMoments([3, 19]);
- * console.assert(k1 === 3 && k2 === 10);
+ * assert(k1 === 3 && k2 === 10);
  * ```
  */
 export function cumulantsFromMoments(moments: ArrayLike<number>): Float64Array {
@@ -114,9 +118,10 @@ export function cumulantsFromMoments(moments: ArrayLike<number>): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { characteristicPolynomialFromPowerSums } from "./moments.ts";
  * // eigenvalues 1 and 2: p = (3, 5), det(tI - H) = t² - 3t + 2
- * console.assert(characteristicPolynomialFromPowerSums([3, 5]).join() === "2,-3,1");
+ * assert(characteristicPolynomialFromPowerSums([3, 5]).join() === "2,-3,1");
  * ```
  */
 export function characteristicPolynomialFromPowerSums(powerSums: ArrayLike<number>): number[] {
@@ -142,11 +147,12 @@ export function characteristicPolynomialFromPowerSums(powerSums: ArrayLike<numbe
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eigenvaluesFromGaussianMoments, gaussianQuadraticCumulants, momentsFromCumulants } from "./moments.ts";
  * const H = [[2, 1], [1, 2]]; // eigenvalues 1 and 3
  * const moments = momentsFromCumulants(gaussianQuadraticCumulants(H, 2));
  * const [a, b] = eigenvaluesFromGaussianMoments(moments);
- * console.assert(Math.abs(a - 1) < 1e-12 && Math.abs(b - 3) < 1e-12);
+ * assert(Math.abs(a - 1) < 1e-12 && Math.abs(b - 3) < 1e-12);
  * ```
  */
 export function eigenvaluesFromGaussianMoments(moments: ArrayLike<number>): Float64Array {

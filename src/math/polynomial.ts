@@ -13,8 +13,9 @@ import { assertFiniteVector, EPSILON } from "./linalg.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluatePolynomial } from "./polynomial.ts";
- * console.assert(evaluatePolynomial([1, 0, 2], 3) === 19);
+ * assert(evaluatePolynomial([1, 0, 2], 3) === 19);
  * ```
  */
 export function evaluatePolynomial(coefficients: ArrayLike<number>, t: number): number {
@@ -29,8 +30,9 @@ export function evaluatePolynomial(coefficients: ArrayLike<number>, t: number): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { polynomialEvaluationError } from "./polynomial.ts";
- * console.assert(polynomialEvaluationError([1, -2, 1], 1) < 1e-14);
+ * assert(polynomialEvaluationError([1, -2, 1], 1) < 1e-14);
  * ```
  */
 export function polynomialEvaluationError(coefficients: ArrayLike<number>, t: number): number {
@@ -50,8 +52,9 @@ export function polynomialEvaluationError(coefficients: ArrayLike<number>, t: nu
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { derivativeCoefficients } from "./polynomial.ts";
- * console.assert(derivativeCoefficients([5, 1, 3]).join() === "1,6");
+ * assert(derivativeCoefficients([5, 1, 3]).join() === "1,6");
  * ```
  */
 export function derivativeCoefficients(coefficients: ArrayLike<number>): number[] {
@@ -95,10 +98,11 @@ function bisect(c: number[], lo: number, hi: number, pLo: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { realPolynomialRoots } from "./polynomial.ts";
  * // (t - 1)(t - 2)(t + 3) = t³ - 7t + 6
  * const roots = realPolynomialRoots([6, -7, 0, 1]);
- * console.assert(Math.abs(roots[0] + 3) < 1e-14 && Math.abs(roots[2] - 2) < 1e-14);
+ * assert(Math.abs(roots[0] + 3) < 1e-14 && Math.abs(roots[2] - 2) < 1e-14);
  * ```
  */
 export function realPolynomialRoots(coefficients: ArrayLike<number>): Float64Array {

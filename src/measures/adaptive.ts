@@ -20,11 +20,12 @@ import { checkLossAndPoint } from "./validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adaptive } from "./adaptive.ts";
  * import { trace } from "./trace.ts";
  * const adaptiveTrace = adaptive(trace);
  * // D = diag(2, 1): tr(DHD) = 4·1 + 1·3 = 7
- * console.assert(adaptiveTrace.exact([[1, 0], [0, 3]], [2, -1]) === 7);
+ * assert(adaptiveTrace.exact([[1, 0], [0, 3]], [2, -1]) === 7);
  * ```
  */
 export function adaptive(base: SharpnessMeasure, eta = 0): SharpnessMeasure {

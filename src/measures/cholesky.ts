@@ -14,10 +14,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cholesky } from "./cholesky.ts";
  * const R = cholesky([[4, 2], [2, 5]])!;
- * console.assert(R[0][0] === 2 && R[1][0] === 1 && R[1][1] === 2);
- * console.assert(cholesky([[1, 2], [2, 1]]) === undefined);
+ * assert(R[0][0] === 2 && R[1][0] === 1 && R[1][1] === 2);
+ * assert(cholesky([[1, 2], [2, 1]]) === undefined);
  * ```
  */
 export function cholesky(H: ReadonlyArray<ArrayLike<number>>): Float64Array[] | undefined {
@@ -44,10 +45,11 @@ export function cholesky(H: ReadonlyArray<ArrayLike<number>>): Float64Array[] | 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { solveTransposed } from "./cholesky.ts";
  * const R = [Float64Array.of(2, 0), Float64Array.of(1, 2)];
  * const y = solveTransposed(R, Float64Array.of(4, 2), new Float64Array(2)); // Rᵀ = [[2,1],[0,2]]
- * console.assert(y[1] === 1 && y[0] === 1.5);
+ * assert(y[1] === 1 && y[0] === 1.5);
  * ```
  */
 export function solveTransposed(

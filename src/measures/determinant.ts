@@ -43,9 +43,10 @@ export interface DeterminantOptions extends EstimateOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { determinant, type DeterminantMeasure } from "./determinant.ts";
  * const measure: DeterminantMeasure = determinant;
- * console.assert(measure.exact([[2, 0], [0, 3]]) === 6);
+ * assert(measure.exact([[2, 0], [0, 3]]) === 6);
  * ```
  */
 export interface DeterminantMeasure extends SharpnessMeasure {
@@ -67,10 +68,11 @@ export const DETERMINANT_DEFAULTS = { rho: 1e-3, samples: 20_000, seed: 0, widen
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { determinant } from "./determinant.ts";
  * const f = (x: Float64Array) => x[0] ** 2 + x[0] * x[1] + 2 * x[1] ** 2; // H = [[2, 1], [1, 4]]
- * console.assert(Math.abs(determinant.exact([[2, 1], [1, 4]]) - 7) < 1e-12);
- * console.assert(Math.abs(determinant.estimate(f, [0, 0]) / 7 - 1) < 0.02);
+ * assert(Math.abs(determinant.exact([[2, 1], [1, 4]]) - 7) < 1e-12);
+ * assert(Math.abs(determinant.estimate(f, [0, 0]) / 7 - 1) < 0.02);
  * ```
  */
 export const determinant: DeterminantMeasure = {

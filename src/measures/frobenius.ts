@@ -26,11 +26,12 @@ const spec = frobeniusSpec();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frobenius } from "./frobenius.ts";
  * const saddle = (x: Float64Array) => x[0] ** 2 - x[1] ** 2; // H = diag(2, -2)
- * console.assert(frobenius.exact([[2, 0], [0, -2]]) === 8);
+ * assert(frobenius.exact([[2, 0], [0, -2]]) === 8);
  * const e = frobenius.estimateWithError(saddle, [0.3, -1]);
- * console.assert(Math.abs(e.value - 8) < 5 * e.standardError);
+ * assert(Math.abs(e.value - 8) < 5 * e.standardError);
  * ```
  */
 export const frobenius: SharpnessMeasure = {

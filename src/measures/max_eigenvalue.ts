@@ -37,10 +37,11 @@ const SEARCH_ANGLE = 0.1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { maxEigenvalue } from "./max_eigenvalue.ts";
  * const f = (x: Float64Array) => 2 * x[0] ** 2 + x[0] * x[1] + x[1] ** 2; // H = [[4, 1], [1, 2]]
  * const exact = maxEigenvalue.exact([[4, 1], [1, 2]]); // 3 + √2
- * console.assert(Math.abs(maxEigenvalue.estimate(f, [0, 0]) / exact - 1) < 1e-6);
+ * assert(Math.abs(maxEigenvalue.estimate(f, [0, 0]) / exact - 1) < 1e-6);
  * ```
  */
 export const maxEigenvalue: SharpnessMeasure = {

@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sharpness } from "./mod.ts";
- * console.assert(sharpness.trace.exact([[1, 0], [0, 2]]) === 3);
+ * assert(sharpness.trace.exact([[1, 0], [0, 2]]) === 3);
  * ```
  *
  * @module

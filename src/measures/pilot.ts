@@ -15,9 +15,10 @@ import { finiteValue } from "./validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pilotHessian } from "./pilot.ts";
  * const { H, evaluations } = pilotHessian("demo", (v) => v[0] ** 2, new Float64Array([0]));
- * console.assert(Math.abs(H[0][0] - 2) < 1e-6 && evaluations === 3);
+ * assert(Math.abs(H[0][0] - 2) < 1e-6 && evaluations === 3);
  * ```
  */
 export function pilotHessian(

@@ -24,11 +24,12 @@ import { finiteValue, type ResolvedOptions } from "./validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleQuotients } from "./sampled.ts";
  * import { traceSpec } from "./spec.ts";
  * const { quotients } = sampleQuotients("trace", traceSpec(), (v) => v[0] ** 2, new Float64Array([0]),
  *   { rho: 0.1, samples: 4, seed: 1 }, true);
- * console.assert(quotients.length === 4 && quotients.every((q) => q >= 0));
+ * assert(quotients.length === 4 && quotients.every((q) => q >= 0));
  * ```
  */
 export function sampleQuotients(
@@ -75,10 +76,11 @@ export function sampleQuotients(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { objectiveFromQuotients } from "./sampled.ts";
  * import { traceSpec } from "./spec.ts";
  * const e = objectiveFromQuotients("trace", traceSpec(), new Float64Array([1, 3]), 2);
- * console.assert(e.value === 4 && Math.abs(e.standardError - 2) < 1e-12);
+ * assert(e.value === 4 && Math.abs(e.standardError - 2) < 1e-12);
  * ```
  */
 export function objectiveFromQuotients(
@@ -138,12 +140,13 @@ export function objectiveFromQuotients(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampledEstimate } from "./sampled.ts";
  * import { traceSpec } from "./spec.ts";
  * // f = x², tr H = 2, P = ½ tr H, so the standard-units scale is 2.
  * const e = sampledEstimate("trace", traceSpec(), (v) => v[0] ** 2, new Float64Array([0]),
  *   { rho: 0.1, samples: 2000, seed: 3 }, 2, true);
- * console.assert(Math.abs(e.value - 2) < 5 * e.standardError);
+ * assert(Math.abs(e.value - 2) < 5 * e.standardError);
  * ```
  */
 export function sampledEstimate(

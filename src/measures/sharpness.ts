@@ -32,12 +32,14 @@ export interface SharpnessNamespace {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sharpness } from "./sharpness.ts";
  * const H = [[2, 0], [0, -2]]; // the saddle a² - b²
- * console.assert(sharpness.trace.exact(H) === 0);
- * console.assert(sharpness.frobenius.exact(H) === 8);
- * console.assert(sharpness.determinant.exact(H) === -4);
- * console.assert(sharpness.maxEigenvalue.exact(H) === 2);
+ * assert(sharpness.trace.exact(H) === 0);
+ * assert(sharpness.frobenius.exact(H) === 8);
+ * // The determinant and the top eigenvalue come from factorizations: 1e-12 allows Float64 rounding.
+ * assert(Math.abs(sharpness.determinant.exact(H) + 4) < 1e-12);
+ * assert(Math.abs(sharpness.maxEigenvalue.exact(H) - 2) < 1e-12);
  * ```
  */
 export const sharpness: SharpnessNamespace = {

@@ -26,11 +26,12 @@ const spec = traceSpec();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trace } from "./trace.ts";
  * const f = (x: Float64Array) => x[0] ** 2 + 3 * x[1] ** 2; // H = diag(2, 6)
- * console.assert(trace.exact([[2, 0], [0, 6]]) === 8);
+ * assert(trace.exact([[2, 0], [0, 6]]) === 8);
  * const e = trace.estimateWithError(f, [0, 0]);
- * console.assert(Math.abs(e.value - 8) < 5 * e.standardError);
+ * assert(Math.abs(e.value - 8) < 5 * e.standardError);
  * ```
  */
 export const trace: SharpnessMeasure = {

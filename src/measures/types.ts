@@ -12,9 +12,10 @@ import type { SharpnessSpec } from "./spec.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Loss } from "./types.ts";
  * const bowl: Loss = (x) => x[0] * x[0] + 2 * x[1] * x[1];
- * console.assert(bowl(new Float64Array([1, 1])) === 3);
+ * assert(bowl(new Float64Array([1, 1])) === 3);
  * ```
  */
 export type Loss = (x: Float64Array) => number;
@@ -24,9 +25,10 @@ export type Loss = (x: Float64Array) => number;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { EstimateOptions } from "./types.ts";
  * const options: EstimateOptions = { rho: 1e-3, samples: 20_000, seed: 7 };
- * console.assert(options.rho === 1e-3);
+ * assert(options.rho === 1e-3);
  * ```
  */
 export interface EstimateOptions {
@@ -43,9 +45,10 @@ export interface EstimateOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Estimate } from "./types.ts";
  * const e: Estimate = { value: 2, standardError: 0.01, samples: 100, evaluations: 201, rho: 1e-3 };
- * console.assert(Math.abs(e.value - 2) < 3 * e.standardError);
+ * assert(Math.abs(e.value - 2) < 3 * e.standardError);
  * ```
  */
 export interface Estimate {
@@ -69,9 +72,10 @@ export interface Estimate {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sharpness } from "./sharpness.ts";
  * const measure = sharpness.trace;
- * console.assert(measure.exact([[1, 0], [0, 3]]) === 4);
+ * assert(measure.exact([[1, 0], [0, 3]]) === 4);
  * ```
  */
 export interface SharpnessMeasure {

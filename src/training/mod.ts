@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeTrainConfig, parseTrainArgs } from "./mod.ts";
  * const parsed = parseTrainArgs(["--optimizer", "frob-sam", "--epochs", "2"]);
- * console.assert(!parsed.help && parsed.config.samples === 2);
- * console.assert(makeTrainConfig({ optimizer: "asam" }).rho === 0.5);
+ * assert(!parsed.help && parsed.config.samples === 2);
+ * assert(makeTrainConfig({ optimizer: "asam" }).rho === 0.5);
  * ```
  *
  * @module

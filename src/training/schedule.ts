@@ -35,11 +35,12 @@ export type LearningRateSchedule = (step: number) => number;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSchedule } from "./schedule.ts";
  * const lr = createSchedule({
  *   kind: "multistep", baseLr: 0.1, epochs: 3, stepsPerEpoch: 10, milestones: [2], gamma: 0.1,
  * });
- * console.assert(lr(19) === 0.1 && Math.abs(lr(20) - 0.01) < 1e-15);
+ * assert(lr(19) === 0.1 && Math.abs(lr(20) - 0.01) < 1e-15);
  * ```
  */
 export function createSchedule(options: ScheduleOptions): LearningRateSchedule {

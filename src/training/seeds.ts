@@ -21,9 +21,10 @@ export type SeedStream =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { deriveSeed } from "./seeds.ts";
- * console.assert(deriveSeed(0, "batches", 1) === deriveSeed(0, "batches", 1));
- * console.assert(deriveSeed(0, "batches", 1) !== deriveSeed(0, "batches", 2));
+ * assert(deriveSeed(0, "batches", 1) === deriveSeed(0, "batches", 1));
+ * assert(deriveSeed(0, "batches", 1) !== deriveSeed(0, "batches", 2));
  * ```
  */
 export function deriveSeed(seed: number, stream: SeedStream, epoch: number): number {
