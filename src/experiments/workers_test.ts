@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { compareMain } from "../compare.ts";
-import { scanResults } from "../../src/report/results_dir.ts";
+import { compareMain } from "./compare_command.ts";
+import { scanResults } from "../report/results_dir.ts";
 
-Deno.test("--jobs 2 splits a real grid between two worker processes sharing one folder", async () => {
+Deno.test("two workers on one folder share a real grid: every run trained exactly once", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(
     `${dir}/grid.json`,
@@ -11,9 +11,9 @@ Deno.test("--jobs 2 splits a real grid between two worker processes sharing one 
       datasets: ["fashion-mnist"],
       models: ["mlp"],
       optimizers: [{ optimizer: "sgd" }],
-      seeds: [0, 1, 2],
+      seeds: [0, 1, 2, 3],
       settings: [{ name: "clean" }],
-      common: { epochs: 1, trainLimit: 128, testLimit: 128, batchSize: 64 },
+      common: { epochs: 1, trainLimit: 256, testLimit: 128, batchSize: 64 },
     }),
   );
   const out: string[] = [];
@@ -22,6 +22,8 @@ Deno.test("--jobs 2 splits a real grid between two worker processes sharing one 
     `${dir}/grid.json`,
     "--out",
     `${dir}/runs`,
+    "--backend",
+    "cpu",
     "--jobs",
     "2",
   ], {
@@ -31,13 +33,17 @@ Deno.test("--jobs 2 splits a real grid between two worker processes sharing one 
   });
   const text = out.join("");
   assert.equal(code, 0, text);
-  // Worker 1 takes runs 1 and 3, worker 2 run 2.
-  assert.match(text, /\[w1\] grid "jobs": 2 of 3 runs/);
-  assert.match(text, /\[w2\] grid "jobs": 1 of 3 runs/);
   assert.match(text, /workers exited with 0, 0/);
+  // Each worker walks the whole list and takes the runs it can lock: 4 trainings in all, not 8.
+  const trained = text.match(/\[w\d\] \[\d+\/4\] completed /g) ?? [];
+  assert.equal(trained.length, 4, text);
   const scan = await scanResults([`${dir}/runs`]);
-  assert.deepEqual(scan.runs.map((r) => r.record.run.seed).sort(), [0, 1, 2]);
+  assert.deepEqual(scan.runs.map((r) => r.record.run.seed).sort(), [0, 1, 2, 3]);
   assert.ok(scan.runs.every((r) => r.record.status === "completed"));
+  // No lock or checkpoint is left behind.
+  const left = [...Deno.readDirSync(`${dir}/runs`)].map((e) => e.name)
+    .filter((n) => n.endsWith(".lock") || n.endsWith(".checkpoint"));
+  assert.deepEqual(left, []);
   assert.match(
     await Deno.readTextFile(`${dir}/runs/report/report.md`),
     /\| fashion-mnist \| mlp \| clean \|/,

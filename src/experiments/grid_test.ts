@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { expandGrid, type GridDeclaration, parseShard, runId, selectShard } from "./grid.ts";
-import { loadGridFile, presetGrid } from "../presets/mod.ts";
+import { loadGridFile, presetGrid } from "./presets/mod.ts";
 
 function tiny(): GridDeclaration {
   return {

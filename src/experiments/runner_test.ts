@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { fromFileUrl } from "./file_url.ts";
-import { scanResults } from "../../src/report/results_dir.ts";
+import { fileURLToPath } from "node:url";
+import { scanResults } from "../report/results_dir.ts";
 import { fakeResult, fixtureRuns } from "./kill_fixture.ts";
 import { runFileName, runPending } from "./runner.ts";
 
@@ -74,7 +74,7 @@ Deno.test("failed runs are kept unless retryFailed; a crash writes nothing", asy
 
 Deno.test("kill -9 in the middle of a comparison leaves no corrupt file; a rerun completes it", async () => {
   const outDir = await Deno.makeTempDir();
-  const fixture = fromFileUrl(new URL("./kill_fixture.ts", import.meta.url));
+  const fixture = fileURLToPath(new URL("./kill_fixture.ts", import.meta.url));
   const runs = 30;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", fixture, outDir, String(runs)],

@@ -19,10 +19,11 @@ export const SABOTAGE_NAMES = ["sam-perturbation"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sabotageGrid } from "./sabotage.ts";
  * const grid = { name: "g", datasets: ["d"], models: ["mlp" as const], seeds: [0], settings: [{ name: "clean" }],
  *   optimizers: [{ optimizer: "sam" as const, flags: { rho: 0.05 } }] };
- * console.assert(sabotageGrid(grid, "sam-perturbation").optimizers[0].flags?.rho === 5);
+ * assert.equal(sabotageGrid(grid, "sam-perturbation").optimizers[0].flags?.rho, 5);
  * ```
  */
 export function sabotageGrid(grid: GridDeclaration, name: string): GridDeclaration {
