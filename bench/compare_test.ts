@@ -173,7 +173,7 @@ Deno.test("shards merge into the full grid; missing and duplicated runs are repo
 });
 
 // A tiny real grid: SGD and SAM on the first 1,000 Fashion-MNIST images, one epoch, two seeds, on
-// the deterministic cpu backend, so an unchanged rerun reproduces its figures exactly.
+// the wasm backend (single-threaded, deterministic), so an unchanged rerun reproduces its figures.
 const realGrid: GridDeclaration = {
   name: "tiny-real",
   datasets: ["fashion-mnist"],
@@ -187,7 +187,7 @@ const realGrid: GridDeclaration = {
 Deno.test("real train: compare (2 shards) → merge → regress --update → regress → sabotaged SAM fails", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(realGrid));
-  const backend = ["--backend", "cpu"];
+  const backend = ["--backend", "wasm"];
   for (const shard of ["1/2", "2/2"]) {
     const c = capture();
     const code = await compareMain([
@@ -217,7 +217,7 @@ Deno.test("real train: compare (2 shards) → merge → regress --update → reg
   );
   const mergedRuns = (await scanResults([`${dir}/merged`])).runs;
   assert.equal(mergedRuns.length, 4);
-  assert.ok(mergedRuns.every((r) => r.record.environment.backend === "cpu"));
+  assert.ok(mergedRuns.every((r) => r.record.environment.backend === "wasm"));
   const common = [
     ...backend,
     "--baseline",

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { compareMain } from "./compare_command.ts";
 import { scanResults } from "../report/results_dir.ts";
 
-// One real run of 4 epochs on the deterministic cpu backend, killed with SIGKILL once its first
+// One real run of 4 epochs on the deterministic wasm backend, killed with SIGKILL once its first
 // checkpoint is on disk: the rerun must continue from that epoch (not from epoch 0) and reach
 // exactly the figures of an uninterrupted run.
 const grid = {
@@ -13,7 +13,7 @@ const grid = {
   optimizers: [{ optimizer: "sam", flags: { rho: 0.05 } }],
   seeds: [3],
   settings: [{ name: "clean" }],
-  common: { epochs: 4, trainLimit: 1500, testLimit: 300, validationFraction: 0.1 },
+  common: { epochs: 4, trainLimit: 3000, testLimit: 300, validationFraction: 0.1 },
 };
 
 const COMMAND = fileURLToPath(new URL("./compare_command.ts", import.meta.url));
@@ -39,7 +39,7 @@ async function waitForCheckpoint(dir: string, child: Deno.ChildProcess): Promise
 Deno.test("a run killed inside compare resumes from its last epoch, to the same figures", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(grid));
-  const args = ["--grid", `${dir}/grid.json`, "--backend", "cpu", "--no-report"];
+  const args = ["--grid", `${dir}/grid.json`, "--backend", "wasm", "--no-report"];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", COMMAND, ...args, "--out", `${dir}/killed`],
     stdout: "null",

@@ -11,9 +11,9 @@ Deno.test("two workers on one folder share a real grid: every run trained exactl
       datasets: ["fashion-mnist"],
       models: ["mlp"],
       optimizers: [{ optimizer: "sgd" }],
-      seeds: [0, 1, 2, 3],
+      seeds: [0, 1, 2, 3, 4, 5],
       settings: [{ name: "clean" }],
-      common: { epochs: 1, trainLimit: 256, testLimit: 128, batchSize: 64 },
+      common: { epochs: 1, trainLimit: 2000, testLimit: 128, batchSize: 32 },
     }),
   );
   const out: string[] = [];
@@ -23,7 +23,7 @@ Deno.test("two workers on one folder share a real grid: every run trained exactl
     "--out",
     `${dir}/runs`,
     "--backend",
-    "cpu",
+    "wasm",
     "--jobs",
     "2",
   ], {
@@ -34,11 +34,15 @@ Deno.test("two workers on one folder share a real grid: every run trained exactl
   const text = out.join("");
   assert.equal(code, 0, text);
   assert.match(text, /workers exited with 0, 0/);
-  // Each worker walks the whole list and takes the runs it can lock: 4 trainings in all, not 8.
-  const trained = text.match(/\[w\d\] \[\d+\/4\] completed /g) ?? [];
-  assert.equal(trained.length, 4, text);
+  // Each worker walks the whole list and takes the runs it can lock: 6 trainings in all (not 12),
+  // shared between the two.
+  const trained = text.match(/\[w\d\] \[\d+\/6\] completed /g) ?? [];
+  assert.equal(trained.length, 6, text);
+  for (const worker of ["w1", "w2"]) {
+    assert.ok(trained.some((line) => line.startsWith(`[${worker}]`)), `${worker} trained nothing`);
+  }
   const scan = await scanResults([`${dir}/runs`]);
-  assert.deepEqual(scan.runs.map((r) => r.record.run.seed).sort(), [0, 1, 2, 3]);
+  assert.deepEqual(scan.runs.map((r) => r.record.run.seed).sort(), [0, 1, 2, 3, 4, 5]);
   assert.ok(scan.runs.every((r) => r.record.status === "completed"));
   // No lock or checkpoint is left behind.
   const left = [...Deno.readDirSync(`${dir}/runs`)].map((e) => e.name)
