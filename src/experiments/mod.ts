@@ -25,7 +25,7 @@ export * from "./lock.ts";
 export * from "./collect.ts";
 export * from "./report.ts";
 export * from "./baseline.ts";
-export * from "./progress.ts";
+export * from "./run_counter.ts";
 export * from "./sabotage.ts";
 export * from "./train_function.ts";
 export { loadGridFile, PRESET_NAMES, presetGrid } from "./presets/mod.ts";

@@ -23,7 +23,7 @@ import {
   type Shard,
   tuningRuns,
 } from "./grid.ts";
-import type { ProgressSink } from "./progress.ts";
+import type { ProgressSink } from "./run_counter.ts";
 import { runPending, type RunPendingReport, type TrainFunction } from "./runner.ts";
 import { selectTrials, type TuningSummary } from "./tuning.ts";
 

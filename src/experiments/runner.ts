@@ -22,7 +22,7 @@ import { parseRunRecord, type RunLabels, type RunResultOf } from "../training/re
 import type { TrainOptions } from "../training/train.ts";
 import { describeRun, type GridFlags, type RunSpec } from "./grid.ts";
 import { tryLock } from "./lock.ts";
-import { type ProgressSink, RunCounter } from "./progress.ts";
+import { type ProgressSink, RunCounter } from "./run_counter.ts";
 
 /** What the injected training function returns (a `RunResult` of `src/training`). */
 export type TrainOutcome = RunResultOf<object, object>;

@@ -13,8 +13,7 @@
 import { parseTrainArgs, type TrainConfig, trainHelp, type TrainInvocation } from "./config.ts";
 import { type EpochRecord, writeRunResult } from "./result.ts";
 import { train } from "./train.ts";
-// The command-line tool sits above the experiment layer, whose progress display it shares.
-import { Progress } from "../experiments/progress.ts";
+import { Progress } from "../io/progress.ts";
 
 /**
  * The checkpoint directory that belongs to a result path: `<out without .json>.checkpoint`.

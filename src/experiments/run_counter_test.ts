@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Progress, RunCounter } from "./progress.ts";
+import { Progress, RunCounter } from "./run_counter.ts";
 
 Deno.test("run counter: one line per finished run with the runs left and the ETA", () => {
   const lines: string[] = [];
