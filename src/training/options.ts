@@ -275,9 +275,9 @@ export function optionsHelp(usage: string, tables: readonly OptionTable[]): stri
   for (const row of rows) {
     const [, spec] = row;
     const shown = spec.shownDefault ?? formatDefault(spec.default);
-    const choices = spec.choices && !spec.help.includes("|")
-      ? ` (${spec.choices.join(" | ")})`
-      : "";
+    // The choices are listed unless the help text already names every one of them.
+    const named = spec.choices?.every((c) => spec.help.split(/[\s,|()]+/).includes(c));
+    const choices = spec.choices && !named ? ` (${spec.choices.join(" | ")})` : "";
     lines.push(`  ${label(row).padEnd(width)}${spec.help}${choices} (default: ${shown})`);
   }
   lines.push(`  ${"-h, --help".padEnd(width)}show this help`);

@@ -40,7 +40,12 @@ import {
   type SavedTensor,
   writeCheckpoint,
 } from "./checkpoint.ts";
-import { makeTrainConfig, makeTrainInvocation, type TrainConfig } from "./config.ts";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  makeTrainConfig,
+  makeTrainInvocation,
+  type TrainConfig,
+} from "./config.ts";
 import { runEnvironment } from "./environment.ts";
 import type { EpochRecord, HessianRecord, RunEnvironment, RunResult } from "./result.ts";
 import { createSchedule } from "./schedule.ts";
@@ -650,8 +655,11 @@ function toSaved(name: string, tensor: tf.Tensor): SavedTensor {
 
 function assertResumable(checkpoint: Checkpoint, config: TrainConfig): void {
   // Every config field determines the numbers; the invocation (backend, paths) is not stored in it.
+  // A key the checkpoint lacks was added later (validationFraction): it had its default then.
   for (const key of Object.keys(config) as (keyof TrainConfig)[]) {
-    const saved = JSON.stringify(checkpoint.config[key]);
+    const saved = JSON.stringify(
+      key in checkpoint.config ? checkpoint.config[key] : DEFAULT_TRAIN_CONFIG[key],
+    );
     const now = JSON.stringify(config[key]);
     if (saved !== now) {
       throw new RangeError(
