@@ -1,10 +1,12 @@
 /**
  * A lock per run, so that several workers (`--jobs`, two `compare` on one `--out`, Slurm tasks on
- * a shared folder) share a grid without training a run twice. The lock is a file created with an
- * exclusive create (`O_CREAT | O_EXCL`: of two creators exactly one succeeds, also on NFSv3+),
- * holding the owner's pid and host. A lock whose owner is a process on this host that no longer
- * exists (killed, crashed) is stale and is taken over. A lock held from another host is trusted:
- * its liveness cannot be checked from here, so it is only reported.
+ * a shared folder) share a grid without training a run twice. The lock file holds the owner's pid
+ * and host, and appears whole: the owner writes it under a private name first, then hard-links it
+ * to the lock's name, which fails if the name exists (an exclusive create: of two takers exactly one
+ * succeeds, also on NFS), so a kill at any instant never leaves an empty lock. A lock whose owner
+ * is a process on this host that no longer exists (killed, crashed) is stale and is taken over; so
+ * is a lock file that holds no owner (written by something else) once it is a minute old. A lock
+ * held from another host is trusted: its liveness cannot be checked from here.
  *
  * @module
  */
@@ -53,6 +55,18 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** An unreadable lock file older than this is stale (a live owner's lock is whole at once). */
+const UNREADABLE_STALE_MS = 60_000;
+
+async function unreadableAndOld(path: string): Promise<boolean> {
+  try {
+    const { mtime } = await Deno.stat(path);
+    return mtime !== null && Date.now() - mtime.getTime() > UNREADABLE_STALE_MS;
+  } catch {
+    return false;
+  }
+}
+
 async function readOwner(path: string): Promise<LockOwner | null> {
   try {
     const owner = JSON.parse(await Deno.readTextFile(path));
@@ -85,13 +99,18 @@ export async function tryLock(path: string): Promise<LockAttempt> {
   let tookOverStale: LockOwner | null = null;
   for (let attempt = 0; attempt < 2; attempt++) {
     const owner: LockOwner = { pid: Deno.pid, host: thisHost(), since: new Date().toISOString() };
+    const pending = `${path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.pending`;
+    await Deno.writeTextFile(pending, JSON.stringify(owner));
+    let linked = false;
     try {
-      const file = await Deno.open(path, { write: true, createNew: true });
-      try {
-        await file.write(new TextEncoder().encode(JSON.stringify(owner)));
-      } finally {
-        file.close();
-      }
+      await Deno.link(pending, path);
+      linked = true;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    } finally {
+      await Deno.remove(pending).catch(() => {});
+    }
+    if (linked) {
       return {
         acquired: true,
         tookOverStale,
@@ -104,22 +123,22 @@ export async function tryLock(path: string): Promise<LockAttempt> {
           }
         },
       };
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     }
     const holder = await readOwner(path);
-    const stale = holder !== null && holder.host === thisHost() && !processAlive(holder.pid);
+    const stale = holder === null
+      ? await unreadableAndOld(path)
+      : holder.host === thisHost() && !processAlive(holder.pid);
     if (!stale || attempt > 0) return { acquired: false, owner: holder };
     // Remove only the stale file we read: if another worker took it over meanwhile, its lock
     // has another pid and stays (the exclusive create below then fails for us).
     const again = await readOwner(path);
-    if (again?.pid !== holder.pid) return { acquired: false, owner: again };
+    if (again?.pid !== holder?.pid) return { acquired: false, owner: again };
     try {
       await Deno.remove(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    tookOverStale = holder;
+    tookOverStale = holder ?? { pid: 0, host: "unknown", since: "unknown" };
   }
   return { acquired: false, owner: await readOwner(path) };
 }

@@ -29,6 +29,17 @@ Deno.test("run lock: exclusive, released, stale locks of dead processes are take
   assert.equal(takeover.tookOverStale?.pid, dead);
   if (takeover.acquired) await takeover.release();
 
+  // An empty lock file (not ours: ours appear whole) is respected while fresh, stale after a minute.
+  await Deno.writeTextFile(path, "");
+  assert.ok(!(await tryLock(path)).acquired);
+  const old = new Date(Date.now() - 120_000);
+  await Deno.utime(path, old, old);
+  const fromEmpty = await tryLock(path);
+  assert.ok(fromEmpty.acquired);
+  if (fromEmpty.acquired) await fromEmpty.release();
+  // No private file is left beside the lock.
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+
   // A lock held from another host cannot be checked from here: it is respected.
   await Deno.writeTextFile(path, JSON.stringify({ pid: dead, host: "elsewhere", since: "x" }));
   assert.ok(!(await tryLock(path)).acquired);

@@ -13,7 +13,7 @@ import { writeReport, type WrittenReport } from "../report/write_report.ts";
 import type { RunRecord } from "../training/result.ts";
 import { type EarlyStoppingRow, earlyStoppingRows } from "./early_stopping.ts";
 import type { TuningSummary } from "./tuning.ts";
-import { tuningMarkdown } from "./tuning_markdown.ts";
+import { tuningMarkdown, validationMarkdown } from "./tuning_markdown.ts";
 
 /** What `tuning.json` in a report folder holds. */
 export interface TuningReportData {
@@ -54,7 +54,10 @@ export async function writeGridReport(
   };
   const tuningPath = join(reportDir, "tuning.json");
   await writeJsonAtomic(tuningPath, tuningData);
-  const sections = tuningMarkdown(tuningData.tuning, tuningData.earlyStopping);
+  const sections = [
+    validationMarkdown(finals),
+    tuningMarkdown(tuningData.tuning, tuningData.earlyStopping),
+  ].filter((text) => text !== "").join("\n");
   if (sections) {
     const markdown = await Deno.readTextFile(written.markdownPath);
     await writeTextAtomic(written.markdownPath, `${markdown.trimEnd()}\n\n${sections}`);

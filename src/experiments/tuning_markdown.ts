@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RunRecord } from "../training/result.ts";
 import type { EarlyStoppingRow } from "./early_stopping.ts";
 import type { TuningSummary } from "./tuning.ts";
 
@@ -80,4 +81,44 @@ export function tuningMarkdown(
     out.push("");
   }
   return out.join("\n");
+}
+
+/**
+ * The validation-split section: per cell, the images each run trained on, validated on and was
+ * tested on (empty string when no run has a validation split).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validationMarkdown } from "./tuning_markdown.ts";
+ * const run = { id: "a", grid: "g", dataset: "d", model: "mlp", setting: "10%-data", method: "sgd", seed: 0 };
+ * const md = validationMarkdown([{ status: "completed", config: { validationFraction: 0.2 }, environment: {},
+ *   epochs: [], final: null, run, counts: { train: 80, validation: 20, test: 100 } }]);
+ * assert.match(md, /\| d\/mlp\/10%-data \| 0.2 \| 80 \| 20 \| 100 \|/);
+ * ```
+ */
+export function validationMarkdown(records: readonly RunRecord[]): string {
+  const rows = new Map<string, string>();
+  for (const r of records) {
+    if (!r.counts || r.counts.validation === 0) continue;
+    const cell = `${r.run.dataset}/${r.run.model}/${r.run.setting}`;
+    const fraction = r.config.validationFraction ?? "?";
+    rows.set(
+      `${cell} ${fraction} ${r.counts.train} ${r.counts.validation} ${r.counts.test}`,
+      `| ${cell} | ${fraction} | ${r.counts.train} | ${r.counts.validation} | ${r.counts.test} |`,
+    );
+  }
+  if (rows.size === 0) return "";
+  return [
+    "## Validation split",
+    "",
+    "A seeded, stratified part of the data each learner was given, carved after the setting: a " +
+    "learner with limited data validates on part of its own data, one with noisy labels on " +
+    "equally noisy labels. The test set is evaluated but never selects anything.",
+    "",
+    "| cell | validation fraction | train images | validation images | test images |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows.values(),
+    "",
+  ].join("\n");
 }

@@ -93,6 +93,7 @@ Deno.test("a tiny tuned grid runs end to end, selects on validation, and resumes
     new RegExp(`\\| fashion-mnist/mlp/clean \\| sgd \\| lr: 0.01, 0.1 \\| ${expected.sgd} \\|`),
   );
   assert.match(md, /## Early stopping/);
+  assert.match(md, /\| fashion-mnist\/mlp\/clean \| 0.2 \| 800 \| 200 \| 500 \|/);
   const data = JSON.parse(await Deno.readTextFile(`${dir}/runs/report/tuning.json`));
   assert.equal(data.tuning.cost.runs, 8);
   assert.equal(data.tuning.metric, "final-validation-accuracy");
