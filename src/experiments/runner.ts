@@ -181,8 +181,10 @@ export async function runPending(options: RunPendingOptions): Promise<RunPending
     report.skipped,
     options.progress ?? { isTerminal: false, write: () => {} },
   );
+  let announced = -1;
   while (queue.length > 0 && !signal?.aborted) {
     const held: RunSpec[] = [];
+    let holder = "";
     for (const spec of queue) {
       if (signal?.aborted) break;
       const base = join(outDir, runFileName(spec).replace(/\.json$/, ""));
@@ -190,6 +192,7 @@ export async function runPending(options: RunPendingOptions): Promise<RunPending
       const lock = await tryLock(`${base}.lock`);
       if (!lock.acquired) {
         held.push(spec);
+        if (lock.owner) holder = `pid ${lock.owner.pid} on ${lock.owner.host}`;
         continue;
       }
       try {
@@ -216,6 +219,16 @@ export async function runPending(options: RunPendingOptions): Promise<RunPending
     if (options.waitForOthers === false) {
       report.heldByOthers = queue.map((r) => r.id);
       break;
+    }
+    if (queue.length !== announced) {
+      // Said once per change: a lock held from another host is never taken over, so the user
+      // must know what this process is waiting for.
+      announced = queue.length;
+      counter.progress.line(
+        `waiting for ${queue.length} run(s) held by other workers${
+          holder ? ` (e.g. ${holder})` : ""
+        }`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
   }
