@@ -249,6 +249,11 @@ Deno.test("real train: compare (2 shards) → merge → regress --update → reg
   assert.equal(baseline.accuracy.length, 2);
   // SAM takes two gradients per step: the gradient-evaluation ratio is exactly 2.
   assert.equal(baseline.costs.find((c: { method: string }) => c.method === "sam").gradientRatio, 2);
+  // Seconds ratios are wall-clock measurements: on four tiny runs on a shared machine they vary by
+  // more than any fixed tolerance, so this test drops them and checks accuracy and gradient counts
+  // (the ci preset's baseline keeps them, with its measured noise in the threshold).
+  for (const cost of baseline.costs) cost.secondsRatio = null;
+  await Deno.writeTextFile(`${dir}/baseline.json`, JSON.stringify(baseline));
   // A fresh rerun of the unchanged code trains all four runs again and passes.
   const check = capture();
   assert.equal(
@@ -271,7 +276,7 @@ Deno.test("real train: compare (2 shards) → merge → regress --update → reg
     grid: realGrid,
   });
   assert.equal(code, 1, sabotaged.out.join(""));
-  assert.match(sabotaged.err.join(""), /REGRESSION fashion-mnist\/mlp\/clean sam/);
+  assert.match(sabotaged.err.join(""), /REGRESSION fashion-mnist\/mlp\/clean sam: /);
   assert.doesNotMatch(sabotaged.err.join(""), /REGRESSION fashion-mnist\/mlp\/clean sgd/);
   const history = (await Deno.readTextFile(`${dir}/history.jsonl`)).trim().split("\n").map((l) =>
     JSON.parse(l)
