@@ -8,7 +8,16 @@
  */
 import type { Baseline, RegressionRule } from "../report/regression.ts";
 
-/** A baseline that cannot be used, naming the field. */
+/**
+ * A baseline that cannot be used, naming the field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BaselineError } from "./baseline.ts";
+ * assert.equal(new BaselineError("b.json", "preset", "is missing").message, "b.json: preset is missing");
+ * ```
+ */
 export class BaselineError extends Error {
   constructor(readonly source: string, readonly field: string, message: string) {
     super(`${source}: ${field} ${message}`);

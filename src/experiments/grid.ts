@@ -25,7 +25,16 @@ export type TunableKey = {
 /** A per-method search space: each key's candidate values (the trials are their product). */
 export type SearchSpace = Partial<Record<TunableKey, number[]>>;
 
-/** What tuning selects on (the test set is never used to select). */
+/**
+ * What tuning selects on (the test set is never used to select).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SELECTION_METRICS } from "./grid.ts";
+ * assert.deepEqual([...SELECTION_METRICS], ["final-validation-accuracy", "best-validation-accuracy"]);
+ * ```
+ */
 export const SELECTION_METRICS = ["final-validation-accuracy", "best-validation-accuracy"] as const;
 /** One of {@link SELECTION_METRICS}. */
 export type SelectionMetric = typeof SELECTION_METRICS[number];
@@ -102,7 +111,16 @@ export interface RunSpec {
   flags: GridFlags;
 }
 
-/** The standard settings of the paper: full data, 10% of the training set, 20% label noise. */
+/**
+ * The standard settings of the paper: full data, 10% of the training set, 20% label noise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PAPER_SETTINGS } from "./grid.ts";
+ * assert.equal(PAPER_SETTINGS[1].trainFraction, 0.1);
+ * ```
+ */
 export const PAPER_SETTINGS: readonly GridSetting[] = Object.freeze([
   { name: "clean" },
   { name: "10%-data", trainFraction: 0.1 },

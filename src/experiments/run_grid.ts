@@ -27,7 +27,16 @@ import type { ProgressSink } from "./run_counter.ts";
 import { runPending, type RunPendingReport, type TrainFunction } from "./runner.ts";
 import { selectTrials, type TuningSummary } from "./tuning.ts";
 
-/** The file beside the results that records the tuning selection (rewritten on every run). */
+/**
+ * The file beside the results that records the tuning selection (rewritten on every run).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TUNING_FILE } from "./run_grid.ts";
+ * assert.equal(TUNING_FILE, "tuning.json");
+ * ```
+ */
 export const TUNING_FILE = "tuning.json";
 
 /** The runs of a grid as far as the results in some folders determine them. */

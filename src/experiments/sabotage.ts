@@ -11,7 +11,16 @@
  */
 import type { GridDeclaration } from "./grid.ts";
 
-/** The known kinds of sabotage. */
+/**
+ * The known kinds of sabotage.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SABOTAGE_NAMES } from "./sabotage.ts";
+ * assert.ok(SABOTAGE_NAMES.includes("sam-perturbation"));
+ * ```
+ */
 export const SABOTAGE_NAMES = ["sam-perturbation"] as const;
 
 /**

@@ -25,7 +25,16 @@ import { OPTIMIZER_NAMES, type OptimizerName } from "../optimizers/factory.ts";
 import { MODEL_NAMES, type ModelName } from "../models/create.ts";
 import { BACKEND_NAMES, type BackendName } from "../backends/init.ts";
 
-/** The learning-rate schedules (see `schedule.ts`). */
+/**
+ * The learning-rate schedules (see `schedule.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SCHEDULE_NAMES } from "./config.ts";
+ * assert.ok(SCHEDULE_NAMES.includes("cosine"));
+ * ```
+ */
 export const SCHEDULE_NAMES = ["constant", "multistep", "cosine"] as const;
 /** One of {@link SCHEDULE_NAMES}. */
 export type ScheduleName = typeof SCHEDULE_NAMES[number];

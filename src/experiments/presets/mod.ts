@@ -14,7 +14,16 @@ import { paperGrid } from "./paper.ts";
 export { ciGrid, cpuGrid, paperGrid };
 export { paperOptimizers, smallNetworkOptimizers } from "./optimizers.ts";
 
-/** The preset names. */
+/**
+ * The preset names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESET_NAMES } from "./mod.ts";
+ * assert.ok(PRESET_NAMES.includes("ci"));
+ * ```
+ */
 export const PRESET_NAMES = ["ci", "cpu", "paper"] as const;
 
 /**
