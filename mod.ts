@@ -8,14 +8,18 @@
  * - `src/measures`: sharpness measures `(f, F, mu)` with `exact(H)` and zeroth-order `estimate`;
  * - `src/reference`: the Float64 reference SAM-family steps (the optimizers' oracle);
  * - `src/backends`, `src/optimizers`, `src/models`, `src/data`, `src/hessian`, `src/training`:
- *   the TF.js training layer.
+ *   the TF.js training layer (with the one run-record schema);
+ * - `src/report`: statistics, Markdown/JSON/SVG reports and the regression rule;
+ * - `src/experiments`: grids, tuning, `runGrid()`, the presets and the compare/merge/regress
+ *   commands.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessian, sharpness } from "./mod.ts";
  * const f = (x: Float64Array) => x[0] * x[0] + 3 * x[1] * x[1];
  * const H = hessian(f, new Float64Array([0, 0]));
- * console.assert(Math.abs(sharpness.trace.exact(H) - 8) < 1e-6);
+ * assert.ok(Math.abs(sharpness.trace.exact(H) - 8) < 1e-6);
  * ```
  *
  * @module
@@ -119,15 +123,24 @@ export {
   type Checkpoint,
   createSchedule,
   DEFAULT_TRAIN_CONFIG,
+  DEFAULT_TRAIN_INVOCATION,
   type EpochRecord,
   type HessianRecord,
   makeTrainConfig,
+  makeTrainInvocation,
+  parseRunRecord,
+  parseRunResult,
   parseTrainArgs,
   readCheckpoint,
+  readRunResult,
+  type RunCounts,
+  type RunLabels,
+  type RunRecord,
   type RunResult,
   train,
   type TrainConfig,
   trainHelp,
+  type TrainInvocation,
   type TrainOptions,
   writeRunResult,
 } from "./src/training/mod.ts";
@@ -138,7 +151,6 @@ export {
   checkRegression,
   DEFAULT_RULE,
   headlineTable,
-  parseRunRecord,
   regularizedIncompleteBeta,
   renderMarkdown,
   renderSvg,
@@ -158,10 +170,25 @@ export type {
   MethodSummary,
   RegressionCheck,
   RegressionRule,
-  RunRecord,
   SampleSummary,
   WelchResult,
 } from "./src/report/mod.ts";
-export { expandGrid, parseShard, selectShard } from "./bench/compare/grid.ts";
-export type { GridDeclaration, RunSpec } from "./bench/compare/grid.ts";
-export { presetGrid } from "./bench/presets/mod.ts";
+export {
+  checkGrid,
+  compareMain,
+  expandGrid,
+  type GridDeclaration,
+  type GridTuning,
+  mergeMain,
+  parseBaseline,
+  parseShard,
+  presetGrid,
+  regressMain,
+  runGrid,
+  type RunSpec,
+  type SearchSpace,
+  selectShard,
+  selectTrials,
+  tuningRuns,
+  type TuningSummary,
+} from "./src/experiments/mod.ts";

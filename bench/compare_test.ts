@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { compareMain, parseCompareArgs } from "./compare.ts";
-import { mergeMain } from "./merge.ts";
-import { regressMain } from "./regress.ts";
-import type { GridDeclaration, GridFlags } from "./compare/grid.ts";
+import { compareMain, parseCompareArgs } from "../src/experiments/compare_command.ts";
+import { mergeMain } from "../src/experiments/merge_command.ts";
+import { regressMain } from "../src/experiments/regress_command.ts";
+import type { GridDeclaration, GridFlags } from "../src/experiments/grid.ts";
 import { scanResults } from "../src/report/results_dir.ts";
 
-// A fake training whose accuracy depends on the optimizer and seed, and collapses when SAM's rho
-// is absurd (what --sabotage sam-perturbation does), so the CLIs can be tested in milliseconds.
+// A fake training whose accuracy depends on the optimizer and seed, so the command plumbing
+// (resume, listing, shards, merge) can be tested in milliseconds. The regression check itself is
+// tested on the real train() below.
 function fakeTrain(flags: GridFlags) {
   const base: Record<string, number> = { sgd: 0.8, sam: 0.84, adam: 0.79 };
   let accuracy = (base[flags.optimizer!] ?? 0.8) + 0.005 * ((flags.seed! % 3) - 1);
@@ -107,6 +108,8 @@ Deno.test("compare: bad usage exits 2 naming the flag", async () => {
   assert.match(c.err.join(""), /--shard must have 1 <= i <= n, got 3\/2/);
   assert.equal(await compareMain(["--preset", "ci", "--bogus"], c.io), 2);
   assert.match(c.err.join(""), /bogus/);
+  assert.equal(await compareMain(["--preset", "ci", "--jobs", "0"], c.io), 2);
+  assert.match(c.err.join(""), /--jobs must be an integer >= 1, got 0/);
   await assert.rejects(
     () => parseCompareArgs(["--preset", "ci", "--backend", "gpu"]),
     /--backend must be one of .*got "gpu"/,
@@ -169,37 +172,98 @@ Deno.test("shards merge into the full grid; missing and duplicated runs are repo
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("regress: update, pass unchanged, catch a sabotaged SAM, append history", async () => {
+// A tiny real grid: SGD and SAM on the first 1,000 Fashion-MNIST images, one epoch, two seeds, on
+// the wasm backend (single-threaded, deterministic), so an unchanged rerun reproduces its figures.
+const realGrid: GridDeclaration = {
+  name: "tiny-real",
+  datasets: ["fashion-mnist"],
+  models: ["mlp"],
+  optimizers: [{ optimizer: "sgd" }, { optimizer: "sam", flags: { rho: 0.05 } }],
+  seeds: [0, 1],
+  settings: [{ name: "clean" }],
+  common: { epochs: 1, trainLimit: 1000, testLimit: 500, lr: 0.05, momentum: 0.9 },
+};
+
+Deno.test("real train: compare (2 shards) → merge → regress --update → regress → sabotaged SAM fails", async () => {
   const dir = await Deno.makeTempDir();
-  const common = ["--baseline", `${dir}/baseline.json`, "--history", `${dir}/history.jsonl`];
+  await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(realGrid));
+  const backend = ["--backend", "wasm"];
+  for (const shard of ["1/2", "2/2"]) {
+    const c = capture();
+    const code = await compareMain([
+      "--grid",
+      `${dir}/grid.json`,
+      "--out",
+      `${dir}/s${shard[0]}`,
+      "--shard",
+      shard,
+      "--no-report",
+      ...backend,
+    ], c.io);
+    assert.equal(code, 0, c.err.join(""));
+  }
+  const merged = capture();
+  assert.equal(
+    await mergeMain([
+      `${dir}/s1`,
+      `${dir}/s2`,
+      "--out",
+      `${dir}/merged`,
+      "--grid",
+      `${dir}/grid.json`,
+    ], merged.io),
+    0,
+    merged.err.join(""),
+  );
+  const mergedRuns = (await scanResults([`${dir}/merged`])).runs;
+  assert.equal(mergedRuns.length, 4);
+  assert.ok(mergedRuns.every((r) => r.record.environment.backend === "wasm"));
+  const common = [
+    ...backend,
+    "--baseline",
+    `${dir}/baseline.json`,
+    "--history",
+    `${dir}/history.jsonl`,
+  ];
   const noBaseline = capture();
   assert.equal(
-    await regressMain([...common, "--out", `${dir}/r0`], {
-      ...noBaseline.io,
-      grid,
-      train: fakeTrain,
-    }),
+    await regressMain([...common, "--out", `${dir}/merged`], { ...noBaseline.io, grid: realGrid }),
     2,
   );
-  assert.match(noBaseline.err.join(""), /cannot read the baseline .*create it with --update/);
+  assert.match(
+    noBaseline.err.join(""),
+    /baseline\.json: \(file\) cannot read .*create it with --update/,
+  );
+  // --update on the merged folder: every run is there, nothing is retrained.
   const update = capture();
   assert.equal(
-    await regressMain([...common, "--update", "--out", `${dir}/r1`], {
+    await regressMain([...common, "--update", "--out", `${dir}/merged`], {
       ...update.io,
-      grid,
-      train: fakeTrain,
+      grid: realGrid,
     }),
     0,
+    update.err.join(""),
   );
+  assert.doesNotMatch(update.out.join(""), /\] completed /);
   const baseline = JSON.parse(await Deno.readTextFile(`${dir}/baseline.json`));
-  assert.equal(baseline.accuracy.length, 6);
+  assert.equal(baseline.accuracy.length, 2);
+  // SAM takes two gradients per step: the gradient-evaluation ratio is exactly 2.
   assert.equal(baseline.costs.find((c: { method: string }) => c.method === "sam").gradientRatio, 2);
+  // Seconds ratios are wall-clock measurements: on four tiny runs on a shared machine they vary by
+  // more than any fixed tolerance, so this test drops them and checks accuracy and gradient counts
+  // (the ci preset's baseline keeps them, with its measured noise in the threshold).
+  for (const cost of baseline.costs) cost.secondsRatio = null;
+  await Deno.writeTextFile(`${dir}/baseline.json`, JSON.stringify(baseline));
+  // A fresh rerun of the unchanged code trains all four runs again and passes.
   const check = capture();
   assert.equal(
-    await regressMain([...common, "--out", `${dir}/r2`], { ...check.io, grid, train: fakeTrain }),
+    await regressMain([...common, "--out", `${dir}/r2`], { ...check.io, grid: realGrid }),
     0,
+    check.err.join(""),
   );
-  assert.match(check.out.join(""), /12\/12 checks passed/);
+  assert.equal(check.out.join("").match(/\] completed /g)?.length, 4);
+  assert.match(check.out.join(""), /(\d+)\/\1 checks passed/);
+  // SAM with 100× its radius: the check fails naming SAM's cell.
   const sabotaged = capture();
   const code = await regressMain([
     ...common,
@@ -209,16 +273,11 @@ Deno.test("regress: update, pass unchanged, catch a sabotaged SAM, append histor
     `${dir}/r3`,
   ], {
     ...sabotaged.io,
-    grid,
-    train: fakeTrain,
+    grid: realGrid,
   });
-  assert.equal(code, 1);
-  const err = sabotaged.err.join("");
-  assert.match(
-    err,
-    /REGRESSION fashion-mnist\/mlp\/clean sam: mean test accuracy 35\.00% vs baseline 84\.00%/,
-  );
-  assert.match(err, /REGRESSION fashion-mnist\/mlp\/20%-noise sam/);
+  assert.equal(code, 1, sabotaged.out.join(""));
+  assert.match(sabotaged.err.join(""), /REGRESSION fashion-mnist\/mlp\/clean sam: /);
+  assert.doesNotMatch(sabotaged.err.join(""), /REGRESSION fashion-mnist\/mlp\/clean sgd/);
   const history = (await Deno.readTextFile(`${dir}/history.jsonl`)).trim().split("\n").map((l) =>
     JSON.parse(l)
   );
@@ -227,12 +286,10 @@ Deno.test("regress: update, pass unchanged, catch a sabotaged SAM, append histor
     ["check", true, null],
     ["check", false, "sam-perturbation"],
   ]);
-  assert.equal(history[1].accuracy["fashion-mnist/mlp/clean sam"], 0.84);
   assert.equal(
     await regressMain([...common, "--update", "--sabotage", "sam-perturbation"], {
       ...capture().io,
-      grid,
-      train: fakeTrain,
+      grid: realGrid,
     }),
     2,
   );

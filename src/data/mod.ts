@@ -67,7 +67,13 @@ export {
   type LoadOptions,
   searchDirs,
 } from "./load.ts";
-export { applySettings, type DataSettings, type SettledImageSet } from "./settings.ts";
+export {
+  applySettings,
+  type DataSettings,
+  type SettledImageSet,
+  splitValidation,
+  type ValidationSplit,
+} from "./settings.ts";
 export {
   type AugmentOptions,
   type Batch,

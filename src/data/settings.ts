@@ -14,9 +14,10 @@ import { classCounts, type ImageSet, numClassesOf, validateImageSet } from "./im
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DataSettings } from "./settings.ts";
  * const paper: DataSettings = { trainFraction: 0.1, labelNoise: 0.2, seed: 0 };
- * console.assert(paper.trainFraction === 0.1);
+ * assert.equal(paper.trainFraction, 0.1);
  * ```
  */
 export interface DataSettings {
@@ -39,12 +40,13 @@ export interface DataSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applySettings } from "./settings.ts";
  * const set = applySettings({
  *   images: new Uint8Array(10), labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
  *   count: 10, height: 1, width: 1, channels: 1, numClasses: 2,
  * }, { labelNoise: 0.2, seed: 1 });
- * console.assert(set.corruptedIndices.length === 2);
+ * assert.equal(set.corruptedIndices.length, 2);
  * ```
  */
 export interface SettledImageSet extends ImageSet {
@@ -70,13 +72,15 @@ export interface SettledImageSet extends ImageSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applySettings } from "./settings.ts";
  * const train = {
  *   images: new Uint8Array(100), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10),
  *   count: 100, height: 1, width: 1, channels: 1, numClasses: 10,
  * };
  * const small = applySettings(train, { trainFraction: 0.1, labelNoise: 0.2, seed: 0 });
- * console.assert(small.count === 10 && small.corruptedIndices.length === 2);
+ * assert.equal(small.count, 10);
+ * assert.equal(small.corruptedIndices.length, 2);
  * ```
  */
 export function applySettings(train: ImageSet, settings: DataSettings): SettledImageSet {
@@ -174,4 +178,108 @@ function chooseSubset(
     for (let k = 0; k < quotas[c]; k++) out.push(members[order[k]]);
   }
   return Uint32Array.from(out).sort();
+}
+
+/**
+ * The learner's data split into the part it trains on and a held-out validation part.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitValidation } from "./settings.ts";
+ * const set = {
+ *   images: new Uint8Array(10), labels: Uint8Array.of(0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+ *   count: 10, height: 1, width: 1, channels: 1, numClasses: 2,
+ * };
+ * const split = splitValidation(set, { fraction: 0.2, seed: 0 });
+ * assert.equal(split.validation?.count, 2);
+ * ```
+ */
+export interface ValidationSplit {
+  /** The images trained on (the input itself when the fraction is 0). */
+  readonly train: ImageSet;
+  /** The held-out images; null when the fraction is 0. */
+  readonly validation: ImageSet | null;
+  /** Indices into the input of the validation images, ascending. */
+  readonly validationIndices: Uint32Array;
+  /** Indices into the input of the training images, ascending. */
+  readonly trainIndices: Uint32Array;
+}
+
+/**
+ * Carves a seeded, stratified validation set out of `set`: exactly round(fraction·N) images, each
+ * class contributing its share of its labels (largest remainders, ties to the lower class), the
+ * rest kept for training. It is meant for the set `applySettings` returned, so a learner with 10%
+ * of the data validates on part of that 10%, and one with noisy labels validates on the same noisy
+ * labels (the stratification uses them too: they are all the learner knows). Fraction 0 returns
+ * the input unchanged as `train`.
+ *
+ * @throws RangeError naming the parameter for a fraction outside [0, 1), a non-integer seed, or a
+ *   split that leaves no validation or no training image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitValidation } from "./settings.ts";
+ * const set = {
+ *   images: Uint8Array.from({ length: 100 }, (_, i) => i), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 4),
+ *   count: 100, height: 1, width: 1, channels: 1, numClasses: 4,
+ * };
+ * const { train, validation } = splitValidation(set, { fraction: 0.2, seed: 3 });
+ * assert.equal(train.count + validation!.count, 100);
+ * assert.equal(validation!.labels.filter((l) => l === 0).length, 5);
+ * ```
+ */
+export function splitValidation(
+  set: ImageSet,
+  options: { fraction: number; seed: number },
+): ValidationSplit {
+  validateImageSet(set, "set");
+  const { fraction, seed } = options ?? {};
+  if (typeof fraction !== "number" || !(fraction >= 0 && fraction < 1)) {
+    throw new RangeError(`validationFraction must be in [0, 1), got ${fraction}`);
+  }
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`seed must be an integer, got ${seed}`);
+  }
+  if (fraction === 0) {
+    return {
+      train: set,
+      validation: null,
+      validationIndices: new Uint32Array(0),
+      trainIndices: Uint32Array.from({ length: set.count }, (_, i) => i),
+    };
+  }
+  const numClasses = numClassesOf(set);
+  const validationIndices = chooseSubset(set.labels, numClasses, fraction, true, new Random(seed));
+  const held = new Uint8Array(set.count);
+  for (const i of validationIndices) held[i] = 1;
+  const trainIndices = new Uint32Array(set.count - validationIndices.length);
+  for (let i = 0, k = 0; i < set.count; i++) if (!held[i]) trainIndices[k++] = i;
+  if (validationIndices.length === 0 || trainIndices.length === 0) {
+    throw new RangeError(
+      `validationFraction ${fraction} of ${set.count} images leaves ${validationIndices.length} ` +
+        `for validation and ${trainIndices.length} for training; both need at least one`,
+    );
+  }
+  return {
+    train: pick(set, trainIndices),
+    validation: pick(set, validationIndices),
+    validationIndices,
+    trainIndices,
+  };
+}
+
+function pick(set: ImageSet, indices: Uint32Array): ImageSet {
+  const pixels = set.height * set.width * set.channels;
+  const images = new Uint8Array(indices.length * pixels);
+  indices.forEach((from, i) => {
+    images.set(set.images.subarray(from * pixels, (from + 1) * pixels), i * pixels);
+  });
+  return {
+    ...set,
+    images,
+    labels: Uint8Array.from(indices, (i) => set.labels[i]),
+    count: indices.length,
+  };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Random } from "../math/random.ts";
 import { classCounts, type ImageSet } from "./image_set.ts";
-import { applySettings } from "./settings.ts";
+import { applySettings, splitValidation } from "./settings.ts";
 
 function syntheticTrain(count: number, numClasses: number, seed = 3): ImageSet {
   const rng = new Random(seed);
@@ -124,5 +124,38 @@ Deno.test("applySettings leaves its input alone and rejects bad settings by name
   assert.throws(
     () => applySettings({ ...train, count: 99 }, { seed: 1 }),
     /train.images has length 400/,
+  );
+});
+
+Deno.test("validation split: exact stratified count, disjoint, seeded, images follow labels", () => {
+  const set = syntheticTrain(1001, 10);
+  const split = splitValidation(set, { fraction: 0.15, seed: 4 });
+  const validation = split.validation!;
+  assert.equal(validation.count, Math.round(0.15 * 1001));
+  assert.equal(split.train.count + validation.count, 1001);
+  // Disjoint and covering: every index is in exactly one part.
+  const all = [...split.trainIndices, ...split.validationIndices].sort((a, b) => a - b);
+  assert.deepEqual(all, Array.from({ length: 1001 }, (_, i) => i));
+  // Stratified: each class's share differs from fraction × class size by less than one image.
+  const whole = classCounts(set.labels, 10);
+  const held = classCounts(validation.labels, 10);
+  for (let c = 0; c < 10; c++) assert.ok(Math.abs(held[c] - 0.15 * whole[c]) < 1, `class ${c}`);
+  // The images travel with their labels (pixels encode the original index).
+  const view = new DataView(validation.images.buffer);
+  split.validationIndices.forEach((from, i) => {
+    assert.equal(view.getUint32(4 * i, false), from);
+    assert.equal(validation.labels[i], set.labels[from]);
+  });
+  const again = splitValidation(set, { fraction: 0.15, seed: 4 });
+  assert.deepEqual(again.validationIndices, split.validationIndices);
+  const other = splitValidation(set, { fraction: 0.15, seed: 5 });
+  assert.notDeepEqual(other.validationIndices, split.validationIndices);
+  assert.equal(splitValidation(set, { fraction: 0, seed: 4 }).train, set);
+  assert.throws(() => splitValidation(set, { fraction: 1, seed: 0 }), /validationFraction.*1/);
+  assert.throws(() => splitValidation(set, { fraction: -0.1, seed: 0 }), /validationFraction/);
+  assert.throws(() => splitValidation(set, { fraction: 0.1, seed: 0.5 }), /seed/);
+  assert.throws(
+    () => splitValidation(syntheticTrain(3, 2), { fraction: 0.1, seed: 0 }),
+    /leaves 0/,
   );
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { median } from "simple-statistics";
-import type { RunRecord } from "./run_record.ts";
+import type { RunRecord } from "../training/result.ts";
 import { type SampleSummary, summarize, type WelchResult, welchTest } from "./stats.ts";
 
 /** The Hessian measures the runs record. */

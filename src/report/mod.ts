@@ -14,7 +14,6 @@
  */
 export * from "./student_t.ts";
 export * from "./stats.ts";
-export * from "./run_record.ts";
 export * from "./results_dir.ts";
 export * from "./aggregate.ts";
 export * from "./markdown.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { join } from "node:path";
-import { parseRunRecord, type RunRecord } from "./run_record.ts";
+import { parseRunRecord, type RunRecord } from "../training/result.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 
 /**

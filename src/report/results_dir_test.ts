@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { scanResults, writeJsonAtomic } from "./results_dir.ts";
-import { parseRunRecord } from "./run_record.ts";
+import { parseRunRecord } from "../training/result.ts";
 import { syntheticRun } from "./test_fixtures.ts";
 
 Deno.test("scanResults sorts runs, unreadable files and leftovers", async () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RunRecord } from "./run_record.ts";
+import type { RunRecord } from "../training/result.ts";
 
 /** Options of {@link syntheticRun}. */
 export interface SyntheticRunOptions {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { aggregate, type AggregateOptions, type ComparisonSummary } from "./aggregate.ts";
 import { chartSpecs, renderSvg } from "./charts.ts";
 import { renderMarkdown } from "./markdown.ts";
-import type { RunRecord } from "./run_record.ts";
+import type { RunRecord } from "../training/result.ts";
 import { writeJsonAtomic, writeTextAtomic } from "./results_dir.ts";
 
 /** What {@link writeReport} wrote. */

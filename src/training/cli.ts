@@ -10,18 +10,19 @@
  *
  * @module
  */
-import { parseTrainArgs, type TrainConfig, trainHelp } from "./config.ts";
-import { writeRunResult } from "./result.ts";
-import { train, type TrainStep } from "./train.ts";
-import type { EpochRecord } from "./result.ts";
+import { parseTrainArgs, type TrainConfig, trainHelp, type TrainInvocation } from "./config.ts";
+import { type EpochRecord, writeRunResult } from "./result.ts";
+import { train } from "./train.ts";
+import { Progress } from "../io/progress.ts";
 
 /**
  * The checkpoint directory that belongs to a result path: `<out without .json>.checkpoint`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointDirFor } from "./cli.ts";
- * console.assert(checkpointDirFor("runs/a.json") === "runs/a.checkpoint");
+ * assert.equal(checkpointDirFor("runs/a.json"), "runs/a.checkpoint");
  * ```
  */
 export function checkpointDirFor(out: string): string {
@@ -29,17 +30,19 @@ export function checkpointDirFor(out: string): string {
 }
 
 /**
- * The default result path, `results/runs/train-<UTC timestamp>.json`.
+ * The default result path, `results/runs/train-<UTC timestamp>-<pid>.json`. The process id makes
+ * it unique: two runs started in the same millisecond are two processes.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultOutPath } from "./cli.ts";
- * console.assert(defaultOutPath(new Date(0)) === "results/runs/train-19700101T000000Z.json");
+ * assert.equal(defaultOutPath(new Date(0), 42), "results/runs/train-19700101T000000.000Z-42.json");
  * ```
  */
-export function defaultOutPath(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `results/runs/train-${stamp}.json`;
+export function defaultOutPath(now: Date = new Date(), pid: number = Deno.pid): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "");
+  return `results/runs/train-${stamp}-${pid}.json`;
 }
 
 /**
@@ -54,39 +57,45 @@ export function defaultOutPath(now: Date = new Date()): string {
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let config: TrainConfig;
+  let invocation: TrainInvocation;
   try {
     const parsed = parseTrainArgs(argv);
     if (parsed.help) {
       console.log(trainHelp());
       return 0;
     }
-    config = parsed.config;
+    ({ config, invocation } = parsed);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return 2;
   }
-  if (config.resume && config.out === null) {
+  if (invocation.resume && invocation.out === null) {
     console.error("error: --resume needs --out FILE (the run to resume is found next to it)");
     return 2;
   }
-  const out = config.out ?? defaultOutPath();
-  config = { ...config, out };
+  const out = invocation.out ?? defaultOutPath();
   const checkpointDir = checkpointDirFor(out);
 
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
   Deno.addSignalListener("SIGINT", onSignal);
-  const progress = new Progress(Deno.stdout.isTerminal());
+  const progress = new Progress({
+    isTerminal: Deno.stdout.isTerminal(),
+    write: (text) => Deno.stdout.writeSync(new TextEncoder().encode(text)),
+  });
   try {
     const result = await train(config, {
       checkpointDir,
-      resume: config.resume,
+      resume: invocation.resume,
+      backend: invocation.backend,
+      dataDir: invocation.dataDir,
       signal: controller.signal,
       onStart: (start) => {
         const env = start.environment;
         console.log(
           `backend ${env.backend}${env.adapter ? ` (adapter ${env.adapter})` : ""}, ` +
-            `${config.dataset}: ${start.trainImages} train / ${start.testImages} test images, ` +
+            `${config.dataset}: ${start.trainImages} train / ${start.validationImages} validation / ` +
+            `${start.testImages} test images, ` +
             `${config.model} (${start.parameters} parameters), ${config.optimizer}, ` +
             `${start.stepsPerEpoch} steps per epoch`,
         );
@@ -94,8 +103,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           console.log(`resumed from ${checkpointDir} after epoch ${start.resumedEpochs}`);
         }
       },
-      onStep: (step) => progress.step(step),
-      onEpoch: (record, run) => progress.epoch(record, run.epochs),
+      onStep: (step) =>
+        progress.bar(
+          `epoch ${step.epoch}/${step.epochs}`,
+          step.step,
+          step.stepsPerEpoch,
+          `loss ${step.loss.toFixed(4)} lr ${step.learningRate.toPrecision(3)}`,
+        ),
+      onEpoch: (record, run) => progress.line(epochLine(record, run.epochs)),
     });
     progress.clear();
     await writeRunResult(out, result);
@@ -124,58 +139,25 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** A progress bar per epoch on a TTY (redrawn at most 10 times a second); plain lines otherwise. */
-class Progress {
-  #lastDraw = 0;
-  #drawn = false;
-  #epochStarted = 0;
-  constructor(readonly tty: boolean) {}
-
-  step(step: TrainStep): void {
-    if (!this.tty) return;
-    const now = performance.now();
-    if (step.step === 1) this.#epochStarted = now;
-    if (step.step !== step.stepsPerEpoch && now - this.#lastDraw < 100) return;
-    this.#lastDraw = now;
-    const width = 30;
-    const filled = Math.round((width * step.step) / step.stepsPerEpoch);
-    const bar = "█".repeat(filled) + "░".repeat(width - filled);
-    const perStep = (now - this.#epochStarted) / 1000 / Math.max(1, step.step - 1);
-    const eta = step.step > 1
-      ? ` eta ${(perStep * (step.stepsPerEpoch - step.step)).toFixed(0)} s`
-      : "";
-    this.#write(
-      `\repoch ${step.epoch}/${step.epochs} ${bar} ${step.step}/${step.stepsPerEpoch} loss ${
-        step.loss.toFixed(4)
-      } lr ${step.learningRate.toPrecision(3)}${eta}\x1b[K`,
-    );
-    this.#drawn = true;
-  }
-
-  epoch(record: EpochRecord, epochs: number): void {
-    this.clear();
-    const hessian = record.hessian
-      ? `, Hessian trace ${record.hessian.trace.toPrecision(4)} frobenius ${
-        record.hessian.frobenius.toPrecision(4)
-      } top eigenvalue ${record.hessian.topEigenvalue.toPrecision(4)}`
-      : "";
-    console.log(
-      `epoch ${record.epoch}/${epochs}: train loss ${record.trainLoss.toFixed(4)} accuracy ${
-        (100 * record.trainAccuracy).toFixed(2)
-      }%, test loss ${record.testLoss.toFixed(4)} accuracy ${
-        (100 * record.testAccuracy).toFixed(2)
-      }%, ${record.seconds.toFixed(1)} s, ${Math.round(record.imagesPerSecond)} images/s${hessian}`,
-    );
-  }
-
-  clear(): void {
-    if (this.#drawn) this.#write("\r\x1b[K");
-    this.#drawn = false;
-  }
-
-  #write(text: string): void {
-    Deno.stdout.writeSync(new TextEncoder().encode(text));
-  }
+/** The line printed after each epoch. */
+function epochLine(record: EpochRecord, epochs: number): string {
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  const validation = record.validationAccuracy !== undefined
+    ? `, validation loss ${record.validationLoss!.toFixed(4)} accuracy ${
+      pct(record.validationAccuracy)
+    }`
+    : "";
+  const hessian = record.hessian
+    ? `, Hessian trace ${record.hessian.trace.toPrecision(4)} frobenius ${
+      record.hessian.frobenius.toPrecision(4)
+    } top eigenvalue ${record.hessian.topEigenvalue.toPrecision(4)}`
+    : "";
+  const speed = record.imagesPerSecond ? `, ${Math.round(record.imagesPerSecond)} images/s` : "";
+  return `epoch ${record.epoch}/${epochs}: train loss ${record.trainLoss.toFixed(4)} accuracy ${
+    pct(record.trainAccuracy)
+  }${validation}, test loss ${record.testLoss.toFixed(4)} accuracy ${pct(record.testAccuracy)}, ${
+    record.seconds.toFixed(1)
+  } s${speed}${hessian}`;
 }
 
 if (import.meta.main) {

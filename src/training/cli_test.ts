@@ -47,10 +47,10 @@ const SMALL = [
 ];
 
 Deno.test("result paths: default name and checkpoint folder", () => {
-  assert.equal(
-    defaultOutPath(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))),
-    "results/runs/train-20260102T030405Z.json",
-  );
+  const when = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+  assert.equal(defaultOutPath(when, 7), "results/runs/train-20260102T030405.678Z-7.json");
+  // Two processes started in the same millisecond get two files.
+  assert.notEqual(defaultOutPath(when, 7), defaultOutPath(when, 8));
   assert.equal(checkpointDirFor("x/run.json"), "x/run.checkpoint");
   assert.equal(checkpointDirFor("x/run"), "x/run.checkpoint");
 });
@@ -170,7 +170,7 @@ Deno.test("a diverging run exits 1 and its JSON says failed, with the step", asy
     const result: RunResult = JSON.parse(await Deno.readTextFile(out));
     assert.equal(result.status, "failed");
     assert.equal(result.failure!.epoch, 1);
-    assert.ok(result.failure!.step >= 1);
+    assert.ok(result.failure!.step! >= 1);
     assert.equal(result.config.lr, 1e8);
     assert.equal(result.environment.backend, "wasm");
   });

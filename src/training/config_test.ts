@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   DEFAULT_TRAIN_CONFIG,
+  DEFAULT_TRAIN_INVOCATION,
   makeTrainConfig,
   parseTrainArgs,
   trainHelp,
@@ -10,11 +11,12 @@ import {
 function parse(argv: string[]) {
   const parsed = parseTrainArgs(argv);
   assert.equal(parsed.help, false);
-  return parsed.config!;
+  return { ...parsed.config!, ...parsed.invocation! };
 }
 
 Deno.test("no flags gives the documented defaults", () => {
-  assert.deepEqual(parse([]), { ...DEFAULT_TRAIN_CONFIG });
+  assert.deepEqual(parse([]), { ...DEFAULT_TRAIN_CONFIG, ...DEFAULT_TRAIN_INVOCATION });
+  assert.equal(DEFAULT_TRAIN_CONFIG.validationFraction, 0);
   assert.equal(DEFAULT_TRAIN_CONFIG.dataset, "fashion-mnist");
   assert.equal(DEFAULT_TRAIN_CONFIG.optimizer, "sgd");
 });
@@ -61,6 +63,8 @@ Deno.test("every flag reaches its config field", () => {
     "0.1",
     "--label-noise",
     "0.2",
+    "--validation-fraction",
+    "0.15",
     "--hessian-every",
     "2",
     "--hessian-samples",
@@ -99,6 +103,7 @@ Deno.test("every flag reaches its config field", () => {
     backend: "wasm",
     trainFraction: 0.1,
     labelNoise: 0.2,
+    validationFraction: 0.15,
     hessianEvery: 2,
     hessianSamples: 5,
     hessianSubset: 256,
@@ -138,6 +143,8 @@ Deno.test("invalid values are rejected with an error naming the flag and the val
     [["--momentum", "1"], /--momentum.*1/],
     [["--train-fraction", "0"], /--train-fraction.*0/],
     [["--label-noise", "1.5"], /--label-noise.*1\.5/],
+    [["--validation-fraction", "1"], /--validation-fraction.*1/],
+    [["--validation-fraction=-0.1"], /--validation-fraction.*-0\.1/],
     [["--rho", "0"], /--rho.*0/],
     [["--optimizer", "frob-sam", "--samples", "1"], /--samples.*1/],
     [["--warmup", "10"], /--warmup.*10/],
@@ -155,6 +162,19 @@ Deno.test("invalid values are rejected with an error naming the flag and the val
     () => validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, bogus: 1 } as never),
     /bogus/,
   );
+  // A typo in a config key is refused, naming the key.
+  assert.throws(() => makeTrainConfig({ epoch: 2 } as never), /unknown key "epoch"/);
+});
+
+Deno.test("the experiment config and the invocation options are apart", () => {
+  const parsed = parseTrainArgs(["--backend", "cpu", "--out", "x.json", "--epochs", "2"]);
+  assert.equal(parsed.help, false);
+  assert.ok(!("backend" in parsed.config!) && !("out" in parsed.config!));
+  assert.equal(parsed.invocation!.backend, "cpu");
+  assert.equal(parsed.config!.epochs, 2);
+  assert.throws(() => makeTrainConfig({ backend: "cpu" } as never), /unknown key "backend"/);
+  // `--lr -1` is parsed as a value (and refused by its range), not as an unknown flag.
+  assert.throws(() => parseTrainArgs(["--lr", "-1"]), /--lr must be a positive number, got -1/);
 });
 
 Deno.test("--help is recognized and lists every flag with its default", () => {
@@ -183,6 +203,7 @@ Deno.test("--help is recognized and lists every flag with its default", () => {
     "backend",
     "train-fraction",
     "label-noise",
+    "validation-fraction",
     "hessian-every",
     "hessian-samples",
     "hessian-subset",

@@ -10,6 +10,7 @@
 export type SeedStream =
   | "model"
   | "data-settings"
+  | "validation-split"
   | "batches"
   | "optimizer"
   | "hessian-subset"

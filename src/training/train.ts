@@ -14,8 +14,17 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { describeEnvironment, initBackend } from "../backends/mod.ts";
-import { applySettings, batches, type Dataset, type ImageSet, loadDataset } from "../data/mod.ts";
+import { type BackendName, initBackend } from "../backends/mod.ts";
+import {
+  applySettings,
+  batches,
+  type Dataset,
+  type ImageSet,
+  loadDataset,
+  type SettledImageSet,
+  splitValidation,
+  type ValidationSplit,
+} from "../data/mod.ts";
 import { crossEntropyLoss, type HessianBatch, hessianMeasures } from "../hessian/mod.ts";
 import { createModel } from "../models/mod.ts";
 import {
@@ -31,7 +40,13 @@ import {
   type SavedTensor,
   writeCheckpoint,
 } from "./checkpoint.ts";
-import { makeTrainConfig, type TrainConfig } from "./config.ts";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  makeTrainConfig,
+  makeTrainInvocation,
+  type TrainConfig,
+} from "./config.ts";
+import { runEnvironment } from "./environment.ts";
 import type { EpochRecord, HessianRecord, RunEnvironment, RunResult } from "./result.ts";
 import { createSchedule } from "./schedule.ts";
 import { deriveSeed } from "./seeds.ts";
@@ -40,11 +55,17 @@ import { deriveSeed } from "./seeds.ts";
 export interface TrainStart {
   environment: RunEnvironment;
   trainImages: number;
+  /** Held out for validation (0 without a validation split). */
+  validationImages: number;
   testImages: number;
   stepsPerEpoch: number;
   parameters: number;
   /** Completed epochs taken from a checkpoint (0 for a fresh run). */
   resumedEpochs: number;
+  /** The learner's data after the settings (read-only: for checks and logs). */
+  learnerSet: SettledImageSet;
+  /** Its split into training and validation parts (read-only). */
+  split: ValidationSplit;
 }
 
 /** What `onStep` reports after each optimizer step. */
@@ -73,6 +94,10 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** Continue from `checkpointDir`'s checkpoint when there is one (a fresh run otherwise). */
   resume?: boolean;
+  /** The TF.js backend (default "auto"); not part of the config: it says where, not what. */
+  backend?: BackendName;
+  /** Where the dataset files are (default: `USAM_DATA`, the cache, system paths). */
+  dataDir?: string | null;
 }
 
 /** The per-dataset settings batches need: augmentation only where it is standard (CIFAR, SVHN). */
@@ -91,7 +116,9 @@ const EVALUATION_BATCH = 500;
  * ```ts ignore
  * import { train } from "./train.ts";
  * import { makeTrainConfig } from "./config.ts";
- * const result = await train(makeTrainConfig({ epochs: 1, trainLimit: 1000, testLimit: 500 }));
+ * const result = await train(makeTrainConfig({ epochs: 1, trainLimit: 1000, testLimit: 500 }), {
+ *   backend: "cpu",
+ * });
  * console.log(result.final?.testAccuracy);
  * ```
  */
@@ -104,25 +131,27 @@ export async function train(
   if (options.resume && !checkpointDir) {
     throw new TypeError("train: resume needs a checkpointDir to resume from");
   }
+  const invocation = makeTrainInvocation({ backend: options.backend, dataDir: options.dataDir });
   signal?.throwIfAborted();
 
-  const chosen = await initBackend(config.backend);
-  const environment: RunEnvironment = {
-    ...describeEnvironment(),
-    backend: chosen.backend,
-    adapter: chosen.adapter,
-    backendChoice: chosen.description,
-    commit: await sourceCommit(),
-    machine: machineDescription(),
-  };
+  const chosen = await initBackend(invocation.backend);
+  const environment: RunEnvironment = await runEnvironment(chosen);
 
-  const dataset = await loadDatasetOnce(config.dataset, config.dataDir ?? undefined);
+  const dataset = await loadDatasetOnce(config.dataset, invocation.dataDir ?? undefined);
   const limitedTrain = firstImages(dataset.train, config.trainLimit);
-  const trainSet = applySettings(limitedTrain, {
+  const learnerSet = applySettings(limitedTrain, {
     trainFraction: config.trainFraction,
     labelNoise: config.labelNoise,
     seed: deriveSeed(config.seed, "data-settings", 0),
   });
+  // Carved after the settings: a learner with 10% of the data, or with noisy labels, validates on
+  // its own 10% and its own noisy labels, as it would in practice. Nothing selects on the test set.
+  const split = splitValidation(learnerSet, {
+    fraction: config.validationFraction,
+    seed: deriveSeed(config.seed, "validation-split", 0),
+  });
+  const trainSet = split.train;
+  const validationSet = split.validation;
   const testSet = firstImages(dataset.test, config.testLimit);
   const numClasses = dataset.classes.length;
   const inputShape = [trainSet.height, trainSet.width, trainSet.channels] as const;
@@ -162,10 +191,13 @@ export async function train(
     options.onStart?.({
       environment,
       trainImages: trainSet.count,
+      validationImages: validationSet?.count ?? 0,
       testImages: testSet.count,
       stepsPerEpoch,
       parameters: model.countParams(),
       resumedEpochs: startEpoch,
+      learnerSet,
+      split,
     });
     if (config.hessianEvery > 0) {
       hessianBatch = hessianSubset(trainSet, config);
@@ -178,6 +210,11 @@ export async function train(
         ...(failure ? { failure } : {}),
         config,
         environment,
+        counts: {
+          train: trainSet.count,
+          validation: validationSet?.count ?? 0,
+          test: testSet.count,
+        },
         epochs: history,
         final: last
           ? {
@@ -185,6 +222,9 @@ export async function train(
             testLoss: last.testLoss,
             trainLoss: last.trainLoss,
             seconds: history.reduce((s, e) => s + e.seconds, 0),
+            ...(last.validationAccuracy !== undefined
+              ? { validationAccuracy: last.validationAccuracy, validationLoss: last.validationLoss }
+              : {}),
           }
           : null,
       };
@@ -231,10 +271,14 @@ export async function train(
       optimizer.dispose();
 
       const test = evaluate(model, testSet, numClasses);
+      const validation = validationSet ? evaluate(model, validationSet, numClasses) : null;
       const record: EpochRecord = {
         epoch,
         trainLoss: trained.loss,
         trainAccuracy: trained.correct / trained.images,
+        ...(validation
+          ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
+          : {}),
         testLoss: test.loss,
         testAccuracy: test.accuracy,
         seconds: trained.seconds,
@@ -609,52 +653,13 @@ function toSaved(name: string, tensor: tf.Tensor): SavedTensor {
   return { name, shape, dtype: "float32", data };
 }
 
-let cachedCommit: Promise<string | null> | undefined;
-
-/** The git commit of this source tree (with "-dirty" when it has local changes), or null. */
-function sourceCommit(): Promise<string | null> {
-  cachedCommit ??= (async () => {
-    const dir = new URL(".", import.meta.url);
-    if (dir.protocol !== "file:") return null;
-    const git = (args: string[]) =>
-      new Deno.Command("git", {
-        args: ["-C", dir.pathname, ...args],
-        stdout: "piped",
-        stderr: "null",
-      })
-        .output();
-    try {
-      const head = await git(["rev-parse", "HEAD"]);
-      if (!head.success) return null;
-      const commit = new TextDecoder().decode(head.stdout).trim();
-      const status = await git(["status", "--porcelain", "--untracked-files=no"]);
-      const dirty = status.success && status.stdout.length > 0;
-      return dirty ? `${commit}-dirty` : commit;
-    } catch {
-      return null; // git not installed, or no permission to run it
-    }
-  })();
-  return cachedCommit;
-}
-
-function machineDescription(): string {
-  const cores = navigator.hardwareConcurrency;
-  let memory = "";
-  try {
-    memory = `, ${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`;
-  } catch {
-    // no --allow-sys: leave the memory out
-  }
-  return `${Deno.build.os} ${Deno.build.arch}, ${cores} cores${memory}`;
-}
-
-/** Fields that may differ between the checkpointed run and the resuming one. */
-const RESUME_FREE_FIELDS = new Set<keyof TrainConfig>(["out", "resume", "dataDir", "backend"]);
-
 function assertResumable(checkpoint: Checkpoint, config: TrainConfig): void {
+  // Every config field determines the numbers; the invocation (backend, paths) is not stored in it.
+  // A key the checkpoint lacks was added later (validationFraction): it had its default then.
   for (const key of Object.keys(config) as (keyof TrainConfig)[]) {
-    if (RESUME_FREE_FIELDS.has(key)) continue;
-    const saved = JSON.stringify(checkpoint.config[key]);
+    const saved = JSON.stringify(
+      key in checkpoint.config ? checkpoint.config[key] : DEFAULT_TRAIN_CONFIG[key],
+    );
     const now = JSON.stringify(config[key]);
     if (saved !== now) {
       throw new RangeError(

@@ -23,13 +23,12 @@ for (const { optimizer, ...hyperparameters } of OPTIMIZERS) {
     async fn(b) {
       b.start();
       const result = await train({
-        backend: "wasm",
         optimizer,
         ...hyperparameters,
         trainLimit: 2_000,
         testLimit: 1_000,
         epochs: 1,
-      });
+      }, { backend: "wasm" });
       b.end();
       if (result.status !== "completed") {
         throw new Error(`${optimizer} failed: ${result.failure?.message}`);
@@ -37,7 +36,7 @@ for (const { optimizer, ...hyperparameters } of OPTIMIZERS) {
       const [epoch] = result.epochs;
       console.log(
         `${optimizer}: ${epoch.seconds.toFixed(2)} s training, ` +
-          `${Math.round(epoch.imagesPerSecond)} images/s, ` +
+          `${Math.round(epoch.imagesPerSecond!)} images/s, ` +
           `${epoch.gradientEvaluations} gradient evaluations, backend ${result.environment.backend}`,
       );
     },

@@ -32,7 +32,6 @@ import { train, type TrainStart, type TrainStep } from "./train.ts";
 const BASE: Partial<TrainConfig> = {
   dataset: "fashion-mnist",
   model: "mlp",
-  backend: "wasm",
   seed: 0,
   optimizer: "sgd",
   schedule: "constant",
@@ -52,12 +51,17 @@ globalThis.addEventListener("unload", () => {
 });
 
 /** One run with a checkpoint directory; returns the result, what it reported, the final weights. */
-async function observe(partial: Partial<TrainConfig>): Promise<Observed> {
+async function observe(
+  partial: Partial<TrainConfig>,
+  dataDir: string | null = null,
+): Promise<Observed> {
   const dir = await Deno.makeTempDir({ prefix: "usam-mutants-" });
   tempDirs.push(dir);
   let start: TrainStart | undefined;
   const steps: TrainStep[] = [];
   const result = await train({ ...BASE, ...partial }, {
+    backend: "wasm",
+    dataDir,
     checkpointDir: dir,
     onStart: (s) => (start = s),
     onStep: (s) => steps.push(s),
@@ -378,13 +382,12 @@ tempDirs.push(cifarDir);
 await writeLeftRightCifar10(cifarDir);
 const augmentedRun = await observe({
   dataset: "cifar10",
-  dataDir: cifarDir,
   trainLimit: 1000,
   batchSize: 50,
   testLimit: 100,
   epochs: 2,
   lr: 0.003,
-});
+}, cifarDir);
 
 Deno.test("augmentation on for CIFAR (a test-written CIFAR-10 binary set): flips keep the left/right task at chance", () => {
   const last = augmentedRun.result.epochs.at(-1)!;

@@ -4,16 +4,20 @@ import * as tf from "@tensorflow/tfjs-core";
 import { readCheckpoint } from "./checkpoint.ts";
 import { makeTrainConfig, type TrainConfig } from "./config.ts";
 import type { EpochRecord } from "./result.ts";
-import { train } from "./train.ts";
+import { train, type TrainOptions } from "./train.ts";
 
 // End-to-end tests on the real Fashion-MNIST that Debian installs (the CI installs it too), on
 // the wasm backend: the same backend for every run, so "same weights" can mean bitwise.
 const BASE: Partial<TrainConfig> = {
   dataset: "fashion-mnist",
   model: "mlp",
-  backend: "wasm",
   seed: 0,
 };
+
+/** `train` on the wasm backend. */
+function trainWasm(run: Partial<TrainConfig>, options: TrainOptions = {}) {
+  return train(run, { backend: "wasm", ...options });
+}
 
 function config(partial: Partial<TrainConfig>): TrainConfig {
   return makeTrainConfig({ ...BASE, ...partial });
@@ -38,7 +42,7 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
  */
 async function acceptanceRun(optimizer: "sgd" | "sam") {
   const started = performance.now();
-  const result = await train(config({
+  const result = await trainWasm(config({
     optimizer,
     trainLimit: 10_000,
     epochs: 1,
@@ -55,7 +59,7 @@ async function acceptanceRun(optimizer: "sgd" | "sam") {
     `${optimizer}: test accuracy ${
       (100 * epoch.testAccuracy).toFixed(2)
     }% on 10,000 test images, ` +
-      `epoch ${epoch.seconds.toFixed(1)} s (${Math.round(epoch.imagesPerSecond)} images/s), ` +
+      `epoch ${epoch.seconds.toFixed(1)} s (${Math.round(epoch.imagesPerSecond!)} images/s), ` +
       `${wall.toFixed(1)} s with loading and evaluation, backend ${result.environment.backend}`,
   );
   return result;
@@ -79,7 +83,7 @@ Deno.test("MLP on 10,000 Fashion-MNIST images reaches 80% test accuracy in one e
 
 Deno.test("a diverging run ends with status failed, naming the step and epoch", async () => {
   const before = tf.memory().numTensors;
-  const result = await train(config({
+  const result = await trainWasm(config({
     trainLimit: 1_000,
     testLimit: 100,
     epochs: 2,
@@ -89,8 +93,8 @@ Deno.test("a diverging run ends with status failed, naming the step and epoch", 
   assert.ok(result.failure, "failure details");
   assert.equal(result.failure.epoch, 1);
   assert.ok(
-    Number.isInteger(result.failure.step) && result.failure.step >= 1 &&
-      result.failure.step <= Math.ceil(1_000 / 64),
+    Number.isInteger(result.failure.step) && result.failure.step! >= 1 &&
+      result.failure.step! <= Math.ceil(1_000 / 64),
     `failure step ${result.failure.step}`,
   );
   assert.match(result.failure.message, /non-finite/);
@@ -119,7 +123,7 @@ Deno.test("an aborted run resumes from its checkpoint to bitwise the same weight
     const whole = join(dir, "whole");
     const counts: number[] = [];
     const before = tf.memory().numTensors;
-    const uninterrupted = await train(run, {
+    const uninterrupted = await trainWasm(run, {
       checkpointDir: whole,
       onEpoch: () => {
         counts.push(tf.memory().numTensors);
@@ -134,7 +138,7 @@ Deno.test("an aborted run resumes from its checkpoint to bitwise the same weight
     const split = join(dir, "split");
     const controller = new AbortController();
     await assert.rejects(
-      train(run, {
+      trainWasm(run, {
         checkpointDir: split,
         signal: controller.signal,
         onEpoch: (record) => {
@@ -144,7 +148,7 @@ Deno.test("an aborted run resumes from its checkpoint to bitwise the same weight
       /stop after epoch 1/,
     );
     assert.equal((await readCheckpoint(split))?.epoch, 1);
-    const resumed = await train(run, { checkpointDir: split, resume: true });
+    const resumed = await trainWasm(run, { checkpointDir: split, resume: true });
     assert.equal(resumed.status, "completed");
     assert.deepEqual(
       resumed.epochs.map(deterministicPart),
@@ -173,14 +177,14 @@ Deno.test("an aborted run resumes from its checkpoint to bitwise the same weight
 
     // A checkpoint written under another configuration is refused, naming the field.
     await assert.rejects(
-      train({ ...run, lr: 0.1 }, { checkpointDir: split, resume: true }),
+      trainWasm({ ...run, lr: 0.1 }, { checkpointDir: split, resume: true }),
       /lr = 0.03.*0.1/,
     );
   });
 });
 
 Deno.test("Hessian measures appear every k epochs on the fixed subset", async () => {
-  const result = await train(config({
+  const result = await trainWasm(config({
     trainLimit: 320,
     testLimit: 100,
     epochs: 2,
@@ -197,7 +201,7 @@ Deno.test("Hessian measures appear every k epochs on the fixed subset", async ()
   }
   // λ_max ≤ ‖H‖_F holds exactly; the Frobenius estimate is Monte Carlo and λ_max comes with a
   // residual bound, so allow three standard errors of each.
-  const slack = 3 * (hessian.standardError.frobenius + hessian.standardError.topEigenvalue);
+  const slack = 3 * (hessian.standardError!.frobenius + hessian.standardError!.topEigenvalue);
   assert.ok(hessian.topEigenvalue > 0, `top eigenvalue ${hessian.topEigenvalue}`);
   assert.ok(
     hessian.topEigenvalue <= hessian.frobenius + slack,

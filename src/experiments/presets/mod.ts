@@ -5,8 +5,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { toFileUrl } from "../compare/file_url.ts";
-import { type GridDeclaration, validateGrid } from "../compare/grid.ts";
+import { pathToFileURL } from "node:url";
+import { type GridDeclaration, validateGrid } from "../grid.ts";
 import { ciGrid } from "./ci.ts";
 import { cpuGrid } from "./cpu.ts";
 import { paperGrid } from "./paper.ts";
@@ -14,7 +14,16 @@ import { paperGrid } from "./paper.ts";
 export { ciGrid, cpuGrid, paperGrid };
 export { paperOptimizers, smallNetworkOptimizers } from "./optimizers.ts";
 
-/** The preset names. */
+/**
+ * The preset names.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESET_NAMES } from "./mod.ts";
+ * assert.ok(PRESET_NAMES.includes("ci"));
+ * ```
+ */
 export const PRESET_NAMES = ["ci", "cpu", "paper"] as const;
 
 /**
@@ -22,8 +31,9 @@ export const PRESET_NAMES = ["ci", "cpu", "paper"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetGrid } from "./mod.ts";
- * console.assert(presetGrid("ci").name === "ci");
+ * assert.ok(presetGrid("ci").name === "ci");
  * ```
  */
 export function presetGrid(name: string): GridDeclaration {
@@ -47,11 +57,12 @@ export function presetGrid(name: string): GridDeclaration {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadGridFile } from "./mod.ts";
  * const path = Deno.makeTempFileSync({ suffix: ".json" });
  * Deno.writeTextFileSync(path, JSON.stringify({ name: "mine", datasets: ["fashion-mnist"], models: ["mlp"],
  *   optimizers: [{ optimizer: "sgd" }], seeds: [0], settings: [{ name: "clean" }] }));
- * console.assert((await loadGridFile(path)).name === "mine");
+ * assert.ok((await loadGridFile(path)).name === "mine");
  * ```
  */
 export async function loadGridFile(path: string): Promise<GridDeclaration> {
@@ -72,7 +83,7 @@ export async function loadGridFile(path: string): Promise<GridDeclaration> {
       throw new RangeError(`--grid ${path}: not valid JSON (${(error as Error).message})`);
     }
   } else if (/\.(ts|js|mjs)$/.test(path)) {
-    const module = await import(toFileUrl(resolve(path)));
+    const module = await import(pathToFileURL(resolve(path)).href);
     const exported = module.default;
     grid = typeof exported === "function" ? await exported() : exported;
   } else {

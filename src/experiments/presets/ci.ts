@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type GridDeclaration, PAPER_SETTINGS } from "../compare/grid.ts";
+import { type GridDeclaration, PAPER_SETTINGS } from "../grid.ts";
 import { smallNetworkOptimizers } from "./optimizers.ts";
 
 /**
@@ -19,8 +19,9 @@ import { smallNetworkOptimizers } from "./optimizers.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ciGrid } from "./ci.ts";
- * console.assert(ciGrid().seeds.length === 3);
+ * assert.ok(ciGrid().seeds.length === 3);
  * ```
  */
 export function ciGrid(): GridDeclaration {

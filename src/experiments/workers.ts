@@ -1,16 +1,16 @@
 /**
- * Parallel runs on one machine: `--jobs N` starts N worker processes of `bench/compare.ts` on the
- * same result folder, worker j taking runs j, j+N, ... of the (shard's) run list. TF.js runs one
- * training on one core at a time, so N workers use N cores. They share nothing but the folder, where
- * every result is written atomically under its own name, so they cannot collide.
+ * Parallel runs on one machine: `--jobs N` starts N worker processes of the compare command on the
+ * same result folder. Each worker walks the whole run list and takes the runs whose lock it gets
+ * (`lock.ts`), so the workers share the grid without duplicate work and the faster ones take more
+ * runs. TF.js trains on one core at a time, so N workers use N cores.
  *
  * @module
  */
-import { fromFileUrl } from "./file_url.ts";
+import { fileURLToPath } from "node:url";
 
 /**
- * Spawns `jobs` workers running `bench/compare.ts <args> --worker j/jobs --no-report`, forwarding
- * their output line by line with a `[w j]` prefix; resolves to their exit codes.
+ * Spawns `jobs` workers running `compare_command.ts <args> --no-report`, forwarding their output
+ * line by line with a `[wj]` prefix; resolves to their exit codes.
  *
  * @example
  * ```ts ignore
@@ -26,10 +26,10 @@ export async function runWorkers(
   if (!Number.isInteger(jobs) || jobs < 1) {
     throw new RangeError(`--jobs must be an integer >= 1, got ${jobs}`);
   }
-  const script = fromFileUrl(new URL("../compare.ts", import.meta.url));
+  const script = fileURLToPath(new URL("./compare_command.ts", import.meta.url));
   const children = Array.from({ length: jobs }, (_, k) => {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, ...args, "--worker", `${k + 1}/${jobs}`, "--no-report"],
+      args: ["run", "-A", script, ...args, "--no-report"],
       stdout: "piped",
       stderr: "piped",
       stdin: "null",

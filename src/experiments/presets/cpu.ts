@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { GridDeclaration } from "../compare/grid.ts";
+import type { GridDeclaration } from "../grid.ts";
 import { ciGrid } from "./ci.ts";
 
 /**
@@ -12,8 +12,9 @@ import { ciGrid } from "./ci.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cpuGrid } from "./cpu.ts";
- * console.assert(cpuGrid().common?.trainLimit === null);
+ * assert.ok(cpuGrid().common?.trainLimit === null);
  * ```
  */
 export function cpuGrid(): GridDeclaration {

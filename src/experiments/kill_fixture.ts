@@ -12,8 +12,9 @@ import { runPending } from "./runner.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fixtureRuns } from "./kill_fixture.ts";
- * console.assert(fixtureRuns(4).length === 4);
+ * assert.equal(fixtureRuns(4).length, 4);
  * ```
  */
 export function fixtureRuns(runs: number) {
@@ -32,8 +33,9 @@ export function fixtureRuns(runs: number) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fakeResult } from "./kill_fixture.ts";
- * console.assert(fakeResult(0, 2).epochs.length === 2);
+ * assert.equal(fakeResult(0, 2).epochs.length, 2);
  * ```
  */
 export function fakeResult(seed: number, epochs: number) {

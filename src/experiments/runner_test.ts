@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { fromFileUrl } from "./file_url.ts";
-import { scanResults } from "../../src/report/results_dir.ts";
+import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
+import { scanResults } from "../report/results_dir.ts";
 import { fakeResult, fixtureRuns } from "./kill_fixture.ts";
 import { runFileName, runPending } from "./runner.ts";
 
@@ -74,7 +75,7 @@ Deno.test("failed runs are kept unless retryFailed; a crash writes nothing", asy
 
 Deno.test("kill -9 in the middle of a comparison leaves no corrupt file; a rerun completes it", async () => {
   const outDir = await Deno.makeTempDir();
-  const fixture = fromFileUrl(new URL("./kill_fixture.ts", import.meta.url));
+  const fixture = fileURLToPath(new URL("./kill_fixture.ts", import.meta.url));
   const runs = 30;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", fixture, outDir, String(runs)],
@@ -111,5 +112,51 @@ Deno.test("kill -9 in the middle of a comparison leaves no corrupt file; a rerun
   const final = await scanResults([outDir]);
   assert.equal(final.runs.length, runs);
   assert.equal(final.unreadable.length, 0);
+  await Deno.remove(outDir, { recursive: true });
+});
+
+Deno.test("a run locked by another live worker is waited for, then counted as theirs", async () => {
+  const outDir = await Deno.makeTempDir();
+  const [run] = fixtureRuns(1);
+  const base = `${outDir}/${runFileName(run).replace(/\.json$/, "")}`;
+  // This process's own pid on this host: a live owner, so the lock is not stale.
+  await Deno.writeTextFile(
+    `${base}.lock`,
+    JSON.stringify({ pid: Deno.pid, host: hostname(), since: "now" }),
+  );
+  let trained = 0;
+  const lines: string[] = [];
+  const pass = await runPending({
+    outDir,
+    runs: [run],
+    train: () => {
+      trained++;
+      return Promise.resolve(fakeResult(0, 1));
+    },
+    waitForOthers: false,
+    progress: { isTerminal: false, write: (t) => lines.push(t) },
+  });
+  assert.equal(trained, 0);
+  assert.deepEqual(pass.heldByOthers, [run.id]);
+  // The other worker finishes: its result appears and its lock goes; the waiter counts it.
+  const waiting = runPending({
+    outDir,
+    runs: [run],
+    train: () => Promise.reject(new Error("must not run")),
+    pollMs: 20,
+    progress: { isTerminal: false, write: (t) => lines.push(t) },
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  await Deno.writeTextFile(
+    `${base}.json`,
+    JSON.stringify({ ...fakeResult(0, 1), run: { ...run, flags: undefined } }),
+  );
+  await Deno.remove(`${base}.lock`);
+  const waited = await waiting;
+  assert.equal(waited.byOthers, 1);
+  assert.equal(waited.completed, 0);
+  assert.ok(
+    lines.some((l) => /waiting for 1 run\(s\) held by other workers \(e\.g\. pid \d+/.test(l)),
+  );
   await Deno.remove(outDir, { recursive: true });
 });

@@ -5,15 +5,16 @@
  *
  * @module
  */
-import type { GridOptimizer } from "../compare/grid.ts";
+import type { GridOptimizer } from "../grid.ts";
 
 /**
  * SGD, Adam, SAM, ASAM, Trace-SAM, Frob-SAM, Det-SAM with the paper's settings.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paperOptimizers } from "./optimizers.ts";
- * console.assert(paperOptimizers().length === 7);
+ * assert.ok(paperOptimizers().length === 7);
  * ```
  */
 export function paperOptimizers(adamLr = 0.001): GridOptimizer[] {
@@ -39,9 +40,10 @@ export function paperOptimizers(adamLr = 0.001): GridOptimizer[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { smallNetworkOptimizers } from "./optimizers.ts";
  * const frob = smallNetworkOptimizers().find((o) => o.optimizer === "frob-sam");
- * console.assert(frob?.flags?.lambda === 1e-4);
+ * assert.ok(frob?.flags?.lambda === 1e-4);
  * ```
  */
 export function smallNetworkOptimizers(adamLr = 0.001): GridOptimizer[] {

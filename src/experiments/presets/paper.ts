@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type GridDeclaration, PAPER_SETTINGS } from "../compare/grid.ts";
+import { type GridDeclaration, PAPER_SETTINGS } from "../grid.ts";
 import { paperOptimizers } from "./optimizers.ts";
 
 /**
@@ -16,8 +16,9 @@ import { paperOptimizers } from "./optimizers.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paperGrid } from "./paper.ts";
- * console.assert(paperGrid().common?.epochs === 200);
+ * assert.ok(paperGrid().common?.epochs === 200);
  * ```
  */
 export function paperGrid(): GridDeclaration {

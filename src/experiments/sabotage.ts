@@ -11,7 +11,16 @@
  */
 import type { GridDeclaration } from "./grid.ts";
 
-/** The known kinds of sabotage. */
+/**
+ * The known kinds of sabotage.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SABOTAGE_NAMES } from "./sabotage.ts";
+ * assert.ok(SABOTAGE_NAMES.includes("sam-perturbation"));
+ * ```
+ */
 export const SABOTAGE_NAMES = ["sam-perturbation"] as const;
 
 /**
@@ -19,10 +28,11 @@ export const SABOTAGE_NAMES = ["sam-perturbation"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sabotageGrid } from "./sabotage.ts";
  * const grid = { name: "g", datasets: ["d"], models: ["mlp" as const], seeds: [0], settings: [{ name: "clean" }],
  *   optimizers: [{ optimizer: "sam" as const, flags: { rho: 0.05 } }] };
- * console.assert(sabotageGrid(grid, "sam-perturbation").optimizers[0].flags?.rho === 5);
+ * assert.equal(sabotageGrid(grid, "sam-perturbation").optimizers[0].flags?.rho, 5);
  * ```
  */
 export function sabotageGrid(grid: GridDeclaration, name: string): GridDeclaration {

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
-import { expandGrid, type GridDeclaration, parseShard, runId, selectShard } from "./grid.ts";
-import { loadGridFile, presetGrid } from "../presets/mod.ts";
+import {
+  expandGrid,
+  type GridDeclaration,
+  parseShard,
+  runId,
+  selectShard,
+  trialsOf,
+  tuningRuns,
+  validateGrid,
+} from "./grid.ts";
+import { loadGridFile, presetGrid } from "./presets/mod.ts";
 
 function tiny(): GridDeclaration {
   return {
@@ -115,4 +124,54 @@ Deno.test("loadGridFile reads JSON and TypeScript grids and reports bad files", 
     /--grid must be a \.json, \.ts or \.js file/,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("tuning declarations: trials, disjoint seeds, metric, ids apart from the final runs", () => {
+  const tuned: GridDeclaration = {
+    name: "t",
+    datasets: ["fashion-mnist"],
+    models: ["mlp"],
+    optimizers: [{ optimizer: "sgd" }, {
+      optimizer: "sam",
+      search: { rho: [0.05, 0.1], lr: [0.01, 0.1] },
+    }],
+    seeds: [0, 1, 2],
+    settings: [{ name: "clean" }, { name: "20%-noise", labelNoise: 0.2 }],
+    tuning: { seeds: [10, 11], metric: "best-validation-accuracy" },
+    common: { validationFraction: 0.1 },
+  };
+  assert.deepEqual(trialsOf(tuned.optimizers[1].search!).map((t) => t.label), [
+    "lr=0.01,rho=0.05",
+    "lr=0.01,rho=0.1",
+    "lr=0.1,rho=0.05",
+    "lr=0.1,rho=0.1",
+  ]);
+  const runs = tuningRuns(tuned);
+  // 2 settings × 4 trials × 2 tuning seeds, for the tuned method only.
+  assert.equal(runs.length, 16);
+  assert.ok(runs.every((r) => r.method === "sam" && r.phase === "tuning"));
+  assert.equal(new Set(runs.map((r) => r.id)).size, 16);
+  assert.equal(runs[0].flags.lr, 0.01);
+  assert.equal(runs[0].flags.rho, 0.05);
+  assert.throws(
+    () => expandGrid(tuned),
+    /clean sam is tuned; its final runs need the tuning selection/,
+  );
+  const bad = (patch: Partial<GridDeclaration>) => () => validateGrid({ ...tuned, ...patch });
+  assert.throws(
+    bad({ tuning: { seeds: [0, 11], metric: "final-validation-accuracy" } }),
+    /disjoint.*0/,
+  );
+  assert.throws(
+    bad({ tuning: { seeds: [10], metric: "test-accuracy" as never } }),
+    /tuning\.metric/,
+  );
+  assert.throws(bad({ tuning: undefined }), /declare a search space but the grid has no "tuning"/);
+  assert.throws(
+    bad({ optimizers: [{ optimizer: "sam", search: { rho: [] } }] }),
+    /search\.rho must be a non-empty list of numbers/,
+  );
+  // Untuned grids keep their run ids: existing result folders stay resumable.
+  const plain = expandGrid({ ...tuned, optimizers: [{ optimizer: "sgd" }], tuning: undefined });
+  assert.ok(plain.every((r) => r.phase === undefined && r.trial === undefined));
 });

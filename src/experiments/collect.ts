@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { RunRecord } from "../../src/report/run_record.ts";
-import { scanResults, type UnreadableFile } from "../../src/report/results_dir.ts";
+import type { RunRecord } from "../training/result.ts";
+import { scanResults, type UnreadableFile } from "../report/results_dir.ts";
 import type { RunSpec } from "./grid.ts";
 
 /** The same run id found in more than one file. */
@@ -35,9 +35,11 @@ export interface Collection {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { collectRuns } from "./collect.ts";
  * const empty = await collectRuns([Deno.makeTempDirSync()]);
- * console.assert(empty.runs.length === 0 && empty.missing.length === 0);
+ * assert.equal(empty.runs.length, 0);
+ * assert.equal(empty.missing.length, 0);
  * ```
  */
 export async function collectRuns(
@@ -93,8 +95,9 @@ export async function collectRuns(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeProblems } from "./collect.ts";
- * console.assert(describeProblems({ runs: [], duplicates: [], missing: [], foreign: [], unreadable: [], temporary: [] }).length === 0);
+ * assert.equal(describeProblems({ runs: [], duplicates: [], missing: [], foreign: [], unreadable: [], temporary: [] }).length, 0);
  * ```
  */
 export function describeProblems(c: Collection, maxListed = 10): string[] {
