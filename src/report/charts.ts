@@ -38,8 +38,9 @@ function methodColor(summary: ComparisonSummary) {
  * @example
  * ```ts
  * import { accuracyPerEpochSpec } from "./charts.ts";
- * const spec = accuracyPerEpochSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert(spec.facet !== undefined);
+ * import assert from "node:assert/strict";
+ * const spec = accuracyPerEpochSpec({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok(spec.facet !== undefined);
  * ```
  */
 export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
@@ -84,8 +85,9 @@ export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
  * @example
  * ```ts
  * import { hessianPerEpochSpec } from "./charts.ts";
- * const none = hessianPerEpochSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "trace");
- * console.assert(none === null);
+ * import assert from "node:assert/strict";
+ * const none = hessianPerEpochSpec({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "trace");
+ * assert.ok(none === null);
  * ```
  */
 export function hessianPerEpochSpec(
@@ -141,8 +143,9 @@ export function hessianPerEpochSpec(
  * @example
  * ```ts
  * import { accuracyVersusCostSpec } from "./charts.ts";
- * const spec = accuracyVersusCostSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert(JSON.stringify(spec).includes("secondsRatio"));
+ * import assert from "node:assert/strict";
+ * const spec = accuracyVersusCostSpec({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok(JSON.stringify(spec).includes("secondsRatio"));
  * ```
  */
 export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec {
@@ -210,9 +213,10 @@ export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec
  * @example
  * ```ts
  * import { renderSvg } from "./charts.ts";
+ * import assert from "node:assert/strict";
  * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: "point",
  *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });
- * console.assert(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
@@ -236,8 +240,9 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
  * @example
  * ```ts
  * import { chartSpecs } from "./charts.ts";
- * const specs = chartSpecs({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert("accuracy-per-epoch.svg" in specs);
+ * import assert from "node:assert/strict";
+ * const specs = chartSpecs({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok("accuracy-per-epoch.svg" in specs);
  * ```
  */
 export function chartSpecs(summary: ComparisonSummary): Record<string, VegaLiteSpec> {

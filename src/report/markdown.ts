@@ -1,12 +1,14 @@
 /**
  * The comparison as Markdown: the headline table (mean test accuracy ± 95% CI half width per cell
- * and method, best in bold, marked † only when significant), then per cell the tests against SGD
- * and SAM, the Hessian measures at the end of training, and the cost relative to SGD.
+ * and method, best in bold, marked † only when the Holm-corrected test against the runner-up is
+ * significant), then per cell the tests against SGD and SAM (paired by seed when the seeds match,
+ * Welch as the unpaired check, Holm-adjusted p beside the raw p), the Hessian measures at the end
+ * of training, and the cost relative to SGD.
  *
  * @module
  */
 import type { ComparisonSummary, HessianMeasure, MethodSummary } from "./aggregate.ts";
-import type { WelchResult } from "./stats.ts";
+import type { PairedResult, WelchResult } from "./stats.ts";
 
 function pct(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined || !Number.isFinite(value)
@@ -46,9 +48,16 @@ function accuracyCell(m: MethodSummary | undefined, isBest: boolean, significant
   return text;
 }
 
-function comparison(w: WelchResult | null): [string, string, string] {
-  if (!w) return ["–", "–", "–"];
-  return [signedPct(w.difference), pValue(w.p), num(w.hedgesG, 2)];
+function comparison(
+  w: WelchResult | null,
+  paired: PairedResult | null,
+  pHolm: number | null,
+): string[] {
+  if (!w) return ["–", "–", "–", "–", "–"];
+  const interval = paired?.ci95
+    ? `[${signedPct(paired.ci95[0])}, ${signedPct(paired.ci95[1])}]`
+    : "–";
+  return [signedPct(w.difference), interval, pValue(paired?.p), pValue(w.p), pValue(pHolm)];
 }
 
 /**
@@ -57,8 +66,9 @@ function comparison(w: WelchResult | null): [string, string, string] {
  * @example
  * ```ts
  * import { headlineTable } from "./markdown.ts";
- * const md = headlineTable({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert(md.startsWith("| dataset"));
+ * import assert from "node:assert/strict";
+ * const md = headlineTable({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok(md.startsWith("| dataset"));
  * ```
  */
 export function headlineTable(summary: ComparisonSummary): string {
@@ -91,8 +101,9 @@ const MEASURE_TITLES: Record<HessianMeasure, string> = {
  * @example
  * ```ts
  * import { renderMarkdown } from "./markdown.ts";
- * const md = renderMarkdown({ alpha: 0.05, grids: ["ci"], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "ci");
- * console.assert(md.includes("# ci"));
+ * import assert from "node:assert/strict";
+ * const md = renderMarkdown({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: ["ci"], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "ci");
+ * assert.ok(md.includes("# ci"));
  * ```
  */
 export function renderMarkdown(summary: ComparisonSummary, title: string): string {
@@ -103,32 +114,70 @@ export function renderMarkdown(summary: ComparisonSummary, title: string): strin
       summary.grids.join(", ")
     }. ` +
       `Test accuracy in %, mean ± half width of the 95% t interval over seeds. ` +
-      `Bold: the best mean in the row; † when Welch's t-test against the runner-up gives ` +
-      `p < ${summary.alpha} (no correction for multiple comparisons).`,
+      `Bold: the best mean in the row; † when the test against the runner-up (paired by seed ` +
+      `when every method ran the same seeds, Welch otherwise) gives p < ${summary.alpha} after ` +
+      `the Holm–Bonferroni correction over all ${summary.comparisons.length} comparisons of ` +
+      `this report.`,
     "",
   );
   out.push("## Test accuracy", "", headlineTable(summary), "");
+  const hasValidation = summary.cells.some((c) => c.methods.some((m) => m.validationAccuracy));
   out.push(
     "## Against SGD and SAM",
     "",
-    "Δ in percentage points; p from Welch's unequal-variance t-test; g is Hedges' g " +
-      "(Cohen's d with the small-sample correction).",
+    "Δ in percentage points (mean over seeds of the difference). When every method of a cell ran " +
+      "the same seeds (same initialization and data order), the differences are paired by seed: " +
+      "95% t interval of the mean difference and the paired t-test (p paired). p Welch is " +
+      "Welch's unequal-variance t-test, the unpaired check. p Holm is the Holm–Bonferroni " +
+      "adjustment of the test relied on (paired if available, else Welch) over all " +
+      `${summary.comparisons.length} comparisons of this report; only it decides significance.`,
     "",
   );
   for (const c of summary.cells) {
     out.push(`### ${c.dataset} · ${c.model} · ${c.setting}`, "");
+    out.push(
+      c.pairedSeeds
+        ? "Every method ran the same seeds: tests paired by seed."
+        : "The methods did not all run the same seeds: unpaired (Welch) tests only.",
+      "",
+    );
     const rows = c.methods.map((m) => [
       m.method,
       String(m.seeds.length),
       pct(m.accuracy?.mean),
       m.accuracy?.ci95 ? `[${pct(m.accuracy.ci95[0])}, ${pct(m.accuracy.ci95[1])}]` : "–",
-      ...comparison(m.vsSgd),
-      ...comparison(m.vsSam),
+      ...(hasValidation ? [pct(m.validationAccuracy?.mean)] : []),
+      num(m.vsSgd?.hedgesG, 2),
+      ...comparison(m.vsSgd, m.pairedVsSgd, m.pHolmVsSgd),
+      ...comparison(m.vsSam, m.pairedVsSam, m.pHolmVsSam),
     ]);
+    const side = (ref: string) => [
+      `Δ ${ref}`,
+      "95% CI (paired)",
+      "p paired",
+      "p Welch",
+      "p Holm",
+    ];
     out.push(
-      table(["method", "seeds", "mean", "95% CI", "Δ SGD", "p", "g", "Δ SAM", "p", "g"], rows),
+      table([
+        "method",
+        "seeds",
+        "test mean",
+        "95% CI",
+        ...(hasValidation ? ["validation mean"] : []),
+        "g vs SGD",
+        ...side("SGD"),
+        ...side("SAM"),
+      ], rows),
       "",
     );
+    const counts = c.methods.find((m) => m.counts)?.counts;
+    if (counts) {
+      out.push(
+        `Images: ${counts.train} train, ${counts.validation} validation, ${counts.test} test.`,
+        "",
+      );
+    }
     const failures = c.methods.flatMap((m) =>
       m.failures.map((f) => `- ${m.method} seed ${f.seed}: ${f.message}`)
     );

@@ -6,8 +6,9 @@
  * @example
  * ```ts
  * import { summarize, welchTest } from "./mod.ts";
- * console.assert(summarize([1, 2, 3]).mean === 2);
- * console.assert(welchTest([1, 2, 3], [1, 2, 3]).p === 1);
+ * import assert from "node:assert/strict";
+ * assert.ok(summarize([1, 2, 3]).mean === 2);
+ * assert.ok(welchTest([1, 2, 3], [1, 2, 3]).p === 1);
  * ```
  *
  * @module

@@ -21,6 +21,10 @@ export interface EpochRecord {
   trainAccuracy: number;
   testLoss: number;
   testAccuracy: number;
+  /** Loss on the validation split (runs with a validation fraction only). */
+  validationLoss?: number;
+  /** Accuracy on the validation split (runs with a validation fraction only). */
+  validationAccuracy?: number;
   seconds: number;
   imagesPerSecond?: number;
   /** Gradient evaluations spent in this epoch (batches × (1 + n)). */
@@ -48,6 +52,8 @@ export interface RunRecord {
   epochs: EpochRecord[];
   final: { testAccuracy: number; testLoss: number; trainLoss: number; seconds: number } | null;
   run: RunLabels;
+  /** Images in the train, validation and test sets of the run, when the record states them. */
+  counts?: { train: number; validation: number; test: number };
 }
 
 function fail(source: string, field: string, value: unknown): never {
@@ -83,9 +89,8 @@ function numberField(
  * @example
  * ```ts
  * import { parseRunRecord } from "./run_record.ts";
- * try { parseRunRecord({ status: "done" }, "x.json"); } catch (e) {
- *   console.assert(String(e).includes("x.json: field status"));
- * }
+ * import assert from "node:assert/strict";
+ * assert.throws(() => parseRunRecord({ status: "done" }, "x.json"), /x\.json: field status/);
  * ```
  */
 export function parseRunRecord(json: unknown, source: string): RunRecord {
@@ -112,6 +117,9 @@ export function parseRunRecord(json: unknown, source: string): RunRecord {
       gradientEvaluations: numberField(source, e, path, "gradientEvaluations"),
     };
     if (typeof e.imagesPerSecond === "number") record.imagesPerSecond = e.imagesPerSecond;
+    for (const key of ["validationLoss", "validationAccuracy"] as const) {
+      if (e[key] !== undefined) record[key] = numberField(source, e, path, key);
+    }
     if (e.hessian !== undefined && e.hessian !== null) {
       if (!isObject(e.hessian)) fail(source, `${path}.hessian`, e.hessian);
       const hessian: HessianRecord = {};
@@ -145,6 +153,16 @@ export function parseRunRecord(json: unknown, source: string): RunRecord {
     final,
     run: run as unknown as RunLabels,
   };
+  if (json.counts !== undefined) {
+    const counts = json.counts;
+    if (!isObject(counts)) fail(source, "counts", counts);
+    for (const key of ["train", "validation", "test"]) {
+      if (!Number.isInteger(counts[key]) || (counts[key] as number) < 0) {
+        fail(source, `counts.${key}`, counts[key]);
+      }
+    }
+    record.counts = counts as RunRecord["counts"];
+  }
   if (isObject(json.failure)) {
     record.failure = json.failure as RunRecord["failure"];
   } else if (json.status === "failed") {

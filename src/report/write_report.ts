@@ -25,9 +25,10 @@ export interface WrittenReport {
  * @example
  * ```ts
  * import { writeReport } from "./write_report.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * const written = await writeReport([], dir, { title: "empty" });
- * console.assert(Deno.readTextFileSync(written.markdownPath).startsWith("# empty"));
+ * assert.ok(Deno.readTextFileSync(written.markdownPath).startsWith("# empty"));
  * ```
  */
 export async function writeReport(
