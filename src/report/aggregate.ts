@@ -364,12 +364,15 @@ export function aggregate(
     };
     const sgd = methods.find((m) => m.method === sgdLabel);
     const sam = methods.find((m) => m.method === samLabel);
+    // Against SGD first, so that a pair of the two references is stored as SAM against SGD.
     for (const m of methods) {
       if (sgd && m !== sgd && m.accuracies.length && sgd.accuracies.length) {
         m.vsSgd = welchTest(m.accuracies, sgd.accuracies);
         if (pairedSeeds) m.pairedVsSgd = pairedTest(m.accuracies, sgd.accuracies);
         compare(m, sgd, "vs-sgd");
       }
+    }
+    for (const m of methods) {
       if (sam && m !== sam && m.accuracies.length && sam.accuracies.length) {
         m.vsSam = welchTest(m.accuracies, sam.accuracies);
         if (pairedSeeds) m.pairedVsSam = pairedTest(m.accuracies, sam.accuracies);

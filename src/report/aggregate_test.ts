@@ -23,14 +23,14 @@ const SCIPY = {
     welchP: 0.010555091171331132,
     pairedP: 0.003883509816495486,
   },
-  // SGD - SAM by seed (the pair is stored from SGD's side: SGD comes first in the cell)
-  sgdMinusSamCi: [-0.067675509099164825, -0.03899115756750171],
+  // SAM - SGD by seed
+  samMinusSgdCi: [0.03899115756750171, 0.067675509099164825],
   frobVsSgd: { welchP: 0.01572799656497707, pairedP: 0.006229637743709965 },
   frobMinusSgdCi: [0.035355802424699493, 0.071977530908633719],
   frobVsSam: { welchP: 0.9811673659559881, pairedP: 0.8075499102701247 },
   dataSamVsSgd: { welchP: 0.031577640462547456 },
-  // Family of 5 in report order: clean sgd–sam, clean frob–sgd, clean frob–sam, noisy sgd–sam,
-  // 10%-data sgd–sam.
+  // Family of 5 in report order: clean sam–sgd, clean frob–sgd, clean frob–sam, noisy sam–sgd,
+  // 10%-data sam–sgd.
   holm: [
     0.01941754908247743,
     0.01941754908247743,
@@ -168,17 +168,18 @@ Deno.test("aggregate: paired only on matching seeds, Holm over the whole report"
   assert.deepEqual(
     s.comparisons.map((c) => `${c.setting} ${c.method}-${c.against} ${c.test}`),
     [
-      "clean sgd-sam paired",
+      "clean sam-sgd paired",
       "clean frob-sam-sgd paired",
       "clean frob-sam-sam paired",
-      "20%-noise sgd-sam paired",
-      "10%-data sgd-sam welch",
+      "20%-noise sam-sgd paired",
+      "10%-data sam-sgd welch",
     ],
   );
   s.comparisons.forEach((c, i) => close(c.pHolm, SCIPY.holm[i], `Holm p of comparison ${i}`));
   assert.deepEqual(s.comparisons[2].roles, ["vs-sam", "best-vs-runner-up"]);
-  close(s.comparisons[0].ci95![0], SCIPY.sgdMinusSamCi[0], "SGD - SAM CI low");
-  close(s.comparisons[0].ci95![1], SCIPY.sgdMinusSamCi[1], "SGD - SAM CI high");
+  close(s.comparisons[0].ci95![0], SCIPY.samMinusSgdCi[0], "SAM - SGD CI low");
+  close(s.comparisons[0].ci95![1], SCIPY.samMinusSgdCi[1], "SAM - SGD CI high");
+  assert.deepEqual(s.comparisons[0].roles, ["vs-sgd", "vs-sam"]);
   // 10%-data: SAM ran seeds 0 and 1 only, so Welch; raw p 0.032 < 0.05 but Holm 0.063 is not:
   // best is SAM without the mark.
   const data = s.cells[2];

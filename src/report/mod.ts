@@ -1,7 +1,7 @@
 /**
  * The comparison report: statistics over seeds (t intervals, Welch tests, Hedges' g), run result
- * files (atomic writes, tolerant scans), aggregation into cells, Markdown tables, vega-lite SVG
- * charts, and the regression check against a baseline.
+ * files (atomic writes, tolerant scans), aggregation into cells, Markdown tables, a self-contained
+ * HTML page, vega-lite SVG charts, and the regression check against a baseline.
  *
  * @example
  * ```ts
@@ -18,7 +18,9 @@ export * from "./stats.ts";
 export * from "./run_record.ts";
 export * from "./results_dir.ts";
 export * from "./aggregate.ts";
+export * from "./document.ts";
 export * from "./markdown.ts";
+export * from "./html.ts";
 export * from "./charts.ts";
 export * from "./write_report.ts";
 export * from "./regression.ts";
