@@ -57,13 +57,6 @@ export interface MethodSummary {
   pHolmVsSam: number | null;
   /** Validation accuracy after the last epoch, over seeds; null when no run recorded it. */
   validationAccuracy: SampleSummary | null;
-  /**
-   * Early stopping on validation: per seed, the epoch with the highest validation accuracy (the
-   * first on ties) and the test accuracy after that epoch. Null unless every completed run
-   * recorded validation accuracy. Reported apart from the final-epoch figures; nothing is
-   * selected on the test set.
-   */
-  earlyStopping: { epochs: number[]; testAccuracies: number[]; accuracy: SampleSummary } | null;
   /** Train, validation and test set sizes, when the records state them (the first run's). */
   counts: { train: number; validation: number; test: number } | null;
   /** The last recorded Hessian measure of each run, summarized over seeds. */
@@ -250,26 +243,6 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
       ? withValidation[withValidation.length - 1].validationAccuracy!
       : undefined;
   }).filter((v): v is number => v !== undefined && Number.isFinite(v));
-  const stopped = completed.map((r) => {
-    let best: RunRecord["epochs"][number] | null = null;
-    for (const e of r.epochs) {
-      const v = e.validationAccuracy;
-      if (
-        typeof v === "number" && Number.isFinite(v) &&
-        (best === null || v > best.validationAccuracy!)
-      ) {
-        best = e;
-      }
-    }
-    return best;
-  });
-  const earlyStopping = completed.length > 0 && stopped.every((e) => e !== null)
-    ? {
-      epochs: stopped.map((e) => e!.epoch),
-      testAccuracies: stopped.map((e) => e!.testAccuracy),
-      accuracy: summarize(stopped.map((e) => e!.testAccuracy)),
-    }
-    : null;
   const perRunGradients = completed.filter((r) => r.epochs.length > 0).map((r) =>
     r.epochs.reduce((s, e) => s + e.gradientEvaluations, 0) / r.epochs.length
   );
@@ -289,7 +262,6 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
     pHolmVsSgd: null,
     pHolmVsSam: null,
     validationAccuracy: lastValidation.length ? summarize(lastValidation) : null,
-    earlyStopping,
     counts: (completed.find((r) => r.counts) ?? records.find((r) => r.counts))?.counts ?? null,
     hessian,
     gradientEvaluationsPerEpoch: perRunGradients.length ? median(perRunGradients) : null,

@@ -222,31 +222,6 @@ export function reportDocument(summary: ComparisonSummary, title: string): Block
       out.push({ kind: "list", items: failures });
     }
   }
-  const stopping = summary.cells.flatMap((c) =>
-    c.methods.filter((m) => m.earlyStopping).map((m) => ({ c, m, e: m.earlyStopping! }))
-  );
-  if (stopping.length) {
-    heading(2, "Early stopping on validation");
-    paragraph(
-      "Test accuracy after the epoch of highest validation accuracy (per seed; the first such " +
-        "epoch on ties), beside the final-epoch figure of the tables above. The epoch is chosen " +
-        "on the validation split only.",
-    );
-    table(
-      "early-stopping",
-      ["dataset", "model", "setting", "method", "final epoch", "early stopped", "95% CI", "epochs"],
-      stopping.map(({ c, m, e }) => [
-        c.dataset,
-        c.model,
-        c.setting,
-        m.method,
-        pct(m.accuracy?.mean),
-        pct(e.accuracy.mean),
-        e.accuracy.ci95 ? `[${pct(e.accuracy.ci95[0])}, ${pct(e.accuracy.ci95[1])}]` : "–",
-        e.epochs.join(", "),
-      ]),
-    );
-  }
   if (family > 0) {
     heading(2, "All comparisons (Holm–Bonferroni)");
     paragraph(

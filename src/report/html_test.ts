@@ -110,7 +110,7 @@ Deno.test({
         2,
         "one best per row, in bold",
       );
-      for (const name of ["cell", "early-stopping", "comparisons", "hessian", "cost"]) {
+      for (const name of ["cell", "comparisons", "hessian", "cost"]) {
         const rows = await page.locator(`table[data-table="${name}"] tbody tr`).count();
         assert.ok(rows > 0, `table ${name} has rows`);
       }

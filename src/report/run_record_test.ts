@@ -56,36 +56,3 @@ Deno.test("aggregate summarizes validation accuracy when recorded", () => {
   );
   assert.doesNotMatch(plain, /validation mean/);
 });
-
-Deno.test("aggregate: early stopping picks the best validation epoch, reported apart", () => {
-  // Per seed: validation accuracy by epoch, and the test accuracy by epoch.
-  const curves = [
-    { validation: [0.7, 0.8, 0.75], test: [0.6, 0.65, 0.7] }, // best validation at epoch 2
-    { validation: [0.8, 0.8, 0.7], test: [0.61, 0.66, 0.71] }, // tie: the first, epoch 1
-    { validation: [0.6, 0.7, 0.9], test: [0.5, 0.55, 0.72] }, // the last, epoch 3
-  ];
-  const runs = curves.map((c, seed) => {
-    const r = syntheticRun({ method: "sgd", seed, accuracy: c.test[2], validationAccuracy: 0.5 });
-    r.epochs.forEach((e, k) => {
-      e.validationAccuracy = c.validation[k];
-      e.testAccuracy = c.test[k];
-    });
-    return r;
-  });
-  const [m] = aggregate(runs).cells[0].methods;
-  assert.deepEqual(m.earlyStopping!.epochs, [2, 1, 3]);
-  assert.deepEqual(m.earlyStopping!.testAccuracies, [0.65, 0.61, 0.72]);
-  assert.ok(Math.abs(m.earlyStopping!.accuracy.mean - (0.65 + 0.61 + 0.72) / 3) < 1e-12);
-  // The final-epoch figure is unchanged by it.
-  assert.ok(Math.abs(m.accuracy!.mean - (0.7 + 0.71 + 0.72) / 3) < 1e-12);
-  const md = renderMarkdown(aggregate(runs), "e");
-  assert.match(md, /## Early stopping on validation/);
-  assert.match(
-    md,
-    /\| fashion-mnist \| mlp \| clean \| sgd \| 71\.00 \| 66\.00 \| [^|]+ \| 2, 1, 3 \|/,
-  );
-  // A run without validation fields: no early-stopping figure for the method.
-  const mixed = [...runs, syntheticRun({ method: "sgd", seed: 9, accuracy: 0.7 })];
-  assert.equal(aggregate(mixed).cells[0].methods[0].earlyStopping, null);
-  assert.doesNotMatch(renderMarkdown(aggregate(mixed), "e"), /Early stopping/);
-});
