@@ -113,6 +113,7 @@ li { word-break: break-all; }
  * remaining tables follow.
  *
  * @param charts rendered charts, in display order.
+ * @param sections blocks appended at the end (e.g. the tuning sections of src/experiments).
  * @example
  * ```ts
  * import { renderHtml } from "./html.ts";
@@ -126,11 +127,12 @@ export function renderHtml(
   summary: ComparisonSummary,
   title: string,
   charts: readonly HtmlChart[],
+  sections: readonly Block[] = [],
 ): string {
   if (!Array.isArray(charts)) {
     throw new TypeError(`renderHtml: charts must be an array, got ${typeof charts}`);
   }
-  const blocks = reportDocument(summary, title);
+  const blocks = [...reportDocument(summary, title), ...sections];
   const body: string[] = [];
   const nav: string[] = [];
   for (const block of blocks) {

@@ -46,6 +46,7 @@ export function headlineTable(summary: ComparisonSummary): string {
  * The full Markdown report.
  *
  * @param title first heading.
+ * @param sections blocks appended at the end (e.g. the tuning sections of src/experiments).
  * @example
  * ```ts
  * import { renderMarkdown } from "./markdown.ts";
@@ -54,6 +55,11 @@ export function headlineTable(summary: ComparisonSummary): string {
  * assert.ok(md.includes("# ci"));
  * ```
  */
-export function renderMarkdown(summary: ComparisonSummary, title: string): string {
-  return reportDocument(summary, title).map((b) => `${blockToMarkdown(b)}\n`).join("\n");
+export function renderMarkdown(
+  summary: ComparisonSummary,
+  title: string,
+  sections: readonly Block[] = [],
+): string {
+  return [...reportDocument(summary, title), ...sections].map((b) => `${blockToMarkdown(b)}\n`)
+    .join("\n");
 }

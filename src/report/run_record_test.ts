@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { aggregate } from "./aggregate.ts";
-import { renderMarkdown } from "./markdown.ts";
 import { parseRunRecord } from "./run_record.ts";
 import { syntheticRun } from "./test_fixtures.ts";
 
@@ -31,28 +29,4 @@ Deno.test("run records reject bad validation fields and counts by name", () => {
   record.epochs[1].validationAccuracy = 0.7;
   record.counts.validation = -3;
   assert.throws(() => parseRunRecord(record, "bad.json"), /field counts\.validation.*-3/);
-});
-
-Deno.test("aggregate summarizes validation accuracy when recorded", () => {
-  const runs = [0.78, 0.8, 0.79].map((v, seed) =>
-    syntheticRun({ method: "sgd", seed, accuracy: 0.8, validationAccuracy: v })
-  );
-  const [m] = aggregate(runs).cells[0].methods;
-  assert.ok(Math.abs(m.validationAccuracy!.mean - 0.79) < 1e-12);
-  assert.deepEqual(m.validationAccuracyBands.map((b) => b.epoch), [1, 2, 3]);
-  // Epoch 1 is 0.02 below the last (test_fixtures.ts); sd 0.01 over the 3 seeds at every epoch.
-  assert.ok(Math.abs(m.validationAccuracyBands[0].mean - 0.77) < 1e-12);
-  const half = 4.302652729749462 * 0.01 / Math.sqrt(3);
-  assert.ok(Math.abs(m.validationAccuracyBands[0].high - 0.77 - half) < 1e-9);
-  assert.deepEqual(m.counts, { train: 900, validation: 100, test: 500 });
-  const md = renderMarkdown(aggregate(runs), "v");
-  assert.match(md, /\| validation mean \|/);
-  assert.match(md, /\| sgd \| 3 \| 80\.00 \| [^|]+ \| 79\.00 \|/);
-  assert.match(md, /Images: 900 train, 100 validation, 500 test\./);
-  // Without validation fields the column is left out.
-  const plain = renderMarkdown(
-    aggregate([syntheticRun({ method: "sgd", seed: 0, accuracy: 0.8 })]),
-    "p",
-  );
-  assert.doesNotMatch(plain, /validation mean/);
 });

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { aggregate, type AggregateOptions, type ComparisonSummary } from "./aggregate.ts";
 import { chartSpecs, renderSvg } from "./charts.ts";
+import type { Block } from "./document.ts";
 import { type HtmlChart, renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
 import type { RunRecord } from "./run_record.ts";
@@ -38,7 +39,12 @@ export interface WrittenReport {
 export async function writeReport(
   records: readonly RunRecord[],
   outDir: string,
-  options: AggregateOptions & { title: string; charts?: boolean },
+  options: AggregateOptions & {
+    title: string;
+    charts?: boolean;
+    /** Sections appended to both report.md and report.html (headings, text, tables, lists). */
+    sections?: readonly Block[];
+  },
 ): Promise<WrittenReport> {
   if (typeof outDir !== "string" || outDir === "") {
     throw new TypeError(`writeReport: outDir must be a folder path, got ${JSON.stringify(outDir)}`);
@@ -47,7 +53,7 @@ export async function writeReport(
   await Deno.mkdir(join(outDir, "charts"), { recursive: true });
   const markdownPath = join(outDir, "report.md");
   const jsonPath = join(outDir, "report.json");
-  await writeTextAtomic(markdownPath, renderMarkdown(summary, options.title));
+  await writeTextAtomic(markdownPath, renderMarkdown(summary, options.title, options.sections));
   await writeJsonAtomic(jsonPath, summary);
   const chartPaths: string[] = [];
   const charts: HtmlChart[] = [];
@@ -62,6 +68,6 @@ export async function writeReport(
     }
   }
   const htmlPath = join(outDir, "report.html");
-  await writeTextAtomic(htmlPath, renderHtml(summary, options.title, charts));
+  await writeTextAtomic(htmlPath, renderHtml(summary, options.title, charts, options.sections));
   return { summary, markdownPath, jsonPath, htmlPath, chartPaths };
 }
