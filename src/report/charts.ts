@@ -33,46 +33,100 @@ function methodColor(summary: ComparisonSummary) {
 }
 
 /**
- * Test accuracy (mean over seeds) after each epoch, one panel per cell.
+ * Accuracy after each epoch, one panel per cell: the mean over seeds as a line (solid: test,
+ * dashed: validation, when the runs recorded it) inside a band of its 95% t interval over seeds.
  *
  * @example
  * ```ts
  * import { accuracyPerEpochSpec } from "./charts.ts";
- * const spec = accuracyPerEpochSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert(spec.facet !== undefined);
+ * import assert from "node:assert/strict";
+ * const spec = accuracyPerEpochSpec({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok(spec.facet !== undefined);
  * ```
  */
 export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
   const values = summary.cells.flatMap((c) =>
     c.methods.flatMap((m) =>
-      m.accuracyCurve.map((accuracy, k) => ({
-        cell: cellLabel(c),
-        method: m.method,
-        epoch: k + 1,
-        accuracy,
-      }))
+      ([["test", m.accuracyBands], ["validation", m.validationAccuracyBands]] as const).flatMap((
+        [split, bands],
+      ) =>
+        bands.map((b) => ({
+          cell: cellLabel(c),
+          method: m.method,
+          split,
+          epoch: b.epoch,
+          accuracy: b.mean,
+          low: b.low,
+          high: b.high,
+          seeds: b.n,
+        }))
+      )
     )
   );
+  const splits = [...new Set(values.map((v) => v.split))];
+  const x = { field: "epoch", type: "quantitative", axis: { tickMinStep: 1, format: "d" } };
+  const y = {
+    field: "accuracy",
+    type: "quantitative",
+    title: "accuracy",
+    scale: { zero: false },
+    axis: { format: ".1%" },
+  };
   return {
     $schema: SCHEMA,
-    title: "Test accuracy per epoch (mean over seeds)",
+    title: splits.includes("validation")
+      ? "Validation (dashed) and test (solid) accuracy per epoch: mean and 95% CI over seeds"
+      : "Test accuracy per epoch: mean and 95% CI over seeds",
     data: { values },
     facet: cellFacet(summary),
     columns: FACET_COLUMNS,
     resolve: { scale: { y: "independent" } },
     spec: {
       ...PANEL,
-      mark: { type: "line", point: true },
-      encoding: {
-        x: { field: "epoch", type: "quantitative", axis: { tickMinStep: 1, format: "d" } },
-        y: {
-          field: "accuracy",
-          type: "quantitative",
-          scale: { zero: false },
-          axis: { format: ".1%" },
+      layer: [
+        {
+          mark: { type: "area", opacity: 0.18 },
+          encoding: {
+            x,
+            y: { ...y, field: "low" },
+            y2: { field: "high" },
+            // The band's translucency would otherwise make the legend's symbols pale.
+            color: { ...methodColor(summary), legend: { symbolOpacity: 1 } },
+            detail: { field: "split" },
+          },
         },
-        color: methodColor(summary),
-      },
+        {
+          mark: { type: "line", point: true },
+          encoding: {
+            x,
+            y,
+            color: methodColor(summary),
+            strokeDash: {
+              field: "split",
+              type: "nominal",
+              title: "split",
+              scale: { domain: ["test", "validation"], range: [[1, 0], [5, 3]] },
+              // The line's points make vega-lite fill the legend symbols; a dash needs a stroke.
+              legend: {
+                symbolType: "stroke",
+                symbolSize: 400,
+                encode: {
+                  symbols: { update: { stroke: { value: "#444" }, fill: { value: null } } },
+                },
+              },
+            },
+            tooltip: [
+              { field: "method" },
+              { field: "split" },
+              { field: "epoch" },
+              { field: "accuracy", format: ".2%" },
+              { field: "low", title: "95% CI low", format: ".2%" },
+              { field: "high", title: "95% CI high", format: ".2%" },
+              { field: "seeds" },
+            ],
+          },
+        },
+      ],
     },
   };
 }
@@ -84,8 +138,9 @@ export function accuracyPerEpochSpec(summary: ComparisonSummary): VegaLiteSpec {
  * @example
  * ```ts
  * import { hessianPerEpochSpec } from "./charts.ts";
- * const none = hessianPerEpochSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "trace");
- * console.assert(none === null);
+ * import assert from "node:assert/strict";
+ * const none = hessianPerEpochSpec({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] }, "trace");
+ * assert.ok(none === null);
  * ```
  */
 export function hessianPerEpochSpec(
@@ -141,8 +196,9 @@ export function hessianPerEpochSpec(
  * @example
  * ```ts
  * import { accuracyVersusCostSpec } from "./charts.ts";
- * const spec = accuracyVersusCostSpec({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert(JSON.stringify(spec).includes("secondsRatio"));
+ * import assert from "node:assert/strict";
+ * const spec = accuracyVersusCostSpec({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok(JSON.stringify(spec).includes("secondsRatio"));
  * ```
  */
 export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec {
@@ -160,7 +216,8 @@ export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec
     field: "secondsRatio",
     type: "quantitative",
     title: "seconds per epoch ÷ SGD",
-    scale: { zero: false },
+    // Padding (pixels) keeps the points at the ends of the domain off the panel's edge.
+    scale: { zero: false, padding: 16 },
   };
   return {
     $schema: SCHEMA,
@@ -180,7 +237,7 @@ export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec
               field: "low",
               type: "quantitative",
               title: "test accuracy",
-              scale: { zero: false },
+              scale: { zero: false, padding: 12 },
               axis: { format: ".1%" },
             },
             y2: { field: "high" },
@@ -210,9 +267,10 @@ export function accuracyVersusCostSpec(summary: ComparisonSummary): VegaLiteSpec
  * @example
  * ```ts
  * import { renderSvg } from "./charts.ts";
+ * import assert from "node:assert/strict";
  * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: "point",
  *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });
- * console.assert(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
@@ -236,8 +294,9 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
  * @example
  * ```ts
  * import { chartSpecs } from "./charts.ts";
- * const specs = chartSpecs({ alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
- * console.assert("accuracy-per-epoch.svg" in specs);
+ * import assert from "node:assert/strict";
+ * const specs = chartSpecs({ alpha: 0.05, correction: "holm-bonferroni", comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] });
+ * assert.ok("accuracy-per-epoch.svg" in specs);
  * ```
  */
 export function chartSpecs(summary: ComparisonSummary): Record<string, VegaLiteSpec> {

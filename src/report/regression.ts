@@ -83,9 +83,10 @@ export interface Baseline {
  * @example
  * ```ts
  * import { buildBaseline } from "./regression.ts";
- * const b = buildBaseline({ alpha: 0.05, grids: ["ci"], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] },
+ * import assert from "node:assert/strict";
+ * const b = buildBaseline({ alpha: 0.05, correction: "holm-bonferroni" as const, comparisons: [], grids: ["ci"], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] },
  *   { preset: "ci", commit: null, machine: "here" });
- * console.assert(b.rule.k === 4 && b.accuracy.length === 0);
+ * assert.ok(b.rule.k === 4 && b.accuracy.length === 0);
  * ```
  */
 export function buildBaseline(
@@ -151,10 +152,11 @@ function fmtPct(v: number): string {
  * @example
  * ```ts
  * import { checkRegression } from "./regression.ts";
- * const empty = { alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] };
+ * import assert from "node:assert/strict";
+ * const empty = { alpha: 0.05, correction: "holm-bonferroni" as const, comparisons: [], grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] };
  * const base = { preset: "ci", createdAt: "", commit: null, machine: "", rule: { k: 4, floor: 0.02, costTolerance: 0.1, costK: 2 },
  *   accuracy: [{ dataset: "d", model: "mlp", setting: "clean", method: "sgd", n: 3, mean: 0.8, sd: 0.01, se: 0.006 }], costs: [] };
- * console.assert(checkRegression(base, empty).every((c) => c.kind === "missing" && !c.passed));
+ * assert.ok(checkRegression(base, empty).every((c) => c.kind === "missing" && !c.passed));
  * ```
  */
 export function checkRegression(baseline: Baseline, summary: ComparisonSummary): RegressionCheck[] {

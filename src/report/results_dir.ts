@@ -19,9 +19,10 @@ import { writeFileAtomic } from "../io/atomic.ts";
  * @example
  * ```ts
  * import { writeTextAtomic } from "./results_dir.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * await writeTextAtomic(`${dir}/a.json`, "{}");
- * console.assert(Deno.readTextFileSync(`${dir}/a.json`) === "{}");
+ * assert.ok(Deno.readTextFileSync(`${dir}/a.json`) === "{}");
  * ```
  */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
@@ -39,9 +40,10 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
  * @example
  * ```ts
  * import { writeJsonAtomic } from "./results_dir.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * await writeJsonAtomic(`${dir}/a.json`, { ok: true });
- * console.assert(JSON.parse(Deno.readTextFileSync(`${dir}/a.json`)).ok === true);
+ * assert.ok(JSON.parse(Deno.readTextFileSync(`${dir}/a.json`)).ok === true);
  * ```
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -72,10 +74,11 @@ export interface ResultScan {
  * @example
  * ```ts
  * import { scanResults } from "./results_dir.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * Deno.writeTextFileSync(`${dir}/broken.json`, "{\"status\": ");
  * const scan = await scanResults([dir]);
- * console.assert(scan.runs.length === 0 && scan.unreadable.length === 1);
+ * assert.ok(scan.runs.length === 0 && scan.unreadable.length === 1);
  * ```
  */
 export async function scanResults(dirs: readonly string[]): Promise<ResultScan> {

@@ -1,6 +1,7 @@
 /**
- * Statistics over seeds: mean with a t-based 95% confidence interval, and Welch's two-sample
- * t-test with Cohen's d and Hedges' g. Means and variances come from simple-statistics; its
+ * Statistics over seeds: mean with a t-based 95% confidence interval, Welch's two-sample
+ * t-test with Cohen's d and Hedges' g, the paired t-test on differences by seed (with its 95% t
+ * interval), and the Holm–Bonferroni step-down adjustment of a family of p-values. Means and variances come from simple-statistics; its
  * `tTestTwoSample` is Student's pooled-variance statistic (and returns only t), so Welch's unequal
  * variance statistic, its Welch–Satterthwaite degrees of freedom and the p-value are computed here.
  *
@@ -41,9 +42,10 @@ function checkSample(name: string, values: readonly number[], where: string): vo
  * @example
  * ```ts
  * import { summarize } from "./stats.ts";
+ * import assert from "node:assert/strict";
  * const s = summarize([0.80, 0.82, 0.84]);
  * // sd 0.02, se 0.02/sqrt(3), t_{0.975,2} = 4.3027
- * console.assert(Math.abs(s.ci95HalfWidth! - 4.302652729749462 * 0.02 / Math.sqrt(3)) < 1e-9);
+ * assert.ok(Math.abs(s.ci95HalfWidth! - 4.302652729749462 * 0.02 / Math.sqrt(3)) < 1e-9);
  * ```
  */
 export function summarize(values: readonly number[]): SampleSummary {
@@ -81,8 +83,9 @@ export interface WelchResult {
  * @example
  * ```ts
  * import { welchTest } from "./stats.ts";
+ * import assert from "node:assert/strict";
  * const r = welchTest([0.90, 0.91, 0.92], [0.80, 0.81, 0.82]);
- * console.assert(r.p! < 0.001 && Math.abs(r.difference - 0.1) < 1e-12);
+ * assert.ok(r.p! < 0.001 && Math.abs(r.difference - 0.1) < 1e-12);
  * ```
  */
 export function welchTest(a: readonly number[], b: readonly number[]): WelchResult {
@@ -108,4 +111,108 @@ export function welchTest(a: readonly number[], b: readonly number[]): WelchResu
   const cohenD = difference / pooledSd;
   const hedgesG = cohenD * (1 - 3 / (4 * (na + nb) - 9));
   return { difference, t, degreesOfFreedom, p, cohenD, hedgesG };
+}
+
+/** Result of the paired t-test of `a` against `b` (differences a[i] - b[i], one per seed). */
+export interface PairedResult {
+  /** Number of pairs. */
+  n: number;
+  /** Mean of the differences a[i] - b[i] (equals mean(a) - mean(b)). */
+  difference: number;
+  /** Sample sd of the differences; null when n < 2. */
+  sd: number | null;
+  /** 95% t interval of the mean difference, t_{0.975, n-1} · sd / sqrt(n); null when n < 2. */
+  ci95: [number, number] | null;
+  /** t = difference / (sd / sqrt(n)); null when undefined (n < 2, or constant differences). */
+  t: number | null;
+  /** n - 1; null when n < 2. */
+  degreesOfFreedom: number | null;
+  /** Two-sided p-value; null when n < 2. */
+  p: number | null;
+}
+
+/**
+ * The paired t-test of mean(a - b) = 0 for samples matched by position (here: by seed, so both
+ * methods saw the same initialization and data order), with the 95% t interval of the mean
+ * difference. Constant differences: p = 1 when they are all 0, else p = 0 (t null), as in
+ * {@link welchTest}.
+ *
+ * @example
+ * ```ts
+ * import { pairedTest } from "./stats.ts";
+ * import assert from "node:assert/strict";
+ * const r = pairedTest([0.85, 0.86, 0.84, 0.87], [0.80, 0.83, 0.79, 0.81]);
+ * // SciPy 1.10 stats.ttest_rel: p = 0.004818230468198515
+ * assert.ok(Math.abs(r.p! - 0.004818230468198515) < 1e-12);
+ * assert.ok(r.ci95![0] > 0);
+ * ```
+ */
+export function pairedTest(a: readonly number[], b: readonly number[]): PairedResult {
+  checkSample("a", a, "pairedTest");
+  checkSample("b", b, "pairedTest");
+  if (a.length !== b.length) {
+    throw new RangeError(
+      `pairedTest: a and b must have the same length (one value per seed), got ${a.length} and ${b.length}`,
+    );
+  }
+  const n = a.length;
+  const differences = a.map((v, i) => v - b[i]);
+  const difference = mean(differences);
+  if (n < 2) {
+    return { n, difference, sd: null, ci95: null, t: null, degreesOfFreedom: null, p: null };
+  }
+  const sd = Math.sqrt(sampleVariance(differences));
+  const degreesOfFreedom = n - 1;
+  const se = sd / Math.sqrt(n);
+  const half = studentTQuantile(0.975, degreesOfFreedom) * se;
+  const ci95: [number, number] = [difference - half, difference + half];
+  if (se === 0) {
+    return { n, difference, sd, ci95, t: null, degreesOfFreedom, p: difference === 0 ? 1 : 0 };
+  }
+  const t = difference / se;
+  return {
+    n,
+    difference,
+    sd,
+    ci95,
+    t,
+    degreesOfFreedom,
+    p: studentTTwoSidedP(t, degreesOfFreedom),
+  };
+}
+
+/**
+ * Holm–Bonferroni adjusted p-values for a family of tests, in the input order: sort the m
+ * p-values ascending, multiply the k-th smallest (k from 0) by m - k, carry the running maximum so
+ * the adjusted values keep the order of the raw ones, and cap at 1. Rejecting where the adjusted p
+ * is below alpha controls the family-wise error rate at alpha under any dependence between the
+ * tests. Null entries (tests that could not be computed) stay null and do not count in m.
+ *
+ * @example
+ * ```ts
+ * import { holmBonferroni } from "./stats.ts";
+ * import assert from "node:assert/strict";
+ * // m = 3, sorted 0.01, 0.03, 0.04: 0.01·3 = 0.03, 0.03·2 = 0.06, max(0.06, 0.04·1) = 0.06
+ * assert.deepEqual(holmBonferroni([0.04, 0.01, null, 0.03]), [0.06, 0.03, null, 0.06]);
+ * ```
+ */
+export function holmBonferroni(pValues: readonly (number | null)[]): (number | null)[] {
+  if (!Array.isArray(pValues)) {
+    throw new TypeError(`holmBonferroni: pValues must be an array, got ${typeof pValues}`);
+  }
+  const bad = pValues.find((p) => p !== null && !(typeof p === "number" && p >= 0 && p <= 1));
+  if (bad !== undefined) {
+    throw new RangeError(`holmBonferroni: pValues must be numbers in [0, 1] or null, got ${bad}`);
+  }
+  const order = pValues.map((p, i) => ({ p, i })).filter((e): e is { p: number; i: number } =>
+    e.p !== null
+  ).sort((x, y) => x.p - y.p);
+  const m = order.length;
+  const adjusted: (number | null)[] = pValues.map(() => null);
+  let runningMax = 0;
+  order.forEach(({ p, i }, k) => {
+    runningMax = Math.max(runningMax, Math.min(1, (m - k) * p));
+    adjusted[i] = runningMax;
+  });
+  return adjusted;
 }

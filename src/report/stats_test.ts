@@ -5,7 +5,7 @@ import {
   studentTQuantile,
   studentTTwoSidedP,
 } from "./student_t.ts";
-import { summarize, welchTest } from "./stats.ts";
+import { holmBonferroni, pairedTest, summarize, welchTest } from "./stats.ts";
 
 // Reference quantiles t_{p, df} from SciPy 1.17 stats.t.ppf (Cephes/Boost, ~1e-15 relative).
 const QUANTILES: [number, number, number][] = [
@@ -110,4 +110,82 @@ Deno.test("Welch test degenerate cases", () => {
   assert.equal(single.p, null);
   assert.equal(single.difference, -0.5);
   assert.throws(() => welchTest([], [1]), /a must not be empty/);
+});
+
+Deno.test("paired test matches SciPy's ttest_rel and t.interval", () => {
+  // t and p: SciPy 1.10.1 stats.ttest_rel(a, b). Intervals: mean(d) ± q·sem(d) with numpy's
+  // mean and sem and q = t_{0.975, n-1} from mpmath 1.2 at 40 digits (root of the regularized
+  // incomplete beta), because Debian's SciPy 1.10 t.ppf(0.975, 5) = 2.5705818366147395 is 1e-9
+  // off (SciPy 1.17 and mpmath: 2.5705818356363155, see QUANTILES above).
+  // 1e-12: as for Welch above (a few float64 operations plus the CDF and quantile budgets).
+  const cases = [
+    {
+      a: [0.85, 0.86, 0.84, 0.87],
+      b: [0.80, 0.83, 0.79, 0.81],
+      t: 7.5498344352707685,
+      p: 0.004818230468198515,
+      mean: 0.04749999999999996,
+      sd: 0.012583057392117875,
+      ci: [0.027477547746640759, 0.067522452253359159],
+    },
+    {
+      a: [1.2, 3.4, 2.2, 5.1, 0.3, 2.8],
+      b: [1.0, 3.9, 1.1, 4.0, 0.2, 2.0],
+      t: 1.7837651700316892,
+      p: 0.13454092001420442,
+      mean: 0.46666666666666656,
+      sd: 0.6408327915038887,
+      ci: [-0.20584610395154705, 1.1391794372848802],
+    },
+  ];
+  for (const c of cases) {
+    const r = pairedTest(c.a, c.b);
+    assert.equal(r.n, c.a.length);
+    assert.equal(r.degreesOfFreedom, c.a.length - 1);
+    assert.ok(Math.abs(r.t! - c.t) < 1e-12, `t ${r.t} vs ${c.t}`);
+    assert.ok(Math.abs(r.p! - c.p) < 1e-12, `p ${r.p} vs ${c.p}`);
+    assert.ok(Math.abs(r.difference - c.mean) < 1e-12);
+    assert.ok(Math.abs(r.sd! - c.sd) < 1e-12);
+    assert.ok(Math.abs(r.ci95![0] - c.ci[0]) < 1e-12, `ci low ${r.ci95![0]}`);
+    assert.ok(Math.abs(r.ci95![1] - c.ci[1]) < 1e-12, `ci high ${r.ci95![1]}`);
+    // Swapping the samples flips the sign and keeps p.
+    const s = pairedTest(c.b, c.a);
+    assert.ok(Math.abs(s.t! + r.t!) < 1e-15 && Math.abs(s.p! - r.p!) < 1e-15);
+  }
+  // The pairing matters: the same samples unpaired (Welch) give a much larger p (SciPy
+  // ttest_ind(equal_var=False) p = 0.005213964186344894 for the first case vs 0.0048 paired).
+  const welch = welchTest(cases[0].a, cases[0].b);
+  assert.ok(Math.abs(welch.p! - 0.005213964186344894) < 1e-12);
+});
+
+Deno.test("paired test degenerate cases and bad input", () => {
+  assert.equal(pairedTest([1, 2, 3], [1, 2, 3]).p, 1);
+  const shifted = pairedTest([1, 2, 3], [0, 1, 2]);
+  assert.equal(shifted.p, 0);
+  assert.equal(shifted.t, null);
+  assert.deepEqual(shifted.ci95, [1, 1]);
+  const single = pairedTest([1], [0.5]);
+  assert.equal(single.p, null);
+  assert.equal(single.difference, 0.5);
+  assert.throws(() => pairedTest([1, 2], [1]), /a and b must have the same length.*got 2 and 1/);
+  assert.throws(() => pairedTest([1, Number.NaN], [1, 2]), /a must hold finite numbers, got NaN/);
+});
+
+Deno.test("Holm–Bonferroni matches statsmodels' multipletests(method='holm')", () => {
+  // statsmodels 0.13.5 (Debian python3-statsmodels): multipletests(p, method="holm")[1] gives
+  // [0.06, 0.16, 0.15, 0.035, 0.5, 0.4, 0.16] (ties keep equal adjusted values; the running
+  // maximum keeps the order). 1e-15: one multiplication by a small integer per value.
+  const raw = [0.01, 0.04, 0.03, 0.005, 0.5, 0.2, 0.04];
+  const expected = [0.06, 0.16, 0.15, 0.035, 0.5, 0.4, 0.16];
+  const adjusted = holmBonferroni(raw);
+  adjusted.forEach((p, i) => assert.ok(Math.abs(p! - expected[i]) < 1e-15, `${i}: ${p}`));
+  // Capped at 1; nulls stay null and do not count in the family size.
+  assert.deepEqual(holmBonferroni([0.6, null, 0.9]), [1, null, 1]);
+  assert.deepEqual(holmBonferroni([0.02, null]), [0.02, null]);
+  assert.deepEqual(holmBonferroni([]), []);
+  assert.throws(
+    () => holmBonferroni([0.1, 1.5]),
+    /pValues must be numbers in \[0, 1\] or null, got 1.5/,
+  );
+  assert.throws(() => holmBonferroni("0.1" as never), /pValues must be an array, got string/);
 });

@@ -61,8 +61,9 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
  * @example
  * ```ts
  * import { regularizedIncompleteBeta } from "./student_t.ts";
+ * import assert from "node:assert/strict";
  * // I_x(a, 1) = x^a
- * console.assert(Math.abs(regularizedIncompleteBeta(0.3, 2.5, 1) - 0.3 ** 2.5) < 1e-13);
+ * assert.ok(Math.abs(regularizedIncompleteBeta(0.3, 2.5, 1) - 0.3 ** 2.5) < 1e-13);
  * ```
  */
 export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
@@ -87,8 +88,9 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
  * @example
  * ```ts
  * import { studentTCdf } from "./student_t.ts";
+ * import assert from "node:assert/strict";
  * // one degree of freedom is the Cauchy distribution: P(T <= 1) = 3/4
- * console.assert(Math.abs(studentTCdf(1, 1) - 0.75) < 1e-13);
+ * assert.ok(Math.abs(studentTCdf(1, 1) - 0.75) < 1e-13);
  * ```
  */
 export function studentTCdf(t: number, degreesOfFreedom: number): number {
@@ -110,8 +112,9 @@ export function studentTCdf(t: number, degreesOfFreedom: number): number {
  * @example
  * ```ts
  * import { studentTTwoSidedP } from "./student_t.ts";
+ * import assert from "node:assert/strict";
  * // the 97.5% quantile of t(10) is 2.228138851986274
- * console.assert(Math.abs(studentTTwoSidedP(2.228138851986274, 10) - 0.05) < 1e-12);
+ * assert.ok(Math.abs(studentTTwoSidedP(2.228138851986274, 10) - 0.05) < 1e-12);
  * ```
  */
 export function studentTTwoSidedP(t: number, degreesOfFreedom: number): number {
@@ -134,7 +137,8 @@ export function studentTTwoSidedP(t: number, degreesOfFreedom: number): number {
  * @example
  * ```ts
  * import { studentTQuantile } from "./student_t.ts";
- * console.assert(Math.abs(studentTQuantile(0.975, 2) - 4.302652729749462) < 1e-9);
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs(studentTQuantile(0.975, 2) - 4.302652729749462) < 1e-9);
  * ```
  */
 export function studentTQuantile(p: number, degreesOfFreedom: number): number {

@@ -21,6 +21,12 @@ export interface SyntheticRunOptions {
   seconds?: number;
   trace?: number;
   status?: "completed" | "failed";
+  /**
+   * Validation accuracy after the last epoch: when given, every epoch records validationLoss and
+   * validationAccuracy (this value minus 0.01 per remaining epoch) and the record states its
+   * counts (900 train, 100 validation, 500 test).
+   */
+  validationAccuracy?: number;
 }
 
 /**
@@ -29,7 +35,8 @@ export interface SyntheticRunOptions {
  * @example
  * ```ts
  * import { syntheticRun } from "./test_fixtures.ts";
- * console.assert(syntheticRun({ method: "sgd", seed: 0, accuracy: 0.8 }).final?.testAccuracy === 0.8);
+ * import assert from "node:assert/strict";
+ * assert.ok(syntheticRun({ method: "sgd", seed: 0, accuracy: 0.8 }).final?.testAccuracy === 0.8);
  * ```
  */
 export function syntheticRun(o: SyntheticRunOptions): RunRecord {
@@ -59,6 +66,12 @@ export function syntheticRun(o: SyntheticRunOptions): RunRecord {
       trainAccuracy: o.accuracy,
       testLoss: 1 / (k + 1),
       testAccuracy: o.accuracy - 0.01 * (epochs - 1 - k),
+      ...(o.validationAccuracy !== undefined
+        ? {
+          validationLoss: 1.1 / (k + 1),
+          validationAccuracy: o.validationAccuracy - 0.01 * (epochs - 1 - k),
+        }
+        : {}),
       seconds: o.seconds ?? 1,
       gradientEvaluations: o.gradientEvaluations ?? 100,
       ...(o.trace !== undefined
@@ -69,5 +82,8 @@ export function syntheticRun(o: SyntheticRunOptions): RunRecord {
       ? { testAccuracy: o.accuracy, testLoss: 0.5, trainLoss: 0.4, seconds: epochs }
       : null,
     run,
+    ...(o.validationAccuracy !== undefined
+      ? { counts: { train: 900, validation: 100, test: 500 } }
+      : {}),
   };
 }
