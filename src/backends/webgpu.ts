@@ -13,9 +13,10 @@ import * as tf from "@tensorflow/tfjs-core";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { WebGpuAdapterProbe } from "./webgpu.ts";
  * const none: WebGpuAdapterProbe = { available: false, isFallback: false, description: "none" };
- * console.assert(!none.available);
+ * assert.ok(!none.available);
  * ```
  */
 export interface WebGpuAdapterProbe {
@@ -86,10 +87,11 @@ export async function probeWebGpuAdapter(): Promise<WebGpuAdapterProbe> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { startWebGpu } from "./webgpu.ts";
  * const probe = await startWebGpu();
- * console.assert(tf.getBackend() === "webgpu" && probe.available);
+ * assert.ok(tf.getBackend() === "webgpu" && probe.available);
  * ```
  */
 export async function startWebGpu(): Promise<WebGpuAdapterProbe> {
