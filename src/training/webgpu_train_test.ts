@@ -69,25 +69,29 @@ function relative(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
 }
 
-// Tolerances. One float32 operation rounds to 2^-24 ≈ 6e-8 relative; a forward pass of the MLP
-// sums about 800 products per unit, and the two backends sum in different orders (WGSL tiles,
-// the cpu backend loops), so a loss differs by up to ~1e-6 relative at the same weights. Weight
-// differences of that size grow through the 8 steps (and SAM's ascent step amplifies a gradient
-// difference by ρ/‖g‖): measured on llvmpipe, the first-step losses agree to ~1e-7 and the final
-// training losses to ~1e-5. The bounds keep more than an order of magnitude of margin and stay
-// far below what a wrong step does: a missing perturbation or a wrong gradient moves the mean
-// loss by percents after 8 steps (see the sabotage test below).
+// Tolerances. One float32 operation rounds to 2^-24 ≈ 6e-8 relative. The two backends sum in
+// different orders (WGSL tiles, the cpu backend's loops), so the same loss at the same weights
+// differs by a few roundings, and the weights after a step by a few roundings of the update;
+// those differences grow slowly over 8 steps. Measured on llvmpipe (printed by the tests): the
+// first-step losses are equal or 1e-7 apart, every later step's within 2.3e-7, the final
+// training losses within 1e-7, the Hessian measures within 4.2e-7, one step's weight update
+// within 2.6e-6 of its largest entry. Each bound below keeps an order of magnitude or more of
+// margin over those and stays far below what a wrong step does (a wrong ρ or a missing
+// perturbation moves the losses by percents: the sabotage test).
 /** The first step's loss is taken at the same (seeded) initial weights on both backends. */
-const FIRST_STEP_TOLERANCE = 1e-5;
-/** The issue's acceptance bound on the final training loss. */
+const FIRST_STEP_TOLERANCE = 1e-6;
+/** The issue's acceptance bound on the final (epoch-mean) training loss. */
 const FINAL_TOLERANCE = 0.01;
 /** Every later step's loss, after weights that differ by float32 rounding only. */
-const STEP_TOLERANCE = 1e-3;
+const STEP_TOLERANCE = 1e-5;
+/** The Hessian measures: sums of products of Hessian-vector products at the same weights. */
+const HESSIAN_TOLERANCE = 1e-5;
 /**
  * Frob-SAM's weights are functions of the sampled quotients `2 (L(x + ρδ) − L(x)) / ρ²`: with
  * the default ρ = 0.005 a loss difference of one float32 rounding between the backends (≈ 2e-7
  * at L ≈ 2) moves a quotient by 2e-7 · 8e4 ≈ 0.016, so the steps' directions differ by about
- * 1e-3 relative per step, not 1e-7. Measured: the 8th step's losses 3e-3 apart.
+ * 1e-3 relative per step, not 1e-7. Measured: the 8th step's losses 3.2e-3 apart, the final
+ * training loss 3.2e-4.
  */
 const STEP_TOLERANCE_BY_OPTIMIZER: Partial<Record<OptimizerName, number>> = { "frob-sam": 2e-2 };
 
@@ -141,11 +145,18 @@ for (const optimizer of EVERY_OPTIMIZER) {
 webgpuTest("train() on webgpu: SGD on the CNN agrees with cpu", async () => {
   const cpu = await trainOn("cpu", { model: "cnn", optimizer: "sgd" });
   const webgpu = await trainOn("webgpu", { model: "cnn", optimizer: "sgd" });
-  assert.ok(relative(webgpu.losses[0], cpu.losses[0]) <= FIRST_STEP_TOLERANCE);
-  webgpu.losses.forEach((loss, i) => assert.ok(relative(loss, cpu.losses[i]) <= STEP_TOLERANCE));
-  assert.ok(
-    relative(webgpu.result.final!.trainLoss, cpu.result.final!.trainLoss) <= FINAL_TOLERANCE,
+  const differences = webgpu.losses.map((loss, i) => relative(loss, cpu.losses[i]));
+  const final = relative(webgpu.result.final!.trainLoss, cpu.result.final!.trainLoss);
+  console.log(
+    `cnn sgd: relative webgpu−cpu differences: first step ${
+      differences[0].toExponential(1)
+    }, worst step ${Math.max(...differences).toExponential(1)}, final train loss ${
+      final.toExponential(1)
+    }`,
   );
+  assert.ok(differences[0] <= FIRST_STEP_TOLERANCE);
+  assert.ok(differences.every((d) => d <= STEP_TOLERANCE), differences.join(" "));
+  assert.ok(final <= FINAL_TOLERANCE);
 });
 
 webgpuTest("the comparison can fail: a different rho on webgpu is caught", async () => {
@@ -187,11 +198,15 @@ webgpuTest("train() on webgpu measures the Hessian (async reads) as cpu does", a
   };
   const cpu = (await trainOn("cpu", options)).result.epochs[0].hessian!;
   const webgpu = (await trainOn("webgpu", options)).result.epochs[0].hessian!;
-  // The same probes on weights equal up to rounding: the trace, Frobenius and eigenvalue
-  // estimates are sums of O(d) products of Hessian-vector products (autodiff on the ReLU MLP,
-  // float32 throughout), ~1e-5 relative apart; 1e-3 keeps two orders of margin.
+  // The same probes on weights equal up to rounding (autodiff HVPs on the ReLU MLP).
   for (const key of ["trace", "frobenius", "topEigenvalue"] as const) {
-    assert.ok(relative(webgpu[key], cpu[key]) <= 1e-3, `${key}: ${webgpu[key]} vs ${cpu[key]}`);
+    console.log(
+      `Hessian ${key}: relative webgpu−cpu difference ${relative(webgpu[key], cpu[key])}`,
+    );
+    assert.ok(
+      relative(webgpu[key], cpu[key]) <= HESSIAN_TOLERANCE,
+      `${key}: ${webgpu[key]} vs ${cpu[key]}`,
+    );
   }
 });
 
@@ -281,18 +296,26 @@ function assertSameSteps(webgpu: StepRun, cpu: StepRun, tolerance: number, label
     worst = Math.max(worst, Math.abs(webgpu.after[i] - webgpu.before[i] - update));
   }
   assert.ok(largest > 0, `${label}: the step changed no weight`);
+  console.log(
+    `${label}: update difference / largest update = ${(worst / largest).toExponential(1)}`,
+  );
   assert.ok(
     worst <= tolerance * largest,
     `${label}: update differs by ${worst}, largest update ${largest}`,
   );
 }
 
-// One step's update (lr × gradient, or the momentum/BatchNorm-statistics update) differs between
-// the backends by the float32 error of the gradient: for these small nets a few 1e-6 of the
-// largest entry (measured); BatchNorm's batch statistics over 4 images divide by small
-// variances, which amplifies it, hence 1e-3. A wrong gradient or a skipped variable is off by
-// O(1) of the largest entry.
-const UPDATE_TOLERANCE = 1e-3;
+// One step's update (lr × gradient, and BatchNorm's moving statistics) differs between the
+// backends by the float32 error of the gradient: measured 2.4e-7 to 2.6e-6 of the largest entry
+// for the five architectures (BatchNorm over 4 images divides by small variances, which
+// amplifies it). A wrong gradient or a skipped variable is off by O(1) of the largest entry.
+const UPDATE_TOLERANCE = 1e-4;
+/**
+ * A sampled universalSam over 3 steps: its quotients `(L(x + ρδ) − L(x)) / ρ²` amplify the
+ * backends' loss roundings by 1/ρ² = 400 (ρ = 0.05); measured 6.3e-5 of the largest entry
+ * (the step losses 2.5e-6 apart).
+ */
+const UNIVERSAL_UPDATE_TOLERANCE = 1e-3;
 
 const ARCHITECTURES: ReadonlyArray<
   [ModelName, readonly [number, number, number], Record<string, unknown>]
@@ -332,6 +355,9 @@ webgpuTest("a user-defined universalSam steps on webgpu as on cpu", async () => 
     });
   const cpu = await stepsOn("cpu", build, makeOptimizer, [8, 8, 1], 3);
   const webgpu = await stepsOn("webgpu", build, makeOptimizer, [8, 8, 1], 3);
-  assertSameSteps(webgpu, cpu, UPDATE_TOLERANCE, "universalSam");
-  webgpu.losses.forEach((loss, i) => assert.ok(relative(loss, cpu.losses[i]) <= STEP_TOLERANCE));
+  assertSameSteps(webgpu, cpu, UNIVERSAL_UPDATE_TOLERANCE, "universalSam");
+  const differences = webgpu.losses.map((loss, i) => relative(loss, cpu.losses[i]));
+  console.log(`universalSam: relative step loss differences ${differences.join(" ")}`);
+  // Measured up to 2.5e-6 after 3 steps: the 1/ρ² amplification again, so 1e-4 (not 1e-5).
+  assert.ok(differences.every((d) => d <= 1e-4), differences.join(" "));
 });
