@@ -3,8 +3,10 @@
  * 2024), verified numerically and benchmarked on TensorFlow.js.
  *
  * The layers, each also importable on its own through its `mod.ts`:
- * - `src/math`: Float64 finite differences, linear algebra and the reference SAM-family steps;
+ * - `src/math`: Float64 finite differences, linear algebra, the seeded and counter-based (Philox)
+ *   random sources;
  * - `src/measures`: sharpness measures `(f, F, mu)` with `exact(H)` and zeroth-order `estimate`;
+ * - `src/reference`: the Float64 reference SAM-family steps (the optimizers' oracle);
  * - `src/backends`, `src/optimizers`, `src/models`, `src/data`, `src/hessian`, `src/training`:
  *   the TF.js training layer.
  *
@@ -27,6 +29,7 @@ export {
   predictedHessianError,
 } from "./src/math/finite_diff.ts";
 export * as math from "./src/math/mod.ts";
+export * as reference from "./src/reference/mod.ts";
 export { adaptive, sharpness, universal } from "./src/measures/mod.ts";
 export type {
   DeterminantOptions,

@@ -5,8 +5,9 @@
  * (28×28×1; batch 64) it times one `minimize` of each optimizer and, at the end, prints the ratio
  * to one SGD step, the floor `1 + n` (the gradient evaluations of a step: 2 for SAM, ASAM,
  * Trace-SAM n=1 and Det-SAM n=1; 3 for Frob-SAM n=2), the overhead above that floor (target
- * < 5%), the host cost of drawing one perturbation, and images/s of the SGD step. Backend: `USAM_BENCH_BACKEND` (default
- * wasm), started with `initBackend`. Rounds: `USAM_BENCH_ROUNDS` (default 6).
+ * < 5%), and images/s of the SGD step. The cost of the counter-based perturbation draws themselves
+ * is in `bench/draws_bench.ts`. Backend: `USAM_BENCH_BACKEND` (default wasm), started with
+ * `initBackend`. Rounds: `USAM_BENCH_ROUNDS` (default 6).
  *
  * @module
  */
@@ -16,16 +17,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../src/backends/mod.ts";
 import { Random } from "../src/math/random.ts";
 import { createModel } from "../src/models/mod.ts";
-import {
-  createOptimizer,
-  detSam,
-  frobSam,
-  OPTIMIZER_NAMES,
-  sgd,
-  traceSam,
-  type UniversalSamOptimizer,
-  type UsamOptimizer,
-} from "../src/optimizers/mod.ts";
+import { createOptimizer, OPTIMIZER_NAMES, type UsamOptimizer } from "../src/optimizers/mod.ts";
 
 const requested = (Deno.env.get("USAM_BENCH_BACKEND") ?? "wasm") as Parameters<
   typeof initBackend
@@ -67,17 +59,9 @@ const timings = new Map<string, number[]>();
 const cpuTimings = new Map<string, number[]>();
 const optimizers = new Map<string, UsamOptimizer>();
 const ROUNDS = Number(Deno.env.get("USAM_BENCH_ROUNDS") ?? 6);
-/** `USAM_BENCH_PREFETCH=0` draws every perturbation on the main thread, for comparison. */
-const PREFETCH = Deno.env.get("USAM_BENCH_PREFETCH") !== "0";
 
 function makeOptimizer(name: typeof OPTIMIZER_NAMES[number]): UsamOptimizer {
-  const hp = { lr: 1e-4, seed: 1 };
-  if (PREFETCH) return createOptimizer(name, hp);
-  const base = () => sgd({ lr: hp.lr });
-  if (name === "trace-sam") return traceSam({ seed: 1, base: base(), prefetch: false });
-  if (name === "frob-sam") return frobSam({ seed: 1, base: base(), prefetch: false });
-  if (name === "det-sam") return detSam({ seed: 1, base: base(), prefetch: false });
-  return createOptimizer(name, hp);
+  return createOptimizer(name, { lr: 1e-4, seed: 1 });
 }
 
 for (const w of workloads) {
@@ -98,21 +82,6 @@ for (const w of workloads) {
     });
   }
 }
-
-Deno.bench({
-  name: "draw one Gaussian perturbation of the MLP's size on the main thread",
-  group: "host",
-  n: 10,
-  fn(b) {
-    const buffer = new Float32Array(workloads[0].parameters);
-    const rng = new Random(3);
-    b.start();
-    const start = performance.now();
-    rng.fillGaussian(buffer);
-    timings.set("host/draw", [...(timings.get("host/draw") ?? []), performance.now() - start]);
-    b.end();
-  },
-});
 
 // The ratios come from rounds that step every optimizer once in turn, so that the load of a
 // shared machine drifts over all of them alike instead of biasing whichever ran during a spike.
@@ -148,9 +117,7 @@ globalThis.addEventListener("unload", () => {
   const lines = [
     `\noptimizer step cost on ${backend} (${
       timings.get("mlp/sgd")?.length ?? 0
-    } interleaved rounds; background draws ${
-      PREFETCH ? "on" : "off"
-    }; floor = gradient evaluations; one SGD step = 1)`,
+    } interleaved rounds; floor = gradient evaluations; one SGD step = 1)`,
     "| model | optimizer | median ms | ratio to SGD (median) | ratio (min) | ratio (CPU time) | floor | overhead above floor (median, min, CPU) |",
     "|---|---|---|---|---|---|---|---|",
   ];
@@ -179,22 +146,6 @@ globalThis.addEventListener("unload", () => {
     }
     lines.push(
       `${w.name}: SGD step ${(1000 * w.batch / base).toFixed(0)} images/s`,
-    );
-  }
-  for (const [key, optimizer] of optimizers) {
-    const served = (optimizer as Partial<UniversalSamOptimizer>).drawsServed;
-    if (served) {
-      lines.push(
-        `${key}: draws from the background thread ${served.background}, main thread ${served.foreground}; main thread waited ${
-          (served.waitedMs / Math.max(1, served.background)).toFixed(2)
-        } ms per background draw`,
-      );
-    }
-  }
-  const draw = timings.get("host/draw");
-  if (draw?.length) {
-    lines.push(
-      `host draw of ${workloads[0].parameters} Gaussians: ${median(draw).toFixed(2)} ms`,
     );
   }
   console.log(lines.join("\n"));

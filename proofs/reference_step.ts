@@ -1,6 +1,6 @@
 /**
  * Property 8: the closed-form step directions of Trace-, Frob- and Det-SAM (THEORY.md, "The
- * optimizers"; `src/math/sam_reference.ts`) equal the finite-difference gradient of the sampled
+ * optimizers"; `src/reference/sam_reference.ts`) equal the finite-difference gradient of the sampled
  * objective `L + lambda rho² P̂` (`sampledObjective`) with the same fixed perturbations. These
  * closed forms are the oracle the TF.js optimizers are checked against.
  *
@@ -17,7 +17,7 @@ import {
   sampledObjective,
   traceSamDirection,
   universalDirectionDetails,
-} from "../src/math/sam_reference.ts";
+} from "../src/reference/sam_reference.ts";
 import {
   determinantSpec,
   frobeniusSpec,

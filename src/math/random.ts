@@ -1,8 +1,10 @@
 /**
- * A seeded random source shared by every layer: the math proofs, the optimizers' perturbations, the
- * data settings (subsets, label noise, augmentation). One generator (pure-rand's
- * xoroshiro128+, 53-bit doubles) so that a seed means the same stream everywhere and on every
- * backend.
+ * A seeded random source shared by every layer: the math proofs, the Float64 measure estimates,
+ * the data settings (subsets, label noise, augmentation), and the perturbations of a user-defined
+ * measure without a device recipe. One generator (pure-rand's xoroshiro128+, 53-bit doubles) so
+ * that a seed means the same stream everywhere. The optimizers' built-in perturbations use the
+ * counter-based Philox4x32-10 of `philox.ts` instead, which the backends' kernels compute on the
+ * device.
  *
  * @module
  */
@@ -74,11 +76,12 @@ function zigguratNormal(generator: Generator): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Random } from "./random.ts";
  * const rng = new Random(42);
  * const delta = rng.gaussianVector(3); // N(0, I) in R^3
  * const again = new Random(42).gaussianVector(3);
- * console.assert(delta.every((v, i) => v === again[i]));
+ * assert.ok(delta.every((v, i) => v === again[i]));
  * ```
  */
 export class Random {
@@ -113,9 +116,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const u = new Random(0).uniform();
-   * console.assert(u >= 0 && u < 1);
+   * assert.ok(u >= 0 && u < 1);
    * ```
    */
   uniform(): number {
@@ -127,9 +131,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const k = new Random(0).integer(10);
-   * console.assert(Number.isInteger(k) && k >= 0 && k < 10);
+   * assert.ok(Number.isInteger(k) && k >= 0 && k < 10);
    * ```
    */
   integer(n: number): number {
@@ -144,9 +149,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const z = new Random(0).gaussian();
-   * console.assert(Number.isFinite(z));
+   * assert.ok(Number.isFinite(z));
    * ```
    */
   gaussian(): number {
@@ -171,8 +177,9 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
-   * console.assert(new Random(0).gaussianVector(4).length === 4);
+   * assert.ok(new Random(0).gaussianVector(4).length === 4);
    * ```
    */
   gaussianVector(d: number): Float64Array {
@@ -189,9 +196,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const buf = new Random(0).fillGaussian(new Float32Array(8));
-   * console.assert(buf.length === 8);
+   * assert.ok(buf.length === 8);
    * ```
    */
   fillGaussian<T extends Float32Array | Float64Array>(out: T): T {
@@ -205,9 +213,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const v = new Random(0).unitSphere(3);
-   * console.assert(Math.abs(Math.hypot(...v) - 1) < 1e-12);
+   * assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-12);
    * ```
    */
   unitSphere(d: number): Float64Array {
@@ -228,9 +237,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const v = new Random(0).cube(5, 0.01);
-   * console.assert(v.every((x) => Math.abs(x) <= 0.01));
+   * assert.ok(v.every((x) => Math.abs(x) <= 0.01));
    * ```
    */
   cube(d: number, halfWidth: number): Float64Array {
@@ -247,9 +257,10 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
    * const p = new Random(0).permutation(5);
-   * console.assert([...p].sort().join() === "0,1,2,3,4");
+   * assert.ok([...p].sort().join() === "0,1,2,3,4");
    * ```
    */
   permutation(n: number): Uint32Array {

@@ -25,9 +25,26 @@ export interface OuterFunction {
   gradient(mean: number[], samples: number): number[];
 }
 
+/**
+ * How the optimizers draw from a built-in measure on the device (counter-based Philox draws,
+ * `src/backends/philox.ts`), as plain data: `N(0, I)`, uniform on the unit sphere, uniform on
+ * `[-h, h]^d`, or `(|x| + η) ⊙ ξ` with ξ from another recipe. The measure factories below attach
+ * it, so a measure and its recipe cannot disagree.
+ */
+export type DrawRecipe =
+  | { readonly kind: "gaussian" }
+  | { readonly kind: "sphere" }
+  | { readonly kind: "cube"; readonly halfWidth: number }
+  | { readonly kind: "adaptive"; readonly eta: number; readonly base: DrawRecipe };
+
 /** A measure μ over perturbation directions δ ∈ R^d, given as a sampler. */
 export interface PerturbationMeasure {
   readonly name: string;
+  /**
+   * The device recipe of this same measure, when it has one (the built-in measures). Without it
+   * the optimizers call `sample` on the host with the point downloaded, and upload the draws.
+   */
+  readonly draw?: DrawRecipe;
   /** δ and -δ equally likely: the zeroth-order error is then O(ρ²) (THEORY.md). */
   readonly symmetric: boolean;
   /**
@@ -58,9 +75,10 @@ export interface SharpnessSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pluginWeights, traceSpec } from "./spec.ts";
  * const w = pluginWeights(traceSpec(), new Float64Array([0.3, -0.1]));
- * console.assert(w[0] === 0.5 && w[1] === 0.5);
+ * assert.ok(w[0] === 0.5 && w[1] === 0.5);
  * ```
  */
 export function pluginWeights(spec: SharpnessSpec, quotients: Float64Array): Float64Array {
@@ -106,15 +124,19 @@ function directWeights(spec: SharpnessSpec, quotients: Float64Array): Float64Arr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(3);
  * gaussianMeasure().sample(new Random(1), [], delta);
+ * assert.ok(delta.every(Number.isFinite));
+ * assert.deepEqual(gaussianMeasure().draw, { kind: "gaussian" });
  * ```
  */
 export function gaussianMeasure(): PerturbationMeasure {
   return {
     name: "gaussian",
+    draw: { kind: "gaussian" },
     symmetric: true,
     sample(rng, _x, out) {
       rng.fillGaussian(out);
@@ -127,16 +149,18 @@ export function gaussianMeasure(): PerturbationMeasure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sphereMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(3);
  * sphereMeasure().sample(new Random(1), [], delta);
- * console.assert(Math.abs(Math.hypot(...delta) - 1) < 1e-12);
+ * assert.ok(Math.abs(Math.hypot(...delta) - 1) < 1e-12);
  * ```
  */
 export function sphereMeasure(): PerturbationMeasure {
   return {
     name: "sphere",
+    draw: { kind: "sphere" },
     symmetric: true,
     sample(rng, _x, out) {
       for (;;) {
@@ -157,11 +181,12 @@ export function sphereMeasure(): PerturbationMeasure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cubeMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(3);
  * cubeMeasure(0.01).sample(new Random(1), [], delta);
- * console.assert(delta.every((v) => Math.abs(v) <= 0.01));
+ * assert.ok(delta.every((v) => Math.abs(v) <= 0.01));
  * ```
  */
 export function cubeMeasure(halfWidth: number): PerturbationMeasure {
@@ -170,6 +195,7 @@ export function cubeMeasure(halfWidth: number): PerturbationMeasure {
   }
   return {
     name: `cube(${halfWidth})`,
+    draw: { kind: "cube", halfWidth },
     symmetric: true,
     sample(rng, _x, out) {
       for (let i = 0; i < out.length; i++) out[i] = (2 * rng.uniform() - 1) * halfWidth;
@@ -184,12 +210,13 @@ export function cubeMeasure(halfWidth: number): PerturbationMeasure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pointMassMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const mu = pointMassMeasure([[1, 0], [0, 1]]);
  * const delta = new Float64Array(2);
  * mu.sample(new Random(1), [], delta);
- * console.assert(!mu.symmetric && delta[0] + delta[1] === 1);
+ * assert.ok(!mu.symmetric && delta[0] + delta[1] === 1);
  * ```
  */
 export function pointMassMeasure(points: ReadonlyArray<ArrayLike<number>>): PerturbationMeasure {
@@ -232,11 +259,12 @@ export function pointMassMeasure(points: ReadonlyArray<ArrayLike<number>>): Pert
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adaptiveMeasure, gaussianMeasure } from "./spec.ts";
  * import { Random } from "../math/random.ts";
  * const delta = new Float64Array(2);
  * adaptiveMeasure(gaussianMeasure(), 0).sample(new Random(1), [0, 2], delta);
- * console.assert(delta[0] === 0);
+ * assert.ok(delta[0] === 0);
  * ```
  */
 export function adaptiveMeasure(base: PerturbationMeasure, eta: number): PerturbationMeasure {
@@ -245,6 +273,7 @@ export function adaptiveMeasure(base: PerturbationMeasure, eta: number): Perturb
   }
   return {
     name: `adaptive(${base.name}, eta=${eta})`,
+    ...(base.draw ? { draw: { kind: "adaptive", eta, base: base.draw } as const } : {}),
     symmetric: base.symmetric,
     sample(rng, x, out) {
       if (x.length !== out.length) {
@@ -263,8 +292,9 @@ export function adaptiveMeasure(base: PerturbationMeasure, eta: number): Perturb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceSpec } from "./spec.ts";
- * console.assert(traceSpec().inner.value(2)[0] === 2);
+ * assert.ok(traceSpec().inner.value(2)[0] === 2);
  * ```
  */
 export function traceSpec(measure: PerturbationMeasure = gaussianMeasure()): SharpnessSpec {
@@ -282,8 +312,9 @@ export function traceSpec(measure: PerturbationMeasure = gaussianMeasure()): Sha
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frobeniusSpec } from "./spec.ts";
- * console.assert(frobeniusSpec().outer.value([1, 2], 2) === 1);
+ * assert.ok(frobeniusSpec().outer.value([1, 2], 2) === 1);
  * ```
  */
 export function frobeniusSpec(measure: PerturbationMeasure = gaussianMeasure()): SharpnessSpec {
@@ -310,9 +341,10 @@ export function frobeniusSpec(measure: PerturbationMeasure = gaussianMeasure()):
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { determinantSpec } from "./spec.ts";
  * const w = determinantSpec(0.01).weights!(new Float64Array([0, 0]));
- * console.assert(Math.abs(w[0] - 0.5) < 1e-15);
+ * assert.ok(Math.abs(w[0] - 0.5) < 1e-15);
  * ```
  */
 export function determinantSpec(

@@ -32,13 +32,14 @@ const ADAM_KEYS = ["lr", "beta1", "beta2", "epsilon", "weightDecay"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { AdamOptimizer } from "./adam.ts";
  * const w = tf.variable(tf.scalar(1));
  * const optimizer = new AdamOptimizer({ lr: 0.1 });
  * optimizer.minimize(() => tf.square(w));
- * console.assert(Math.abs(w.dataSync()[0] - 0.9) < 1e-5); // the first Adam step is ~lr
+ * assert.ok(Math.abs(w.dataSync()[0] - 0.9) < 1e-5); // the first Adam step is ~lr
  * optimizer.dispose();
  * w.dispose();
  * ```

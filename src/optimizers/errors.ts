@@ -14,10 +14,11 @@ export type NonFiniteQuantity = "loss" | "perturbed loss" | "weight" | "plug-in 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NonFiniteError } from "./errors.ts";
  * const error = new NonFiniteError({ step: 3, quantity: "loss", value: NaN });
- * console.assert(error instanceof RangeError && error.step === 3);
- * console.assert(error.message.includes("step 3") && error.message.includes("NaN"));
+ * assert.ok(error instanceof RangeError && error.step === 3);
+ * assert.ok(error.message.includes("step 3") && error.message.includes("NaN"));
  * ```
  */
 export class NonFiniteError extends RangeError {

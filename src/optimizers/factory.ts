@@ -86,9 +86,10 @@ const OWN_KEYS: Record<OptimizerName, readonly string[]> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createOptimizer } from "./factory.ts";
  * const optimizer = createOptimizer("frob-sam", { lr: 0.001, rho: 0.01, seed: 7 });
- * console.assert(optimizer.gradientEvaluations === 3 && optimizer.learningRate === 0.001);
+ * assert.ok(optimizer.gradientEvaluations === 3 && optimizer.learningRate === 0.001);
  * optimizer.dispose();
  * ```
  */

@@ -11,7 +11,8 @@
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const optimizer = createOptimizer("trace-sam", { lr: 0.1, seed: 1 });
  * try {
- *   optimizer.minimize(() => tf.sum(tf.square(w)));
+ *   // `minimize` on backends with synchronous reads; `await optimizer.step(f)` everywhere.
+ *   await optimizer.step(() => tf.sum(tf.square(w)));
  * } catch (error) {
  *   if (error instanceof NonFiniteError) console.error(error.step, error.value);
  * }
@@ -29,8 +30,24 @@ export {
   type OptimizerHyperparameters,
   type OptimizerName,
 } from "./factory.ts";
-export { type BaseOptimizer, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
-export { asam, type AsamOptions, AscentOptimizer, sam, type SamOptions } from "./sam.ts";
+export {
+  type BaseOptimizer,
+  type PerturbationRule,
+  type Perturbations,
+  PerturbedOptimizer,
+  type PerturbedOptions,
+  type RuleContext,
+} from "./perturbed.ts";
+export { syncReadsAvailable } from "./reads.ts";
+export {
+  asam,
+  type AsamOptions,
+  AscentOptimizer,
+  ascentRule,
+  type OffsetRule,
+  sam,
+  type SamOptions,
+} from "./sam.ts";
 export { sgd, SgdOptimizer, type SgdOptions } from "./sgd.ts";
 export type { NamedTensor, UsamOptimizer } from "./types.ts";
 export {

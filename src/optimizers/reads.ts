@@ -17,8 +17,9 @@ export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
 
 /**
  * Whether the current backend can read a tensor synchronously. TF.js's webgpu backend reads
- * synchronously through a canvas; under Deno there is none (`dataSync` fails with "Cannot read
- * properties of null (reading 'clearRect')").
+ * synchronously through a 2D canvas; under Deno there is none (`OffscreenCanvas` exists but its
+ * `getContext("2d")` is null, and `dataSync` fails with "Cannot read properties of null (reading
+ * 'clearRect')").
  *
  * @example
  * ```ts
@@ -31,9 +32,22 @@ export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
  * ```
  */
 export function syncReadsAvailable(): boolean {
-  if (tf.getBackend() !== "webgpu") return true;
-  const g = globalThis as { document?: unknown; OffscreenCanvas?: unknown };
-  return g.document !== undefined || g.OffscreenCanvas !== undefined;
+  return tf.getBackend() !== "webgpu" || hasCanvas2d();
+}
+
+let canvas2d: boolean | undefined;
+
+function hasCanvas2d(): boolean {
+  if (canvas2d === undefined) {
+    const g = globalThis as { document?: unknown; OffscreenCanvas?: typeof OffscreenCanvas };
+    try {
+      canvas2d = g.document !== undefined ||
+        (g.OffscreenCanvas !== undefined && new g.OffscreenCanvas(1, 1).getContext("2d") != null);
+    } catch {
+      canvas2d = false;
+    }
+  }
+  return canvas2d;
 }
 
 /**

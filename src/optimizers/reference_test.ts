@@ -1,5 +1,5 @@
 /**
- * Every optimizer's TF.js step equals the Float64 reference step (src/math/sam_reference.ts) on
+ * Every optimizer's TF.js step equals the Float64 reference step (src/reference/sam_reference.ts) on
  * the flattened parameters of a logistic regression and a two-layer MLP, with the perturbations
  * the TF.js step used (read back from `lastPerturbations`).
  */
@@ -16,7 +16,7 @@ import {
   sgdStep,
   traceSamDirection,
   universalDirectionDetails,
-} from "../math/sam_reference.ts";
+} from "../reference/sam_reference.ts";
 import { determinantSpec, frobeniusSpec, type SharpnessSpec, traceSpec } from "../measures/spec.ts";
 import { adam, asam, detSam, frobSam, sam, sgd, traceSam, type UsamOptimizer } from "./mod.ts";
 import { concat64, logisticRegression, type TinyProblem, twoLayerMlp } from "./test_fixtures.ts";

@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stepSeed } from "./seed.ts";
- * console.assert(stepSeed(1, 0) !== stepSeed(1, 1) && stepSeed(1, 5) === stepSeed(1, 5));
+ * assert.ok(stepSeed(1, 0) !== stepSeed(1, 1) && stepSeed(1, 5) === stepSeed(1, 5));
  * ```
  */
 export function stepSeed(seed: number, step: number): number {

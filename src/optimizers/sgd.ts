@@ -33,13 +33,14 @@ const SGD_KEYS = ["lr", "momentum", "weightDecay", "nesterov", "dampening"] as c
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { SgdOptimizer } from "./sgd.ts";
  * const w = tf.variable(tf.scalar(1));
  * const optimizer = new SgdOptimizer({ lr: 0.1, momentum: 0, weightDecay: 0 });
  * optimizer.minimize(() => tf.square(w));
- * console.assert(Math.abs(w.dataSync()[0] - 0.8) < 1e-6);
+ * assert.ok(Math.abs(w.dataSync()[0] - 0.8) < 1e-6);
  * optimizer.dispose();
  * w.dispose();
  * ```

@@ -6,6 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { createOptimizer, NonFiniteError, OPTIMIZER_NAMES, sgd } from "./mod.ts";
+import { initBackend } from "../backends/mod.ts";
+import { probeWebGpuAdapter } from "../backends/webgpu.ts";
 import { TEST_BACKENDS, useBackend } from "./test_backends.ts";
 import { twoLayerMlp } from "./test_fixtures.ts";
 
@@ -92,4 +94,58 @@ Deno.test("step(f) resolves to the loss before the step", async () => {
   assert.ok(Math.abs(w.dataSync()[0] - 2.4) < 1e-6); // 3 - 0.1·6, float32 rounding
   optimizer.dispose();
   w.dispose();
+});
+
+const webgpu = await probeWebGpuAdapter();
+
+/**
+ * Relative tolerance (to max(1, |value|)) between webgpu and cpu after 3 steps of the tiny MLP:
+ * float32 reassociation in the GPU reductions (a few dozen roundings, <= 64 eps32 = 8e-6) plus, for
+ * the Gaussian measures, draws that may differ by up to 4e-3 (the WGSL bound, philox_test.ts),
+ * which move the weights by about lr·ρ·‖H‖·4e-3 <= 0.05·0.01·10·4e-3 = 2e-5. 1e-4 covers both; a
+ * wrong step (a missing term, another perturbation) is off by far more.
+ */
+const WEBGPU_TOLERANCE = 1e-4;
+
+Deno.test({
+  name: "webgpu: minimize throws, naming step(); await step(f) matches cpu within float32 rounding",
+  ignore: !webgpu.available,
+  async fn() {
+    const results: Record<string, number[]>[] = [];
+    for (const backend of ["cpu", "webgpu"] as const) {
+      assert.equal((await initBackend(backend)).backend, backend);
+      const record: Record<string, number[]> = {};
+      for (const name of OPTIMIZER_NAMES) {
+        const problem = twoLayerMlp({ seed: 21 });
+        const optimizer = createOptimizer(name, { lr: 0.05, seed: 5 });
+        const losses = [];
+        for (let i = 0; i < STEPS; i++) {
+          losses.push(await optimizer.step(problem.loss, problem.variables));
+        }
+        if (backend === "webgpu") {
+          assert.throws(
+            () => optimizer.minimize(problem.loss),
+            /await optimizer\.step\(f\)/,
+            name,
+          );
+          assert.equal(optimizer.iterations, STEPS, `${name}: the refused minimize did work`);
+        }
+        const flat = tf.concat(problem.variables.map((v) => tf.reshape(v, [-1])));
+        record[name] = [...losses, ...(await flat.data())];
+        flat.dispose();
+        optimizer.dispose();
+        problem.dispose();
+      }
+      results.push(record);
+    }
+    for (const name of OPTIMIZER_NAMES) {
+      const [cpu, gpu] = [results[0][name], results[1][name]];
+      let worst = 0;
+      for (let i = 0; i < cpu.length; i++) {
+        worst = Math.max(worst, Math.abs(cpu[i] - gpu[i]) / Math.max(1, Math.abs(cpu[i])));
+      }
+      assert.ok(worst <= WEBGPU_TOLERANCE, `${name}: webgpu vs cpu ${worst}`);
+    }
+    await useBackend("cpu");
+  },
 });

@@ -45,10 +45,11 @@ interface Layer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import { logisticRegression } from "./test_fixtures.ts";
  * const problem = logisticRegression({ seed: 1 });
- * console.assert(problem.grad64(problem.read()).length === problem.read().length);
+ * assert.ok(problem.grad64(problem.read()).length === problem.read().length);
  * problem.dispose();
  * ```
  */
@@ -62,10 +63,11 @@ export function logisticRegression(options: TinyOptions = {}): TinyProblem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import { twoLayerMlp } from "./test_fixtures.ts";
  * const problem = twoLayerMlp({ seed: 1, hidden: 4 });
- * console.assert(problem.variables.length === 4);
+ * assert.ok(problem.variables.length === 4);
  * problem.dispose();
  * ```
  */
@@ -220,11 +222,12 @@ function tinyNetwork(options: TinyOptions, hiddenLayer: boolean): TinyProblem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { flatten } from "./test_fixtures.ts";
  * const a = tf.variable(tf.tensor1d([1, 2]));
- * console.assert(flatten([a]).length === 2);
+ * assert.ok(flatten([a]).length === 2);
  * a.dispose();
  * ```
  */
@@ -245,8 +248,9 @@ export function flatten(variables: readonly tf.Tensor[]): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concat64 } from "./test_fixtures.ts";
- * console.assert(concat64([new Float32Array([1]), new Float32Array([2])])[1] === 2);
+ * assert.ok(concat64([new Float32Array([1]), new Float32Array([2])])[1] === 2);
  * ```
  */
 export function concat64(parts: readonly ArrayLike<number>[]): Float64Array {

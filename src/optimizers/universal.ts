@@ -1,5 +1,6 @@
 /**
- * The universal SAM optimizer (THEORY.md, "The optimizers"): draw `δ_1..δ_n ~ μ` on the host,
+ * The universal SAM optimizer (THEORY.md, "The optimizers"): draw `δ_1..δ_n ~ μ` (on the
+ * device for the built-in measures, `draws.ts`),
  * evaluate `L_i = L(x + ρδ_i)` and `g_i = ∇L(x + ρδ_i)`, form `d_i = (L_i - L)/ρ²` and the
  * plug-in weights `w = pluginWeights(spec, d)`, and step the base optimizer with
  * `G = g + λ Σ_i w_i (g_i - g) = (1 - λΣw) g + Σ_i λ w_i g_i`.
@@ -18,15 +19,15 @@ import {
   type SharpnessSpec,
   traceSpec,
 } from "../measures/spec.ts";
-import { type DrawRecipe, drawStep } from "./draws.ts";
+import { drawStep } from "./draws.ts";
 import { NonFiniteError } from "./errors.ts";
 import {
   type PerturbationRule,
+  type Perturbations,
   PerturbedOptimizer,
   type PerturbedOptions,
   type RuleContext,
 } from "./perturbed.ts";
-import { PerturbationPrefetcher } from "./prefetch.ts";
 import type { StepProgram } from "./reads.ts";
 import { checkInteger, checkKnownKeys, checkNumber } from "./validate.ts";
 
@@ -48,13 +49,6 @@ export interface UniversalSamOptions extends PerturbedOptions {
   lambda: number;
   /** Number n >= 1 of perturbations per step. */
   samples: number;
-  /**
-   * When `measure` is one of the built-in x-independent measures, its description: the next
-   * step's draws then run on a background thread (identical numbers; see `prefetch.ts`).
-   */
-  recipe?: DrawRecipe;
-  /** Use the background thread when a recipe is given. Default true. */
-  prefetch?: boolean;
 }
 
 const UNIVERSAL_KEYS = [
@@ -68,8 +62,6 @@ const UNIVERSAL_KEYS = [
   "samples",
   "base",
   "seed",
-  "recipe",
-  "prefetch",
 ] as const;
 
 /**
@@ -81,9 +73,10 @@ const UNIVERSAL_KEYS = [
  * import * as tf from "@tensorflow/tfjs-core";
  * import { traceSam } from "./universal.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
+ * import assert from "node:assert/strict";
  * const optimizer = traceSam({ rho: 0.01, lambda: 1, samples: 1, seed: 3 });
  * optimizer.minimize(() => tf.sum(tf.square(w)));
- * console.assert(optimizer.lastPerturbations[0][0].length === 2);
+ * assert.equal(optimizer.lastPerturbations[0][0].length, 2);
  * optimizer.dispose();
  * w.dispose();
  * ```
@@ -97,7 +90,6 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
   readonly rho: number;
   readonly lambda: number;
   readonly samples: number;
-  readonly #prefetcher: PerturbationPrefetcher | undefined;
   protected readonly rule: PerturbationRule;
 
   constructor(options: UniversalSamOptions) {
@@ -124,13 +116,6 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
       measure: options.measure,
       ...(options.weights ? { weights: options.weights } : {}),
     };
-    const prefetch = options.prefetch ?? true;
-    if (typeof prefetch !== "boolean") {
-      throw new TypeError(`${name}: prefetch must be a boolean, got ${prefetch}`);
-    }
-    this.#prefetcher = options.recipe && prefetch
-      ? new PerturbationPrefetcher(options.recipe, this.seed)
-      : undefined;
     // Let the outer function refuse a sample count it cannot use (Frobenius needs n >= 2) now,
     // not at the first step.
     try {
@@ -147,33 +132,18 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
   }
 
   /**
-   * How many steps' draws came from the background thread and from the main thread, and how
-   * long the main thread waited for the background thread in all (ms).
+   * The n offsets `ρδ_i`, δ_i drawn from μ (`draws.ts`: on the device for the built-in
+   * measures); the δ_i are what `lastPerturbations` shows.
    */
-  get drawsServed(): { background: number; foreground: number; waitedMs: number } {
-    return {
-      ...(this.#prefetcher?.served ?? { background: 0, foreground: this.iterations, waitedMs: 0 }),
-    };
-  }
-
-  /** Stops the background thread and disposes the base optimizer's state. */
-  override dispose(): void {
-    this.#prefetcher?.dispose();
-    super.dispose();
-  }
-
-  /** The n offsets `ρδ_i`; the δ_i are what `lastPerturbations` shows. */
-  *#perturb({ step, variables }: RuleContext): StepProgram<{
-    offsets: tf.Tensor[][];
-    recorded: tf.Tensor[][];
-  }> {
-    const deltas = yield* this.#draw(step, variables);
-    const recorded = deltas.map((parts) =>
-      parts.map((delta, k) => tf.tensor(delta, variables[k].shape, "float32"))
-    );
+  *#perturb({ step, weights }: RuleContext): StepProgram<Perturbations> {
+    const deltas = yield* drawStep(this.spec.measure, {
+      seed: this.seed,
+      step,
+      samples: this.samples,
+    }, weights);
     const rho = this.rho;
-    const offsets = recorded.map((parts) => parts.map((delta) => tf.mul(delta, rho)));
-    return { offsets, recorded };
+    const offsets = deltas.map((parts) => parts.map((delta) => tf.mul(delta, rho)));
+    return { offsets, recorded: deltas };
   }
 
   /** The hyperparameters. */
@@ -186,32 +156,6 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
       samples: this.samples,
       ...this.baseConfig(),
     };
-  }
-
-  /**
-   * n draws from μ over the flattened weights, split per variable (views of one buffer per
-   * sample). The point x is downloaded only if the measure reads it (adaptive measures).
-   */
-  *#draw(step: number, active: readonly tf.Variable[]): StepProgram<Float32Array[][]> {
-    const sizes = active.map((v) => v.size);
-    const total = sizes.reduce((a, b) => a + b, 0);
-    let flats: Float32Array[];
-    if (this.#prefetcher) {
-      flats = this.#prefetcher.take(step, total, this.samples);
-    } else {
-      flats = Array.from({ length: this.samples }, () => new Float32Array(total));
-      const point = yield tf.tidy(() => tf.concat(active.map((v) => tf.reshape(v, [-1]))));
-      drawStep(this.spec.measure, this.seed, step, point, flats);
-    }
-    return flats.map((flat) => {
-      const parts: Float32Array[] = [];
-      let offset = 0;
-      for (const size of sizes) {
-        parts.push(flat.subarray(offset, offset + size));
-        offset += size;
-      }
-      return parts;
-    });
   }
 
   /** `[1 - λΣw, λw_1, ..., λw_n]` from the losses `[L, L_1, ..., L_n]`. */
@@ -261,8 +205,9 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
  *   measure: gaussianMeasure(),
  *   rho: 0.01, lambda: 1, samples: 2, seed: 1,
  * });
- * optimizer.minimize(() => tf.sum(tf.square(w)));
- * console.assert(optimizer.gradientEvaluations === 3);
+ * import assert from "node:assert/strict";
+ * assert.equal(await optimizer.step(() => tf.sum(tf.square(w))), 5);
+ * assert.equal(optimizer.gradientEvaluations, 3);
  * optimizer.dispose();
  * w.dispose();
  * ```
@@ -279,8 +224,6 @@ export interface SampledSamOptions extends PerturbedOptions {
   rho?: number;
   lambda?: number;
   samples?: number;
-  /** Draw the next step's perturbations on a background thread (same numbers). Default true. */
-  prefetch?: boolean;
 }
 
 /** Options of {@link detSam}. */
@@ -295,19 +238,18 @@ export interface DetSamOptions extends SampledSamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceSam } from "./universal.ts";
  * const optimizer = traceSam();
- * console.assert(optimizer.gradientEvaluations === 2);
+ * assert.equal(optimizer.gradientEvaluations, 2);
  * optimizer.dispose();
  * ```
  */
 export function traceSam(options: SampledSamOptions = {}): UniversalSamOptimizer {
-  checkKnownKeys("traceSam", options, ["rho", "lambda", "samples", "base", "seed", "prefetch"]);
+  checkKnownKeys("traceSam", options, ["rho", "lambda", "samples", "base", "seed"]);
   return universalSam({
     ...traceSpec(),
     name: "traceSam",
-    recipe: { kind: "gaussian" },
-    prefetch: options.prefetch,
     rho: options.rho ?? 0.01,
     lambda: options.lambda ?? 1,
     samples: options.samples ?? 1,
@@ -322,14 +264,15 @@ export function traceSam(options: SampledSamOptions = {}): UniversalSamOptimizer
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frobSam } from "./universal.ts";
  * const optimizer = frobSam();
- * console.assert(optimizer.gradientEvaluations === 3);
+ * assert.equal(optimizer.gradientEvaluations, 3);
  * optimizer.dispose();
  * ```
  */
 export function frobSam(options: SampledSamOptions = {}): UniversalSamOptimizer {
-  checkKnownKeys("frobSam", options, ["rho", "lambda", "samples", "base", "seed", "prefetch"]);
+  checkKnownKeys("frobSam", options, ["rho", "lambda", "samples", "base", "seed"]);
   const samples = options.samples ?? 2;
   if (typeof samples === "number" && samples < 2) {
     throw new RangeError(
@@ -339,8 +282,6 @@ export function frobSam(options: SampledSamOptions = {}): UniversalSamOptimizer 
   return universalSam({
     ...frobeniusSpec(),
     name: "frobSam",
-    recipe: { kind: "gaussian" },
-    prefetch: options.prefetch,
     rho: options.rho ?? 0.005,
     lambda: options.lambda ?? 0.005,
     samples,
@@ -356,9 +297,10 @@ export function frobSam(options: SampledSamOptions = {}): UniversalSamOptimizer 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detSam } from "./universal.ts";
  * const optimizer = detSam({ halfWidth: 0.01 });
- * console.assert(optimizer.getConfig().measure === "cube(0.01)");
+ * assert.equal(optimizer.getConfig().measure, "cube(0.01)");
  * optimizer.dispose();
  * ```
  */
@@ -370,7 +312,6 @@ export function detSam(options: DetSamOptions = {}): UniversalSamOptimizer {
     "halfWidth",
     "base",
     "seed",
-    "prefetch",
   ]);
   const halfWidth = checkNumber(
     "detSam",
@@ -382,8 +323,6 @@ export function detSam(options: DetSamOptions = {}): UniversalSamOptimizer {
   return universalSam({
     ...determinantSpec(halfWidth),
     name: "detSam",
-    recipe: { kind: "cube", halfWidth },
-    prefetch: options.prefetch,
     rho: options.rho ?? 1,
     lambda: options.lambda ?? 1,
     samples: options.samples ?? 1,

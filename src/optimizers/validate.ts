@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkNumber } from "./validate.ts";
- * console.assert(checkNumber("sgd", "lr", 0.1, (v) => v > 0, "> 0") === 0.1);
+ * assert.ok(checkNumber("sgd", "lr", 0.1, (v) => v > 0, "> 0") === 0.1);
  * ```
  */
 export function checkNumber(
@@ -35,8 +36,9 @@ export function checkNumber(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkInteger } from "./validate.ts";
- * console.assert(checkInteger("frobSam", "samples", 2, 2) === 2);
+ * assert.ok(checkInteger("frobSam", "samples", 2, 2) === 2);
  * ```
  */
 export function checkInteger(owner: string, name: string, value: unknown, min: number): number {
@@ -54,8 +56,9 @@ export function checkInteger(owner: string, name: string, value: unknown, min: n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkBoolean } from "./validate.ts";
- * console.assert(checkBoolean("sgd", "nesterov", false) === false);
+ * assert.ok(checkBoolean("sgd", "nesterov", false) === false);
  * ```
  */
 export function checkBoolean(owner: string, name: string, value: unknown): boolean {

@@ -18,11 +18,12 @@ import type { NamedTensor } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { trainableVariables } from "./variables.ts";
  * const w = tf.variable(tf.zeros([2]));
- * console.assert(trainableVariables([w])[0] === w);
+ * assert.ok(trainableVariables([w])[0] === w);
  * w.dispose();
  * ```
  */
@@ -42,11 +43,12 @@ export function trainableVariables(varList?: tf.Variable[]): tf.Variable[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { gradientList } from "./variables.ts";
  * const g = tf.ones([2]);
- * console.assert(gradientList({ w: g }).length === 1);
+ * assert.ok(gradientList({ w: g }).length === 1);
  * g.dispose();
  * ```
  */
@@ -64,11 +66,12 @@ export function gradientList(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { registeredVariable } from "./variables.ts";
  * const w = tf.variable(tf.zeros([1]), true, "doc-w");
- * console.assert(registeredVariable("sgd", "doc-w") === w);
+ * assert.ok(registeredVariable("sgd", "doc-w") === w);
  * w.dispose();
  * ```
  */
@@ -86,6 +89,7 @@ export function registeredVariable(owner: string, name: string): tf.Variable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { holdValue } from "./variables.ts";
@@ -93,7 +97,7 @@ export function registeredVariable(owner: string, name: string): tf.Variable {
  * const held = holdValue(w);
  * w.assign(tf.tensor1d([5, 6]));
  * w.assign(held as tf.Tensor1D);
- * console.assert(w.dataSync()[1] === 2);
+ * assert.ok(w.dataSync()[1] === 2);
  * held.dispose();
  * ```
  */
@@ -115,6 +119,7 @@ export function holdValue(variable: tf.Variable): tf.Tensor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import { VariableSnapshot } from "./variables.ts";
@@ -123,7 +128,7 @@ export function holdValue(variable: tf.Variable): tf.Tensor {
  * stat.assign(tf.ones([2]));
  * snapshot.restoreChanged();
  * snapshot.dispose();
- * console.assert(stat.dataSync()[0] === 0);
+ * assert.ok(stat.dataSync()[0] === 0);
  * ```
  */
 export class VariableSnapshot {

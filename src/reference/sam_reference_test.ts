@@ -15,8 +15,8 @@ import {
   universalDirectionDetails,
 } from "./sam_reference.ts";
 import { determinantSpec, frobeniusSpec, traceSpec } from "../measures/spec.ts";
-import { EPSILON, matVec } from "./linalg.ts";
-import { Random } from "./random.ts";
+import { EPSILON, matVec } from "../math/linalg.ts";
+import { Random } from "../math/random.ts";
 
 /** L = ½ xᵀAx + bᵀx + (1/4) c Σ x_k⁴: a quadratic plus a quartic, gradient in closed form. */
 function problem(c = 0.3): ReferenceProblem & { A: number[][]; b: number[] } {

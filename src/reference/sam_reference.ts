@@ -17,8 +17,8 @@
  */
 import type { SharpnessSpec } from "../measures/spec.ts";
 import { pluginWeights } from "../measures/spec.ts";
-import { formatPoint, gradient } from "./finite_diff.ts";
-import { assertFiniteVector } from "./linalg.ts";
+import { formatPoint, gradient } from "../math/finite_diff.ts";
+import { assertFiniteVector } from "../math/linalg.ts";
 
 /** A flat parameter vector (what `Float64Array.from` and `new Float64Array(n)` return). */
 export type Vec = Float64Array<ArrayBuffer>;
@@ -125,11 +125,12 @@ export interface SamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { samDirection } from "./sam_reference.ts";
  * // L = ½‖x‖², ∇L = x: the direction is x + rho x/‖x‖.
  * const p = { loss: (x: Float64Array) => 0.5 * (x[0] ** 2 + x[1] ** 2), grad: (x: Float64Array) => x.slice() };
  * const G = samDirection(p, new Float64Array([3, 4]), { rho: 0.5 });
- * console.assert(Math.abs(G[0] - 3.3) < 1e-12 && Math.abs(G[1] - 4.4) < 1e-12);
+ * assert.ok(Math.abs(G[0] - 3.3) < 1e-12 && Math.abs(G[1] - 4.4) < 1e-12);
  * ```
  */
 export function samDirection(p: ReferenceProblem, x: ArrayLike<number>, options: SamOptions): Vec {
@@ -163,11 +164,12 @@ export interface AsamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { asamDirection } from "./sam_reference.ts";
  * const p = { loss: (x: Float64Array) => 0.5 * x[0] ** 2, grad: (x: Float64Array) => x.slice() };
  * // T = 2, g = 2: e = 0.1·4·2/4 = 0.2, so the direction is ∇L(2.2) = 2.2.
  * const G = asamDirection(p, new Float64Array([2]), { rho: 0.1, eta: 0 });
- * console.assert(Math.abs(G[0] - 2.2) < 1e-12);
+ * assert.ok(Math.abs(G[0] - 2.2) < 1e-12);
  * ```
  */
 export function asamDirection(
@@ -298,13 +300,14 @@ function checkSpec(spec: unknown): SharpnessSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { universalDirectionDetails } from "./sam_reference.ts";
  * import { traceSpec } from "../measures/spec.ts";
  * const p = { loss: (x: Float64Array) => x[0] ** 2, grad: (x: Float64Array) => Float64Array.of(2 * x[0]) };
  * const s = universalDirectionDetails(p, new Float64Array([0]), {
  *   spec: traceSpec(), rho: 0.1, lambda: 1, deltas: [Float64Array.of(1)],
  * });
- * console.assert(Math.abs(s.quotients[0] - 1) < 1e-12 && s.weights[0] === 1);
+ * assert.ok(Math.abs(s.quotients[0] - 1) < 1e-12 && s.weights[0] === 1);
  * ```
  */
 export function universalDirectionDetails(
@@ -333,6 +336,7 @@ export function universalDirectionDetails(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { universalDirection } from "./sam_reference.ts";
  * import { traceSpec } from "../measures/spec.ts";
  * // L = ½ 3 x², at x = 0 with δ = 1: g = 0, g_1 = 3 rho, so G = lambda·3·rho = 0.3.
@@ -340,7 +344,7 @@ export function universalDirectionDetails(
  * const G = universalDirection(p, new Float64Array([0]), {
  *   spec: traceSpec(), rho: 0.1, lambda: 1, deltas: [Float64Array.of(1)],
  * });
- * console.assert(Math.abs(G[0] - 0.3) < 1e-12);
+ * assert.ok(Math.abs(G[0] - 0.3) < 1e-12);
  * ```
  */
 export function universalDirection(
@@ -356,11 +360,12 @@ export function universalDirection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceSamDirection } from "./sam_reference.ts";
  * const p = { loss: (x: Float64Array) => x[0] ** 2, grad: (x: Float64Array) => Float64Array.of(2 * x[0]) };
  * const G = traceSamDirection(p, new Float64Array([1]), { rho: 0.1, lambda: 2, deltas: [Float64Array.of(1), Float64Array.of(-3)] });
  * // g = 2, g_i = 2 + 0.2 δ_i, mean(g_i - g) = 0.2·(-1) = -0.2: G = 2 - 0.4
- * console.assert(Math.abs(G[0] - 1.6) < 1e-12);
+ * assert.ok(Math.abs(G[0] - 1.6) < 1e-12);
  * ```
  */
 export function traceSamDirection(
@@ -382,11 +387,12 @@ export function traceSamDirection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frobSamDirection } from "./sam_reference.ts";
  * const p = { loss: (x: Float64Array) => x[0] ** 2, grad: (x: Float64Array) => Float64Array.of(2 * x[0]) };
  * const G = frobSamDirection(p, new Float64Array([0]), { rho: 1, lambda: 1, deltas: [Float64Array.of(1), Float64Array.of(2)] });
  * // L_i = 1, 4; L̄ = 2.5; g_i = 2, 4: G = 0 + (-1.5·2 + 1.5·4) = 3
- * console.assert(Math.abs(G[0] - 3) < 1e-12);
+ * assert.ok(Math.abs(G[0] - 3) < 1e-12);
  * ```
  */
 export function frobSamDirection(
@@ -421,11 +427,12 @@ export function frobSamDirection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detSamDirection } from "./sam_reference.ts";
  * const p = { loss: (x: Float64Array) => x[0] ** 2, grad: (x: Float64Array) => Float64Array.of(2 * x[0]) };
  * const G = detSamDirection(p, new Float64Array([0]), { rho: 1, lambda: 1, deltas: [Float64Array.of(0.01)] });
  * // d = 1e-4, m = exp(-5e-5), weight m^-3 m = exp(1e-4): G = exp(1e-4)·0.02
- * console.assert(Math.abs(G[0] - 0.02 * Math.exp(1e-4)) < 1e-15);
+ * assert.ok(Math.abs(G[0] - 0.02 * Math.exp(1e-4)) < 1e-15);
  * ```
  */
 export function detSamDirection(
@@ -462,13 +469,14 @@ export function detSamDirection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampledObjective } from "./sam_reference.ts";
  * import { traceSpec } from "../measures/spec.ts";
  * // L = x², x = 0, δ = 1: d = 1, so the objective is 0 + 2·0.01·1.
  * const value = sampledObjective({ loss: (x) => x[0] ** 2 }, new Float64Array([0]), {
  *   spec: traceSpec(), rho: 0.1, lambda: 2, deltas: [Float64Array.of(1)],
  * });
- * console.assert(Math.abs(value - 0.02) < 1e-15);
+ * assert.ok(Math.abs(value - 0.02) < 1e-15);
  * ```
  */
 export function sampledObjective(
@@ -518,8 +526,9 @@ export interface SgdOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialSgdState } from "./sam_reference.ts";
- * console.assert(initialSgdState().momentumBuffer === null);
+ * assert.ok(initialSgdState().momentumBuffer === null);
  * ```
  */
 export function initialSgdState(): SgdState {
@@ -539,12 +548,13 @@ function checkStep(x: unknown, direction: unknown): { point: Vec; g: Vec } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialSgdState, sgdStep } from "./sam_reference.ts";
  * let s = { x: new Float64Array([1]), state: initialSgdState() };
  * s = sgdStep(s.x, new Float64Array([1]), s.state, { lr: 0.1, momentum: 0.9 });
  * s = sgdStep(s.x, new Float64Array([1]), s.state, { lr: 0.1, momentum: 0.9 });
  * // buf = 1, then 1.9: x = 1 - 0.1 - 0.19
- * console.assert(Math.abs(s.x[0] - 0.71) < 1e-15);
+ * assert.ok(Math.abs(s.x[0] - 0.71) < 1e-15);
  * ```
  */
 export function sgdStep(
@@ -613,8 +623,9 @@ export interface AdamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialAdamState } from "./sam_reference.ts";
- * console.assert(initialAdamState(3).step === 0);
+ * assert.ok(initialAdamState(3).step === 0);
  * ```
  */
 export function initialAdamState(d: number): AdamState {
@@ -636,10 +647,11 @@ function checkBeta(value: number, name: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adamStep, initialAdamState } from "./sam_reference.ts";
  * // The first step moves each coordinate by about lr in the direction of -sign(G).
  * const { x } = adamStep(new Float64Array([1, 1]), new Float64Array([5, -0.1]), initialAdamState(2), { lr: 0.01 });
- * console.assert(Math.abs(x[0] - 0.99) < 1e-8 && Math.abs(x[1] - 1.01) < 1e-6);
+ * assert.ok(Math.abs(x[0] - 0.99) < 1e-8 && Math.abs(x[1] - 1.01) < 1e-6);
  * ```
  */
 export function adamStep(

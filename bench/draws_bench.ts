@@ -1,0 +1,122 @@
+/**
+ * Host work of the counter-based perturbation draws per step, against one wasm SGD step of the
+ * paper's MLP (784, six dense layers of 128, 10; batch 128): `deno bench -A bench/draws_bench.ts`
+ * (or `deno task bench:draws`). Prints, for one perturbation of the MLP's size (every variable,
+ * one `UsamPhilox` call each):
+ * - on wasm (and cpu): the draw's time, which is host work there (the kernel runs on the CPU);
+ * - on webgpu, when an adapter is offered: the host time to issue the draw (the call returning;
+ *   the device computes it asynchronously) and the time until the values are ready.
+ * Each as a percentage of the median wasm SGD step (the issue's target for host work: < 5%).
+ * Rounds: `USAM_BENCH_ROUNDS` (default 20). Timings on a shared machine vary; rerun on a quiet one.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { initBackend } from "../src/backends/mod.ts";
+import { probeWebGpuAdapter } from "../src/backends/webgpu.ts";
+import { Random } from "../src/math/random.ts";
+import { createModel } from "../src/models/mod.ts";
+import { drawRecipe } from "../src/optimizers/draws.ts";
+import { sgd } from "../src/optimizers/mod.ts";
+
+const ROUNDS = Number(Deno.env.get("USAM_BENCH_ROUNDS") ?? 20);
+const BATCH = 128;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Median ms of one SGD `minimize` of the MLP on the current backend. */
+function sgdStepMs(): { ms: number; shapes: number[][]; parameters: number } {
+  const model = createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10, seed: 1 } as never);
+  const rng = new Random(2);
+  const xs = tf.tensor(Float32Array.from(rng.gaussianVector(BATCH * 784)), [BATCH, 28, 28, 1]);
+  const labels = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.integer(10)), "int32");
+  const ys = tf.oneHot(labels, 10);
+  const loss = () =>
+    tf.tidy(() =>
+      tf.losses.softmaxCrossEntropy(
+        ys,
+        (model as tfl.LayersModel).apply(xs) as tf.Tensor,
+      ) as tf.Scalar
+    );
+  const optimizer = sgd({ lr: 1e-4 });
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS + 2; i++) {
+    const start = performance.now();
+    optimizer.minimize(loss);
+    if (i >= 2) times.push(performance.now() - start);
+  }
+  const shapes = model.trainableWeights.map((w) => w.shape as number[]);
+  const parameters = model.countParams();
+  optimizer.dispose();
+  model.dispose();
+  tf.dispose([xs, labels, ys]);
+  return { ms: median(times), shapes, parameters };
+}
+
+/** Median ms to issue one Gaussian perturbation (and to have it ready) on the current backend. */
+async function drawMs(
+  shapes: number[][],
+): Promise<{ issue: number; issueMin: number; ready: number }> {
+  const weights = shapes.map((shape) => tf.zeros(shape));
+  const issue: number[] = [];
+  const ready: number[] = [];
+  for (let i = 0; i < ROUNDS + 2; i++) {
+    const start = performance.now();
+    const deltas = drawRecipe({ kind: "gaussian" }, { seed: 1, step: i, sample: 0 }, weights);
+    const issued = performance.now();
+    // Ready: a one-element read of the last tensor waits for the queue (it is in order).
+    const last = deltas[deltas.length - 1];
+    const probe = tf.slice(last, new Array(last.rank).fill(0), new Array(last.rank).fill(1));
+    await probe.data();
+    const done = performance.now();
+    if (i >= 2) {
+      issue.push(issued - start);
+      ready.push(done - start);
+    }
+    tf.dispose([...deltas, probe]);
+  }
+  tf.dispose(weights);
+  return { issue: median(issue), issueMin: Math.min(...issue), ready: median(ready) };
+}
+
+Deno.bench({
+  name: "counter-based draws: host work per step vs a wasm MLP SGD step (prints a table)",
+  n: 1,
+  warmup: 0,
+  async fn() {
+    await initBackend("wasm");
+    const step = sgdStepMs();
+    const lines = [
+      `\nGaussian perturbation of the MLP (${step.parameters} weights, ${step.shapes.length} ` +
+      `variables) vs one wasm SGD step at batch ${BATCH}: ${
+        step.ms.toFixed(2)
+      } ms (median of ${ROUNDS})`,
+      "| backend | host ms to issue (median, min) | % of wasm SGD step (median, min) | ms until ready |",
+      "|---|---|---|---|",
+    ];
+    const pct = (ms: number) => `${(100 * ms / step.ms).toFixed(1)}%`;
+    const row = (name: string, d: { issue: number; issueMin: number; ready: number }) =>
+      `| ${name} | ${d.issue.toFixed(3)}, ${d.issueMin.toFixed(3)} | ${pct(d.issue)}, ${
+        pct(d.issueMin)
+      } | ${d.ready.toFixed(3)} |`;
+    for (const backend of ["wasm", "cpu"] as const) {
+      await initBackend(backend);
+      const d = await drawMs(step.shapes);
+      lines.push(row(`${backend} (the draw runs on the host)`, d));
+    }
+    const probe = await probeWebGpuAdapter();
+    if (probe.available) {
+      await initBackend("webgpu");
+      const d = await drawMs(step.shapes);
+      lines.push(row(`webgpu (${probe.description})`, d));
+    } else {
+      lines.push(`| webgpu | no adapter (${probe.description}) | | |`);
+    }
+    console.log(lines.join("\n"));
+  },
+});
