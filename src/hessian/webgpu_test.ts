@@ -102,8 +102,8 @@ function relativeVector(a: Float64Array, b: Float64Array): number {
 // other orders, differ by a few roundings (measured ≤ 1.5e-7 relative, printed below); 1e-5.
 // Finite differences (tanh) divide a gradient difference by 2h with h ≈ ε^(1/3)(1 + ‖x‖)/‖v‖:
 // a rounding difference δg ≈ 1e-7·G of the gradients becomes δg/(2h‖v‖) ≈ 1e-7 / 1e-2 = 1e-5
-// relative (measured ≤ 3e-5, the SLQ trace); 1e-3. Either way a wrong product (a factor 2, a missing term) is
-// off by O(1).
+// relative (measured ≤ 3e-5, the SLQ trace); 1e-3. Either way a wrong product (a factor 2, a
+// missing term) is off by O(1).
 const TOLERANCE = { relu: 1e-5, tanh: 1e-3 };
 
 for (const activation of ["relu", "tanh"] as const) {
