@@ -104,7 +104,7 @@ export async function hessianVectorProduct(
     if (!Number.isFinite(v[i])) throw new RangeError(`${caller}: v[${i}] is ${v[i]}`);
     if (v[i] !== 0) nonZero = true;
   }
-  return withHessianOperator(model, lossFn, batch, (op) => {
+  return await withHessianOperator(model, lossFn, batch, (op) => {
     if (v.length !== op.dimension) {
       throw new RangeError(
         `${caller}: v must have length ${op.dimension} (the trainable weights), got ${v.length}`,
@@ -145,7 +145,7 @@ export async function hutchinsonTrace(
   const caller = "hutchinsonTrace";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
@@ -183,7 +183,7 @@ export async function frobeniusEstimate(
   const caller = "frobeniusEstimate";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
@@ -224,7 +224,7 @@ export async function topEigenvalue(
 ): Promise<EigenvalueEstimate> {
   const caller = "topEigenvalue";
   validateProblem(caller, model, lossFn, batch);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
@@ -261,7 +261,7 @@ export async function stochasticLanczos(
 ): Promise<SpectralQuadrature> {
   const caller = "stochasticLanczos";
   validateProblem(caller, model, lossFn, batch);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
@@ -321,7 +321,7 @@ export async function hessianMeasures(
   const caller = "hessianMeasures";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  return withHessianOperator(model, lossFn, batch, async (op) => {
+  return await withHessianOperator(model, lossFn, batch, async (op) => {
     const apply = operatorFor(op, options, caller);
     const probes = await probe(apply, op.dimension, samples, seed);
     const top = await topEigenvalueOfOperator(apply, op.dimension, {

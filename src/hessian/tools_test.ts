@@ -441,7 +441,7 @@ Deno.test("method auto picks autodiff only for Dense/ReLU models with crossEntro
   tanh.dispose();
 });
 
-Deno.test("the Float64 oracle agrees with the math layer's hessian(f, x) from loss values", async () => {
+Deno.test("the Float64 oracle agrees with the math layer's hessian(f, x) from loss values", () => {
   const p = mlpProblem(5);
   const fromGradient = hessianFromGradient(p.gradient, p.weights);
   const fromValues = mathHessian(p.loss, p.weights);
