@@ -337,75 +337,74 @@ async function runEpoch(context: EpochContext) {
   let images = 0;
   let steps = 0;
   let seconds = 0;
-  // The running count of correct predictions, on the device: read once, after the last step.
+  // The running count of correct predictions stays on the device: read once, after the last step.
   let correctTotal: tf.Scalar = tf.scalar(0);
-  try {
-    for (
-      const batch of batches(trainSet, {
-        batchSize: config.batchSize,
-        seed: deriveSeed(config.seed, "batches", epochIndex),
-        augment: context.augment,
-      })
-    ) {
-      const started = performance.now();
-      const globalStep = context.firstStep + steps;
-      const learningRate = schedule(globalStep);
-      optimizer.learningRate = learningRate;
-      let correctCount: tf.Scalar | null = null;
-      const size = batch.count;
-      const labels = batch.ys as tf.Tensor1D;
+  for (
+    const batch of batches(trainSet, {
+      batchSize: config.batchSize,
+      seed: deriveSeed(config.seed, "batches", epochIndex),
+      augment: context.augment,
+    })
+  ) {
+    const started = performance.now();
+    const globalStep = context.firstStep + steps;
+    const learningRate = schedule(globalStep);
+    optimizer.learningRate = learningRate;
+    let correctCount: tf.Scalar | null = null;
+    const size = batch.count;
+    const labels = batch.ys as tf.Tensor1D;
+    try {
+      const oneHot = tf.oneHot(labels, numClasses);
+      let loss: number;
       try {
-        const oneHot = tf.oneHot(labels, numClasses);
-        let loss: number;
-        try {
-          // The optimizer may call the loss several times (perturbed passes); its first call is at
-          // the current weights, so that one gives the training accuracy of the step.
-          loss = await optimizer.step(() => {
-            const logits = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
-            if (correctCount === null) correctCount = tf.keep(countCorrect(logits, labels));
-            return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
-          });
-        } finally {
-          oneHot.dispose();
-        }
-        if (!Number.isFinite(loss)) {
-          throw new EpochFailure(
-            globalStep + 1,
-            `non-finite loss at step ${globalStep + 1}: ${loss}`,
-          );
-        }
-        lossSum += loss * size;
-        const previous: tf.Scalar = correctTotal;
-        correctTotal = tf.add(previous, correctCount!);
-        previous.dispose();
-        images += size;
-        steps++;
-        seconds += (performance.now() - started) / 1000;
-        context.onStep?.({
-          epoch: epochIndex + 1,
-          epochs: config.epochs,
-          step: steps,
-          stepsPerEpoch: context.stepsPerEpoch,
-          loss,
-          learningRate,
+        // The optimizer may call the loss several times (perturbed passes); its first call is at
+        // the current weights, so that one gives the training accuracy of the step.
+        loss = await optimizer.step(() => {
+          const logits = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
+          if (correctCount === null) correctCount = tf.keep(countCorrect(logits, labels));
+          return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
         });
-      } catch (error) {
-        if (error instanceof NonFiniteError) {
-          throw new EpochFailure(globalStep + 1, error.message, { cause: error });
-        }
-        throw error;
       } finally {
-        tf.dispose([batch.xs, batch.ys]);
-        if (correctCount) (correctCount as tf.Scalar).dispose();
+        oneHot.dispose();
       }
-      signal?.throwIfAborted();
+      if (!Number.isFinite(loss)) {
+        throw new EpochFailure(
+          globalStep + 1,
+          `non-finite loss at step ${globalStep + 1}: ${loss}`,
+        );
+      }
+      lossSum += loss * size;
+      const previous = correctTotal;
+      correctTotal = tf.add(previous, (correctCount as tf.Scalar | null)!);
+      previous.dispose();
+      images += size;
+      steps++;
+      seconds += (performance.now() - started) / 1000;
+      context.onStep?.({
+        epoch: epochIndex + 1,
+        epochs: config.epochs,
+        step: steps,
+        stepsPerEpoch: context.stepsPerEpoch,
+        loss,
+        learningRate,
+      });
+    } catch (error) {
+      correctTotal.dispose();
+      if (error instanceof NonFiniteError) {
+        throw new EpochFailure(globalStep + 1, error.message, { cause: error });
+      }
+      throw error;
+    } finally {
+      tf.dispose([batch.xs, batch.ys]);
+      if (correctCount) (correctCount as tf.Scalar).dispose();
     }
-    // Counts up to 2^24 are exact in float32: far above any epoch's image count here.
-    const correct = (await correctTotal.data())[0];
-    return { loss: lossSum / images, correct, images, seconds, steps };
-  } finally {
-    correctTotal.dispose();
+    if (signal?.aborted) correctTotal.dispose();
+    signal?.throwIfAborted();
   }
+  // Counts up to 2^24 are exact in float32: far above any epoch's image count here.
+  const correct = (await correctTotal.data())[0];
+  correctTotal.dispose();
+  return { loss: lossSum / images, correct, images, seconds, steps };
 }
 
 function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

@@ -168,24 +168,31 @@ webgpuTest("the comparison can fail: a different rho on webgpu is caught", async
   assert.ok(worst > 10 * STEP_TOLERANCE, `worst relative step difference ${worst}`);
 });
 
-webgpuTest("train() on webgpu writes a checkpoint (async reads) that cpu reads back", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "usam-webgpu-ckpt-" });
-  try {
-    await trainOn("webgpu", { model: "mlp", optimizer: "sgd", trainLimit: 64 }, dir);
-    const checkpoint = await readCheckpoint(dir);
-    assert.ok(checkpoint !== null);
-    assert.equal(checkpoint.epoch, 1);
-    assert.equal(checkpoint.step, 2);
-    // SGD with momentum keeps one velocity per variable, next to the model's variables.
-    assert.ok(checkpoint.model.length > 0);
-    assert.ok(checkpoint.optimizer.length >= checkpoint.model.length);
-    for (const saved of checkpoint.model) {
-      assert.ok(saved.data.every(Number.isFinite), saved.name);
+webgpuTest(
+  "train() on webgpu writes a readable checkpoint (async reads) and leaks no tensors",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "usam-webgpu-ckpt-" });
+    try {
+      await trainOn("webgpu", { model: "mlp", optimizer: "sgd", trainLimit: 64 }, dir);
+      // A second run leaves the tensor count where the first left it: nothing of a run stays.
+      const count = tf.memory().numTensors;
+      await trainOn("webgpu", { model: "mlp", optimizer: "sam", trainLimit: 64 });
+      assert.equal(tf.memory().numTensors, count, "train() leaked tensors");
+      const checkpoint = await readCheckpoint(dir);
+      assert.ok(checkpoint !== null);
+      assert.equal(checkpoint.epoch, 1);
+      assert.equal(checkpoint.step, 2);
+      // SGD with momentum keeps one velocity per variable, next to the model's variables.
+      assert.ok(checkpoint.model.length > 0);
+      assert.ok(checkpoint.optimizer.length >= checkpoint.model.length);
+      for (const saved of checkpoint.model) {
+        assert.ok(saved.data.every(Number.isFinite), saved.name);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
 webgpuTest("train() on webgpu measures the Hessian (async reads) as cpu does", async () => {
   const options: Partial<TrainConfig> = {
