@@ -34,21 +34,26 @@ work="$(mktemp -d /tmp/usam-gpu-work.XXXXXX)"
 started=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - started )) s] $*"; }
 
-# 1. Deno and node_modules.
+# 1. Deno and node_modules. xz may be missing from the image: Python's lzma and tarfile do the
+# same work.
+unxz_to() { xz -dc "$1" > "$2" 2>/dev/null || python3 -c 'import lzma, shutil, sys
+shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
+untar_xz() { tar -C "$2" -xJf "$1" 2>/dev/null || python3 -c 'import sys, tarfile
+tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"; }
 if [ -f .gpu/deno.xz ]; then
-  xz -dc .gpu/deno.xz > "$work/deno"
+  unxz_to .gpu/deno.xz "$work/deno"
   chmod +x "$work/deno"
   export PATH="$work:$PATH"
 fi
 if [ ! -d node_modules/@tensorflow ] && [ -f .gpu/node_modules.tar.xz ]; then
-  tar -xJf .gpu/node_modules.tar.xz
+  untar_xz .gpu/node_modules.tar.xz .
 fi
 # Nothing is fetched: the machine has no network (and Deno must not try to).
 export DENO_NO_UPDATE_CHECK=1
 export DENO_DIR="${DENO_DIR:-$work/deno-dir}"
 if [ -f .gpu/npm-registry.tar.xz ]; then
   mkdir -p "$DENO_DIR/npm"
-  tar -C "$DENO_DIR/npm" -xJf .gpu/npm-registry.tar.xz
+  untar_xz .gpu/npm-registry.tar.xz "$DENO_DIR/npm"
 fi
 # Vulkan: the NVIDIA driver's ICD where the image mounts it (the device README).
 if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
