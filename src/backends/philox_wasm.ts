@@ -1,8 +1,8 @@
 /**
  * The `UsamPhilox` kernel on the wasm backend: the host fill of `src/math/philox.ts` written
  * straight into the output's wasm memory (no copy, no upload). It runs in JavaScript, not in the
- * wasm module: the draw is integer arithmetic plus one log, one sqrt and one cos or sin per two
- * values, which V8 compiles to about the same machine code.
+ * wasm module: the draw is integer arithmetic, a polynomial and one log per value (plus a sqrt in
+ * the tails), which V8 compiles to about the same machine code.
  *
  * @module
  */

@@ -2,9 +2,10 @@
  * The `UsamPhilox` kernel on the webgpu backend: Philox4x32-10 and its transforms in WGSL, one
  * invocation per value, so the draws are made on the device (nothing but the kernel's uniforms
  * goes up). The integer part (the 32x32 -> 64-bit products from 16-bit halves, the rounds, the key
- * schedule, the 24-bit uniforms) is exact and gives the bits of `src/math/philox.ts`; the
- * Gaussians use WGSL's `log`, `sqrt`, `cos` and `sin`, whose accuracy WGSL bounds (see
- * `philox_test.ts` for the tolerance this implies).
+ * schedule, the 24-bit uniforms, the quantile's arguments q and r) is exact and gives the bits
+ * of `src/math/philox.ts`; the Gaussians evaluate the same rational function in float32 (plus
+ * `log` and `sqrt` in the tails), so they agree with the host to float32 rounding (see
+ * `philox_test.ts` for the tolerance).
  *
  * This module imports nothing from `@tensorflow/tfjs-backend-webgpu` at run time (importing it
  * registers the backend: `webgpu.ts` loads it only on demand).
@@ -13,10 +14,19 @@
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import type { PhiloxDistribution } from "../math/philox.ts";
+import { GILES_CENTRAL, GILES_TAIL, type PhiloxDistribution } from "../math/philox.ts";
 import { PHILOX_KERNEL, philoxAttrs, philoxDtype } from "./philox_kernel.ts";
 
 const WORKGROUP = 64;
+
+/** `c0 * w + c1 ...` in Horner form as WGSL, coefficients highest degree first (f32 literals). */
+function horner(coefficients: readonly number[]): string {
+  let code = coefficients[0].toExponential();
+  for (let k = 1; k < coefficients.length; k++) {
+    code = `(${coefficients[k].toExponential()} + ${code} * w)`;
+  }
+  return code;
+}
 
 /** The WGSL of Philox4x32-10 (Random123's round and key schedule), shared by every program. */
 export const PHILOX_WGSL = `
@@ -57,13 +67,19 @@ function valueCode(distribution: PhiloxDistribution): string {
       return `let m = usamLane(words, lane) >> 8u;
         result[index] = f32(i32(2u * m + 1u) - 16777216) * (1.0 / 16777216.0);`;
     case "gaussian":
-      return `let pair = lane & 2u;
-        let wa = usamLane(words, pair);
-        let wb = usamLane(words, pair + 1u);
-        let u = f32((wa >> 8u) + 1u) * (1.0 / 16777216.0);
-        let theta = 3.14159265358979 * (f32(i32(2u * (wb >> 8u)) - 16777216) * (1.0 / 16777216.0));
-        let r = sqrt(-2.0 * log(u));
-        result[index] = select(r * sin(theta), r * cos(theta), (lane & 1u) == 0u);`;
+      // √2 erfinv(x), x = (2m + 1 - 2^24) / 2^24 (exact), Giles' erfinv as on the host.
+      return `let m = usamLane(words, lane) >> 8u;
+        let x = f32(i32(2u * m + 1u) - 16777216) * (1.0 / 16777216.0);
+        var w = -log((1.0 - x) * (1.0 + x));
+        var p : f32;
+        if (w < 5.0) {
+          w = w - 2.5;
+          p = ${horner(GILES_CENTRAL)};
+        } else {
+          w = sqrt(w) - 3.0;
+          p = ${horner(GILES_TAIL)};
+        }
+        result[index] = 1.41421356237 * (p * x);`;
   }
 }
 

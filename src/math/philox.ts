@@ -13,10 +13,12 @@
  * - `"bits"`: `w` itself;
  * - `"uniform"`: `(2m + 1 - 2^24) / 2^24`, uniform on the odd multiples of 2^-24 in (-1, 1):
  *   exact in float32 and symmetric (`m <-> 2^24 - 1 - m` negates it);
- * - `"gaussian"`: Box-Muller on the pair of words `(w_a, w_b)` = words `(0, 1)` or `(2, 3)` of the
- *   block: `u = (m_a + 1) / 2^24` in (0, 1], `θ = π (2 m_b - 2^24) / 2^24` in [-π, π),
- *   `r = sqrt(-2 ln u)`; the even word gets `r cos θ`, the odd one `r sin θ`. Exactly N(0, 1)
- *   up to the 24-bit grid of u and θ (|z| <= sqrt(48 ln 2) = 5.77, cut at P = 2e-8).
+ * - `"gaussian"`: the inverse normal CDF `Φ^-1(p) = √2 erfinv(2p - 1)` at `p = (2m + 1) / 2^25`
+ *   (the midpoints of the 2^24-cell grid of (0, 1); `x = 2p - 1 = (2m + 1 - 2^24) / 2^24` is exact
+ *   in float32), with Giles' erfinv, a pair of polynomials built for float32 evaluation. One word
+ *   per value, no trigonometry (a GPU's sin and cos are its least accurate functions: WGSL allows
+ *   2^-11), `z(-x) = -z(x)` exactly (symmetric draws), |z| <= 5.5 (P(|Z| > 5.5) = 4e-8). The host
+ *   evaluates in double precision and rounds; webgpu evaluates in float32.
  *
  * @module
  */
@@ -240,8 +242,7 @@ function blockWords(c0: number, c1: number, c2: number, c3: number, k0: number, 
 
 /**
  * The hot loop of {@link philoxFillKeyed}: one Philox block per 4 values (compared with
- * {@link philox4x32} by the tests), and one log, one sqrt, two cos and two sin per block of
- * Gaussians.
+ * {@link philox4x32} by the tests).
  */
 function fillBlocks(
   out: Float32Array | Float64Array | Uint32Array | Int32Array,
@@ -261,14 +262,7 @@ function fillBlocks(
     } else if (mode === 1) {
       for (let lane = 0; lane < 4; lane++) blockValues[lane] = symmetricUniform(words32[lane]);
     } else {
-      const r0 = Math.sqrt(-2 * Math.log(((words32[0] >>> 8) + 1) * INV_24));
-      const t0 = Math.PI * ((2 * (words32[1] >>> 8) - TWO_24) * INV_24);
-      const r1 = Math.sqrt(-2 * Math.log(((words32[2] >>> 8) + 1) * INV_24));
-      const t1 = Math.PI * ((2 * (words32[3] >>> 8) - TWO_24) * INV_24);
-      blockValues[0] = r0 * Math.cos(t0);
-      blockValues[1] = r0 * Math.sin(t0);
-      blockValues[2] = r1 * Math.cos(t1);
-      blockValues[3] = r1 * Math.sin(t1);
+      for (let lane = 0; lane < 4; lane++) blockValues[lane] = gaussianOfWord(words32[lane]);
     }
     const first = Math.max(block * 4, offset), last = Math.min(block * 4 + 4, end);
     for (let index = first; index < last; index++) out[index - offset] = blockValues[index & 3];
@@ -291,20 +285,77 @@ export function symmetricUniform(word: number): number {
 }
 
 /**
- * The `"gaussian"` transform of a pair of words (module note): `r cos θ` when `even`, else
- * `r sin θ`.
+ * Giles' single-precision inverse error function ("Approximating the erfinv function", GPU
+ * Computing Gems, 2011): two polynomials of degree 8, in `w - 2.5` for `w < 5` and in
+ * `sqrt(w) - 3` beyond, `w = -ln((1 - x)(1 + x))`. Built for float32 evaluation (no
+ * cancellation), so the webgpu kernel evaluates the same function to float32 rounding.
+ */
+export const GILES_CENTRAL = [
+  2.81022636e-08,
+  3.43273939e-07,
+  -3.5233877e-06,
+  -4.39150654e-06,
+  0.00021858087,
+  -0.00125372503,
+  -0.00417768164,
+  0.246640727,
+  1.50140941,
+] as const;
+
+/** The tail polynomial of Giles' erfinv (see {@link GILES_CENTRAL}), highest degree first. */
+export const GILES_TAIL = [
+  -0.000200214257,
+  0.000100950558,
+  0.00134934322,
+  -0.00367342844,
+  0.00573950773,
+  -0.0076224613,
+  0.00943887047,
+  1.00167406,
+  2.83297682,
+] as const;
+
+/**
+ * `erfinv(x)` for `-1 < x < 1` by Giles' approximation (the polynomials above), evaluated in
+ * double precision. Its error against the exact function is about float32 resolution (checked
+ * in `philox_test.ts` against an independent quantile); the perturbations need no more.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { boxMuller } from "./philox.ts";
- * // u = 1 gives r = 0 whatever θ.
- * assert.equal(boxMuller(0xffffffff, 12345, true), 0);
+ * import { erfinvGiles } from "./philox.ts";
+ * // erfinv(0.95) = 1.385903824349678 (= Φ^-1(0.975) / √2).
+ * assert.ok(Math.abs(erfinvGiles(0.95) - 1.385903824349678) < 1e-6);
  * ```
  */
-export function boxMuller(wordA: number, wordB: number, even: boolean): number {
-  const u = ((wordA >>> 8) + 1) / TWO_24;
-  const theta = Math.PI * ((2 * (wordB >>> 8) - TWO_24) / TWO_24);
-  const r = Math.sqrt(-2 * Math.log(u));
-  return even ? r * Math.cos(theta) : r * Math.sin(theta);
+export function erfinvGiles(x: number): number {
+  if (!(x > -1 && x < 1)) throw new RangeError(`erfinvGiles: x must be in (-1, 1), got ${x}`);
+  let w = -Math.log((1 - x) * (1 + x));
+  let p: number;
+  if (w < 5) {
+    w = w - 2.5;
+    p = GILES_CENTRAL[0];
+    for (let k = 1; k < 9; k++) p = GILES_CENTRAL[k] + p * w;
+  } else {
+    w = Math.sqrt(w) - 3;
+    p = GILES_TAIL[0];
+    for (let k = 1; k < 9; k++) p = GILES_TAIL[k] + p * w;
+  }
+  return p * x;
+}
+
+/**
+ * The `"gaussian"` transform of one word (module note): `√2 erfinv(x)`, `x = (2m + 1 - 2^24) / 2^24`,
+ * `m = w >>> 8`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gaussianOfWord } from "./philox.ts";
+ * assert.equal(gaussianOfWord(0x80000000), -gaussianOfWord(0x7fffffff)); // symmetric
+ * assert.ok(gaussianOfWord(0) < -5.3 && gaussianOfWord(0) > -5.7); // the lowest cell
+ * ```
+ */
+export function gaussianOfWord(word: number): number {
+  return Math.SQRT2 * erfinvGiles((2 * (word >>> 8) + 1 - TWO_24) * INV_24);
 }

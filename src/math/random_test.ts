@@ -56,7 +56,7 @@ const NORMAL_SAMPLERS: [string, () => ArrayLike<number>][] = [
   ["fillGaussian (ziggurat)", () => new Random(7).fillGaussian(new Float64Array(NORMAL_SAMPLE))],
   ["gaussianVector (polar)", () => new Random(7).gaussianVector(NORMAL_SAMPLE)],
   [
-    "philox Box-Muller (float32)",
+    "philox inverse CDF (Giles, float32)",
     () =>
       philoxFill(new Float32Array(NORMAL_SAMPLE), { seed: 7, step: 0, sample: 0 }, 0, "gaussian"),
   ],
@@ -72,7 +72,7 @@ for (const [name, draw] of NORMAL_SAMPLERS) {
   });
 }
 
-Deno.test("philox Box-Muller: consecutive samples and steps are independent (cross lag-0 correlation)", () => {
+Deno.test("philox Gaussians: consecutive samples and steps are independent (cross lag-0 correlation)", () => {
   const n = 200_000;
   const a = philoxFill(new Float64Array(n), { seed: 3, step: 0, sample: 0 }, 0, "gaussian");
   for (const other of [{ step: 0, sample: 1 }, { step: 1, sample: 0 }]) {

@@ -1,5 +1,6 @@
 /**
- * The device draws of every built-in measure: equal on cpu and wasm to the bit, on webgpu (Deno's
+ * The device draws of every built-in measure: equal on cpu and wasm to the bit (the sphere up to
+ * its float32 norm), on webgpu (Deno's
  * adapter, llvmpipe here: small shapes) to the bit for the cube and within float32 rounding for
  * the Gaussian-based ones; the right distribution's invariants; and the host path for a measure
  * without a recipe.
@@ -68,7 +69,17 @@ function worstDifference(a: Float32Array[][], b: Float32Array[][]): number {
 for (const [name, measure] of MEASURES) {
   Deno.test(`${name}: device draws equal on cpu and wasm, within float32 rounding on webgpu`, async () => {
     const cpu = await drawOn("cpu", measure);
-    assert.deepEqual(await drawOn("wasm", measure), cpu);
+    const wasm = await drawOn("wasm", measure);
+    if (name === "sphere") {
+      // The norm is a float32 sum, reduced in another order by each backend: <= 34 eps32 relative
+      // on values <= 1 (4e-6); the Philox values themselves are the same bits.
+      assert.ok(
+        worstDifference(wasm, cpu) <= 1e-5,
+        `sphere: wasm vs cpu ${worstDifference(wasm, cpu)}`,
+      );
+    } else {
+      assert.deepEqual(wasm, cpu);
+    }
     assert.notDeepEqual(cpu[0], cpu[1], "two samples of a step must differ");
     if (webgpu.available) {
       const gpu = await drawOn("webgpu", measure);
@@ -77,9 +88,10 @@ for (const [name, measure] of MEASURES) {
         // Integer transform plus one float32 multiply (two for adaptive): exact everywhere.
         assert.equal(worst, 0, `${name} on webgpu`);
       } else {
-        // 4e-3 is the WGSL-guaranteed bound on a Gaussian (philox_test.ts); |x| + η <= 2.01 and
-        // the sphere's norm divides by sqrt(d) = 6.6, so 4e-3 · 2.01 covers all three.
-        assert.ok(worst <= 4e-3 * 2.01, `${name} on webgpu: ${worst}`);
+        // webgpu Gaussians are within 2e-6 · max(1, |z|) <= 1.1e-5 of the host (philox_test.ts);
+        // adaptive multiplies by |x| + η <= 2.01 (one more rounding), the sphere divides values
+        // <= 1 by a float32 norm summed in another order (<= 34 eps32 relative). 3e-5 covers all.
+        assert.ok(worst <= 3e-5, `${name} on webgpu: ${worst}`);
       }
     }
   });
