@@ -41,13 +41,13 @@ function fixture(name: "mlp" | "cnn", activation: "relu" | "tanh" = "relu") {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // The baseline: exactly the gradient work an HVP does twice (the flattened gradient on the
   // host), without the displacement.
-  const gradient = () => {
+  const gradient = async () => {
     const flat = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => loss(model, batch), variables);
       value.dispose();
       return tf.concat(variables.map((x) => tf.reshape(grads[x.name], [-1])));
     });
-    flat.dataSync();
+    await flat.data();
     flat.dispose();
   };
   return { model, batch, operator, v, gradient };
@@ -66,17 +66,17 @@ function relativeDistance(a: Float64Array, b: Float64Array): string {
 
 const tanhMlp = fixture("mlp", "tanh");
 for (const [name, f] of [...Object.entries(fixtures), ["mlp (tanh)", tanhMlp] as const]) {
-  const h = f.operator.stepFor(f.v);
-  const a = f.operator.apply(f.v, h);
-  const b = f.operator.apply(f.v, h / 4);
+  const h = await f.operator.stepFor(f.v);
+  const a = await f.operator.apply(f.v, h);
+  const b = await f.operator.apply(f.v, h / 4);
   let line = `${name} on ${choice.backend}: d = ${f.operator.dimension}, ‖x‖ = ${
-    f.operator.weightNorm.toFixed(2)
+    (await f.operator.weightNorm()).toFixed(2)
   }, default step h = ${h.toExponential(2)}; ‖Hv(h) − Hv(h/4)‖ / ‖Hv(h/4)‖ = ${
     relativeDistance(a, b)
   }`;
   if (name === "mlp") {
     line += `; ‖Hv_fd(h) − Hv_autodiff‖ / ‖Hv_autodiff‖ = ${
-      relativeDistance(a, f.operator.applyAutodiff(f.v))
+      relativeDistance(a, await f.operator.applyAutodiff(f.v))
     }`;
   }
   console.log(line);
@@ -94,24 +94,24 @@ for (const [name, f] of Object.entries(fixtures)) {
   Deno.bench({
     name: `${name} hvp (HessianOperator.apply)`,
     group: name,
-    fn: () => {
-      f.operator.apply(f.v);
+    fn: async () => {
+      await f.operator.apply(f.v);
     },
   });
   if (name === "mlp") {
     Deno.bench({
       name: `${name} hvp (HessianOperator.applyAutodiff, double backprop)`,
       group: name,
-      fn: () => {
-        f.operator.applyAutodiff(f.v);
+      fn: async () => {
+        await f.operator.applyAutodiff(f.v);
       },
     });
   }
   Deno.bench({
     name: `${name} hessianVectorProduct (snapshot + restore per call)`,
     group: name,
-    fn: () => {
-      hessianVectorProduct(f.model, loss, f.batch, f.v);
+    fn: async () => {
+      await hessianVectorProduct(f.model, loss, f.batch, f.v);
     },
   });
 }

@@ -13,9 +13,10 @@ import * as tf from "@tensorflow/tfjs-core";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { WebGpuAdapterProbe } from "./webgpu.ts";
  * const none: WebGpuAdapterProbe = { available: false, isFallback: false, description: "none" };
- * console.assert(!none.available);
+ * assert.ok(!none.available);
  * ```
  */
 export interface WebGpuAdapterProbe {
@@ -86,10 +87,11 @@ export async function probeWebGpuAdapter(): Promise<WebGpuAdapterProbe> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { startWebGpu } from "./webgpu.ts";
  * const probe = await startWebGpu();
- * console.assert(tf.getBackend() === "webgpu" && probe.available);
+ * assert.ok(tf.getBackend() === "webgpu" && probe.available);
  * ```
  */
 export async function startWebGpu(): Promise<WebGpuAdapterProbe> {
@@ -106,5 +108,70 @@ export async function startWebGpu(): Promise<WebGpuAdapterProbe> {
       `initBackend("webgpu"): the TF.js webgpu backend failed on ${probe.description}`,
     );
   }
+  chunkWebGpuAddN();
   return probe;
+}
+
+/** What the AddN kernel needs of the TF.js webgpu backend. */
+interface WebGpuBackendLike {
+  device: { limits: { maxStorageBuffersPerShaderStage: number } };
+  disposeData(dataId: object): void;
+}
+
+let addNChunked = false;
+
+/**
+ * Makes the webgpu `AddN` kernel sum any number of tensors. TF.js 4.22's WebGPU AddN binds every
+ * input as its own storage buffer in one shader; past the device's
+ * `maxStorageBuffersPerShaderStage` (8 by default, on every adapter, since TF.js does not ask for
+ * more) the pipeline is invalid and the output is left as garbage, silently: measured on Deno's
+ * llvmpipe, `tf.addN` of 14 scalars gave 0 and of 8 gave the sum of the first few. SAM's global
+ * gradient norm (`addN` over every variable) then turned NaN, and so did the Hessian's weight
+ * norm. TF.js's own webgpu `Concat` splits its inputs the same way. This re-registers AddN to
+ * sum chunks of at most `limit − 1` inputs (one binding is the output) and then the partial
+ * sums. Idempotent.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import assert from "node:assert/strict";
+ * import { chunkWebGpuAddN, probeWebGpuAdapter, startWebGpu } from "./webgpu.ts";
+ * if ((await probeWebGpuAdapter()).available) {
+ *   await startWebGpu(); // calls chunkWebGpuAddN
+ *   chunkWebGpuAddN(); // again: a no-op
+ *   const sum = tf.addN(Array.from({ length: 20 }, (_, i) => tf.scalar(i + 1)));
+ *   assert.equal((await sum.data())[0], 210);
+ * }
+ * ```
+ */
+export function chunkWebGpuAddN(): void {
+  if (addNChunked) return;
+  const original = tf.getKernel(tf.AddN, "webgpu");
+  if (original === undefined) {
+    throw new Error("chunkWebGpuAddN: the webgpu backend has no AddN kernel to wrap");
+  }
+  const sum: tf.KernelFunc = (args) => {
+    const inputs = args.inputs as unknown as tf.TensorInfo[];
+    const backend = args.backend as unknown as WebGpuBackendLike;
+    const most = backend.device.limits.maxStorageBuffersPerShaderStage - 1;
+    if (inputs.length <= most) return original.kernelFunc(args);
+    const partials: tf.TensorInfo[] = [];
+    for (let i = 0; i < inputs.length; i += most) {
+      const chunk = inputs.slice(i, i + most);
+      partials.push(
+        original.kernelFunc({
+          ...args,
+          inputs: chunk as unknown as tf.NamedTensorInfoMap,
+        }) as tf.TensorInfo,
+      );
+    }
+    try {
+      return sum({ ...args, inputs: partials as unknown as tf.NamedTensorInfoMap });
+    } finally {
+      for (const partial of partials) backend.disposeData(partial.dataId);
+    }
+  };
+  tf.unregisterKernel(tf.AddN, "webgpu");
+  tf.registerKernel({ kernelName: tf.AddN, backendName: "webgpu", kernelFunc: sum });
+  addNChunked = true;
 }

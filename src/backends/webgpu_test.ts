@@ -140,3 +140,16 @@ webgpuTest("one SGD step of a small MLP on webgpu matches cpu", async () => {
     assert.ok(cpu[t].some((v, i) => v !== [w1, w2][t][i]), "the step changed the weights");
   }
 });
+
+webgpuTest("webgpu addN sums any number of tensors (TF.js's kernel binds at most 7)", async () => {
+  await initBackend("webgpu");
+  for (const n of [2, 7, 8, 9, 14, 50]) {
+    const before = tf.memory().numTensors;
+    const terms = Array.from({ length: n }, (_, i) => tf.fill([3, 5], i + 1));
+    const sum = tf.addN(terms);
+    // Small integers: every partial sum is exact in float32, so the result must be exact.
+    assert.deepEqual(Array.from(await sum.data()), new Array(15).fill(n * (n + 1) / 2), `n = ${n}`);
+    tf.dispose([...terms, sum]);
+    assert.equal(tf.memory().numTensors, before, `n = ${n}: tensors leaked`);
+  }
+});

@@ -114,11 +114,11 @@ Deno.test("the Float64 reference is the TF.js network (same loss at the same wei
   assert.equal(d, 119);
 });
 
-Deno.test("CNN: Hessian-vector products match the Float64 Hessian", () => {
+Deno.test("CNN: Hessian-vector products match the Float64 Hessian", async () => {
   const probes = new Random(11);
   for (let k = 0; k < 4; k++) {
     const v = probes.gaussianVector(d);
-    const hv = hessianVectorProduct(model, lossFn, batch, v);
+    const hv = await hessianVectorProduct(model, lossFn, batch, v);
     const exact = matVec(H, v);
     const error = norm(hv.map((t, i) => t - exact[i])) / norm(exact);
     // A float32 central difference of float32 gradients: measured 2e-5 to 4e-5 relative here;
@@ -127,12 +127,12 @@ Deno.test("CNN: Hessian-vector products match the Float64 Hessian", () => {
   }
 });
 
-Deno.test("CNN: Hutchinson trace, Frobenius estimate and Lanczos top eigenvalue", () => {
+Deno.test("CNN: Hutchinson trace, Frobenius estimate and Lanczos top eigenvalue", async () => {
   const samples = 30, seed = 5;
-  const traceEstimate = hutchinsonTrace(model, lossFn, batch, { samples, seed });
-  const frobenius = frobeniusEstimate(model, lossFn, batch, { samples, seed });
+  const traceEstimate = await hutchinsonTrace(model, lossFn, batch, { samples, seed });
+  const frobenius = await frobeniusEstimate(model, lossFn, batch, { samples, seed });
   // Deterministic: the same seeded probes applied to the Float64 Hessian, up to the HVP error.
-  const exactProbes = probe((v) => matVec(H, v), d, samples, seed);
+  const exactProbes = await probe((v) => matVec(H, v), d, samples, seed);
   const mean = (a: number[]) => a.reduce((s, t) => s + t, 0) / a.length;
   const quadratic = mean(exactProbes.quadratic);
   const squared = mean(exactProbes.squaredNorm);
@@ -152,7 +152,7 @@ Deno.test("CNN: Hutchinson trace, Frobenius estimate and Lanczos top eigenvalue"
   assert.ok(Math.abs(frobenius.value - exactFrobenius) <= 5 * frobenius.standardError);
   // Lanczos on 119 dimensions: 40 steps converge on the top eigenvalue (measured 2e-4 relative);
   // 2e-3 covers that and the HVP error.
-  const top = topEigenvalue(model, lossFn, batch, { maxIterations: 40, seed: 3 });
+  const top = await topEigenvalue(model, lossFn, batch, { maxIterations: 40, seed: 3 });
   assert.ok(
     Math.abs(top.value - exactTop) <= 2e-3 * Math.abs(exactTop),
     `${top.value} vs ${exactTop}`,

@@ -53,17 +53,18 @@ function tridiagonalEigen(alphas: number[], betas: number[]) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lanczosRun } from "./lanczos.ts";
- * const run = lanczosRun((v) => v.map((x, i) => (i + 1) * x), new Float64Array([1, 1, 1]), 5);
- * console.assert(run.alphas.length === 3); // invariant after d = 3 steps
+ * const run = await lanczosRun((v) => v.map((x, i) => (i + 1) * x), new Float64Array([1, 1, 1]), 5);
+ * assert.ok(run.alphas.length === 3); // invariant after d = 3 steps
  * ```
  */
-export function lanczosRun(
+export async function lanczosRun(
   apply: LinearOperator,
   start: Float64Array,
   iterations: number,
   stop?: (alphas: number[], betas: number[]) => boolean,
-): LanczosRun {
+): Promise<LanczosRun> {
   const d = start.length;
   const startNorm = Math.sqrt(dot(start, start));
   if (!(startNorm > 0) || !Number.isFinite(startNorm)) {
@@ -76,7 +77,7 @@ export function lanczosRun(
   let scale = 0;
   for (let j = 0; j < Math.min(iterations, d); j++) {
     const q = basis[j];
-    const w = apply(q);
+    const w = await apply(q);
     products++;
     const alpha = dot(w, q);
     alphas.push(alpha);
@@ -123,16 +124,17 @@ export interface EigenvalueEstimate extends HessianEstimate {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { topEigenvalueOfOperator } from "./lanczos.ts";
- * const e = topEigenvalueOfOperator((v) => v.map((x, i) => (i - 2) * x), 6);
- * console.assert(Math.abs(e.value - 3) < 1e-10 && e.standardError < 1e-8);
+ * const e = await topEigenvalueOfOperator((v) => v.map((x, i) => (i - 2) * x), 6);
+ * assert.ok(Math.abs(e.value - 3) < 1e-10 && e.standardError < 1e-8);
  * ```
  */
-export function topEigenvalueOfOperator(
+export async function topEigenvalueOfOperator(
   apply: LinearOperator,
   dimension: number,
   options: TopEigenvalueOptions = {},
-): EigenvalueEstimate {
+): Promise<EigenvalueEstimate> {
   const caller = "topEigenvalue";
   const maxIterations = options.maxIterations ?? 20;
   if (!Number.isInteger(maxIterations) || maxIterations < 1) {
@@ -147,7 +149,7 @@ export function topEigenvalueOfOperator(
     throw new RangeError(`${caller}: seed must be an integer, got ${seed}`);
   }
   const start = new Random(seed).gaussianVector(dimension);
-  const run = lanczosRun(apply, start, maxIterations, (alphas, betas) => {
+  const run = await lanczosRun(apply, start, maxIterations, (alphas, betas) => {
     const { values, vectors } = tridiagonalEigen(alphas, betas);
     const top = values.length - 1;
     const estimate = betas[betas.length - 1] * Math.abs(vectors[top][alphas.length - 1]);
@@ -161,7 +163,7 @@ export function topEigenvalueOfOperator(
   });
   const yNorm = Math.sqrt(dot(y, y));
   for (let i = 0; i < dimension; i++) y[i] /= yNorm;
-  const hy = apply(y);
+  const hy = await apply(y);
   const rayleigh = dot(y, hy);
   let residual = 0;
   for (let i = 0; i < dimension; i++) residual += (hy[i] - rayleigh * y[i]) ** 2;
@@ -202,16 +204,17 @@ export interface SpectralQuadratureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spectralQuadratureOfOperator, traceOfFunction } from "./lanczos.ts";
- * const q = spectralQuadratureOfOperator((v) => v.map((x, i) => (i + 1) * x), 4, { samples: 3 });
- * console.assert(Math.abs(traceOfFunction(q, (t) => t).value - 10) < 1e-9);
+ * const q = await spectralQuadratureOfOperator((v) => v.map((x, i) => (i + 1) * x), 4, { samples: 3 });
+ * assert.ok(Math.abs(traceOfFunction(q, (t) => t).value - 10) < 1e-9);
  * ```
  */
-export function spectralQuadratureOfOperator(
+export async function spectralQuadratureOfOperator(
   apply: LinearOperator,
   dimension: number,
   options: SpectralQuadratureOptions = {},
-): SpectralQuadrature {
+): Promise<SpectralQuadrature> {
   const caller = "stochasticLanczos";
   const samples = options.samples ?? 4;
   if (!Number.isInteger(samples) || samples < 2) {
@@ -230,7 +233,7 @@ export function spectralQuadratureOfOperator(
   const weights: Float64Array[] = [];
   let products = 0;
   for (let k = 0; k < samples; k++) {
-    const run = lanczosRun(apply, rademacher(rng, dimension), iterations);
+    const run = await lanczosRun(apply, rademacher(rng, dimension), iterations);
     products += run.products;
     const { values, vectors } = tridiagonalEigen(run.alphas, run.betas);
     nodes.push(values);
@@ -244,9 +247,10 @@ export function spectralQuadratureOfOperator(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spectralQuadratureOfOperator, traceOfFunction } from "./lanczos.ts";
- * const q = spectralQuadratureOfOperator((v) => v.map((x) => 2 * x), 3);
- * console.assert(Math.abs(traceOfFunction(q, Math.log).value - 3 * Math.log(2)) < 1e-12);
+ * const q = await spectralQuadratureOfOperator((v) => v.map((x) => 2 * x), 3);
+ * assert.ok(Math.abs(traceOfFunction(q, Math.log).value - 3 * Math.log(2)) < 1e-12);
  * ```
  */
 export function traceOfFunction(
@@ -273,9 +277,10 @@ export function traceOfFunction(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logDeterminantOf, spectralQuadratureOfOperator } from "./lanczos.ts";
- * const q = spectralQuadratureOfOperator((v) => v.map((x, i) => (i + 1) * x), 3);
- * console.assert(Math.abs(logDeterminantOf(q).value - Math.log(6)) < 1e-9);
+ * const q = await spectralQuadratureOfOperator((v) => v.map((x, i) => (i + 1) * x), 3);
+ * assert.ok(Math.abs(logDeterminantOf(q).value - Math.log(6)) < 1e-9);
  * ```
  */
 export function logDeterminantOf(quadrature: SpectralQuadrature): HessianEstimate {
@@ -295,10 +300,11 @@ export function logDeterminantOf(quadrature: SpectralQuadrature): HessianEstimat
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spectralDensity, spectralQuadratureOfOperator } from "./lanczos.ts";
- * const q = spectralQuadratureOfOperator((v) => v.map((x) => x), 4);
+ * const q = await spectralQuadratureOfOperator((v) => v.map((x) => x), 4);
  * const density = spectralDensity(q, [0, 1, 2], 0.1);
- * console.assert(density[1] > density[0] && density[1] > density[2]);
+ * assert.ok(density[1] > density[0] && density[1] > density[2]);
  * ```
  */
 export function spectralDensity(

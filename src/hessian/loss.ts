@@ -20,6 +20,17 @@ const expDifferentiableTwice = tf.customGrad((...inputs: Array<tf.Tensor | unkno
   };
 }) as unknown as (x: tf.Tensor) => tf.Tensor;
 
+// The per-row max of logits as a constant of the tape: its gradient is zero, and the forward
+// max runs inside customGrad, which records no tape node for it. This replaces a read back to
+// the host (`dataSync`), which Deno's WebGPU does not allow.
+const rowMaxConstant = tf.customGrad((...inputs: Array<tf.Tensor | unknown>) => {
+  const x = inputs[0] as tf.Tensor;
+  return {
+    value: tf.max(x, 1, true),
+    gradFunc: () => tf.zerosLike(x),
+  };
+}) as unknown as (x: tf.Tensor) => tf.Tensor;
+
 /**
  * Builds the mean softmax cross-entropy loss of a logit model on a batch with one-hot `[B, C]`
  * or integer `[B]` labels. By default the model runs in inference mode (`training: false`), as
@@ -33,12 +44,13 @@ const expDifferentiableTwice = tf.customGrad((...inputs: Array<tf.Tensor | unkno
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss } from "./loss.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2],
  *   kernelInitializer: "zeros" })] });
  * const loss = crossEntropyLoss()(model, { xs: tf.ones([4, 2]), ys: tf.tensor1d([0, 1, 2, 0], "int32") });
- * console.assert(Math.abs(loss.dataSync()[0] - Math.log(3)) < 1e-6); // uniform logits
+ * assert.ok(Math.abs((await loss.data())[0] - Math.log(3)) < 1e-6); // uniform logits
  * ```
  */
 export function crossEntropyLoss(options: { training?: boolean } = {}): HessianLossFn {
@@ -70,9 +82,9 @@ export function crossEntropyLoss(options: { training?: boolean } = {}): HessianL
       // that double backpropagation (HessianOperator.applyAutodiff) works: TF.js's LogSoftmax
       // and logSumExp gradients use Max/Equal, which have none, and its Exp gradient reuses
       // the saved output, a copy off the outer tape. The per-row shift by the max logit keeps
-      // exp from overflowing; it is read back as a constant, which changes nothing
+      // exp from overflowing; it is held constant (zero gradient), which changes nothing
       // mathematically (log-softmax is shift-invariant) and keeps Max off the tape.
-      const shift = tf.tensor2d(tf.max(logits, 1, true).dataSync(), [logits.shape[0], 1]);
+      const shift = rowMaxConstant(logits);
       const shifted = tf.sub(logits, shift);
       const logProbabilities = tf.sub(
         shifted,
@@ -92,9 +104,10 @@ const TWICE_DIFFERENTIABLE = new WeakSet<HessianLossFn>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, isTwiceDifferentiableLoss } from "./loss.ts";
- * console.assert(isTwiceDifferentiableLoss(crossEntropyLoss()));
- * console.assert(!isTwiceDifferentiableLoss(() => undefined as never));
+ * assert.ok(isTwiceDifferentiableLoss(crossEntropyLoss()));
+ * assert.ok(!isTwiceDifferentiableLoss(() => undefined as never));
  * ```
  */
 export function isTwiceDifferentiableLoss(lossFn: HessianLossFn): boolean {

@@ -9,6 +9,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
@@ -16,8 +17,8 @@
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * const { trace, frobenius, topEigenvalue } = hessianMeasures(model, crossEntropyLoss(), batch);
- * console.assert(trace.value > 0 && frobenius.value > 0 && topEigenvalue.value > 0);
+ * const { trace, frobenius, topEigenvalue } = await hessianMeasures(model, crossEntropyLoss(), batch);
+ * assert.ok(trace.value > 0 && frobenius.value > 0 && topEigenvalue.value > 0);
  * ```
  *
  * @module

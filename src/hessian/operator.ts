@@ -9,6 +9,11 @@
  * tensor it made. The tools in this folder create one operator per call and dispose it in
  * `finally`.
  *
+ * Every read from the device is `await tensor.data()`, one per gradient (the loss is stacked
+ * in front of the gradient): the synchronous `dataSync` does not work on Deno's WebGPU. The
+ * products are therefore asynchronous; while one is awaited the model holds displaced weights,
+ * so nothing else may use the model until it resolves.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -34,9 +39,10 @@ export const FLOAT32_EPSILON = 2 ** -23;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultStep } from "./operator.ts";
  * const h = defaultStep(3, 1); // ‖x‖ = 3, ‖v‖ = 1
- * console.assert(Math.abs(h - 4 * Math.cbrt(2 ** -23)) < 1e-12);
+ * assert.ok(Math.abs(h - 4 * Math.cbrt(2 ** -23)) < 1e-12);
  * ```
  */
 export function defaultStep(weightNorm: number, directionNorm: number): number {
@@ -61,6 +67,7 @@ function norm(v: ArrayLike<number>): number {
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { HessianOperator } from "./operator.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
@@ -68,8 +75,8 @@ function norm(v: ArrayLike<number>): number {
  * const op = new HessianOperator(model, (m, b) =>
  *   tf.mean(tf.square(tf.sub(m.apply(b.xs) as tf.Tensor, b.ys))) as tf.Scalar, batch);
  * try {
- *   const hv = op.apply(new Float64Array([0, 0, 1])); // the bias direction: ∂²L/∂b² = 2
- *   console.assert(Math.abs(hv[2] - 2) < 1e-3);
+ *   const hv = await op.apply(new Float64Array([0, 0, 1])); // the bias direction: ∂²L/∂b² = 2
+ *   assert.ok(Math.abs(hv[2] - 2) < 1e-3);
  * } finally {
  *   op.dispose();
  * }
@@ -87,7 +94,7 @@ export class HessianOperator {
   readonly #all: tf.Variable[];
   readonly #snapshot: tf.Tensor[];
   readonly #trainableSnapshot: tf.Tensor[];
-  readonly #weightNorm: number;
+  #weightNorm: Promise<number> | undefined;
   #disposed = false;
 
   constructor(model: tfl.LayersModel, lossFn: HessianLossFn, batch: HessianBatch) {
@@ -107,20 +114,41 @@ export class HessianOperator {
       return this.#snapshot[index];
     });
     this.dimension = this.#trainable.reduce((s, v) => s + v.size, 0);
-    this.#weightNorm = tf.tidy(() => {
-      const squares = this.#trainable.map((v) => tf.sum(tf.square(v)));
-      return Math.sqrt(tf.addN(squares).dataSync()[0]);
-    });
   }
 
-  /** ‖x‖₂ of the flattened trainable weights at the snapshot. */
-  get weightNorm(): number {
+  /**
+   * ‖x‖₂ of the flattened trainable weights at the snapshot (read once, then remembered).
+   *
+   * @example
+   * ```ts
+   * // See the class example: `await op.weightNorm()` is ‖(w₁, w₂, b)‖₂.
+   * ```
+   */
+  weightNorm(): Promise<number> {
+    this.#assertLive();
+    this.#weightNorm ??= (async () => {
+      const total = tf.tidy(() =>
+        tf.addN(this.#trainableSnapshot.map((v) => tf.sum(tf.square(v))))
+      );
+      try {
+        return Math.sqrt((await total.data())[0]);
+      } finally {
+        total.dispose();
+      }
+    })();
     return this.#weightNorm;
   }
 
-  /** The step `apply` uses for `v` when none is given ({@link defaultStep}). */
-  stepFor(v: ArrayLike<number>): number {
-    return defaultStep(this.#weightNorm, norm(v));
+  /**
+   * The step `apply` uses for `v` when none is given ({@link defaultStep}).
+   *
+   * @example
+   * ```ts
+   * // See the class example: `await op.stepFor(v)` is ε^(1/3) (1 + ‖x‖) / ‖v‖.
+   * ```
+   */
+  async stepFor(v: ArrayLike<number>): Promise<number> {
+    return defaultStep(await this.weightNorm(), norm(v));
   }
 
   #assertLive(): void {
@@ -133,9 +161,9 @@ export class HessianOperator {
     this.#all.forEach((v, i) => v.assign(this.#snapshot[i]));
   }
 
-  /** The flattened gradient and the loss at the model's current weights. */
-  #gradient(): { loss: number; gradient: Float32Array } {
-    const [loss, flat] = tf.tidy(() => {
+  /** The flattened gradient and the loss at the model's current weights, in one read. */
+  async #gradient(): Promise<{ loss: number; gradient: Float32Array }> {
+    const stacked = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(
         () => this.#lossFn(this.#model, this.#batch),
         this.#trainable,
@@ -149,18 +177,19 @@ export class HessianOperator {
         }
         return tf.reshape(g, [-1]);
       });
-      return [value, tf.concat(parts)];
+      // The loss first, then the gradient: one buffer, one read.
+      return tf.concat([tf.reshape(value, [1]), ...parts]);
     });
     try {
-      const lossValue = loss.dataSync()[0];
+      const values = await stacked.data() as Float32Array;
+      const lossValue = values[0];
       if (!Number.isFinite(lossValue)) {
         throw new RangeError(`HessianOperator: the loss is not finite: ${lossValue}`);
       }
       this.gradientEvaluations++;
-      return { loss: lossValue, gradient: flat.dataSync() as Float32Array };
+      return { loss: lossValue, gradient: values.subarray(1) };
     } finally {
-      loss.dispose();
-      flat.dispose();
+      stacked.dispose();
     }
   }
 
@@ -182,15 +211,18 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example; `op.gradient().gradient.length === op.dimension`.
+   * // See the class example; `(await op.gradient()).gradient.length === op.dimension`.
    * ```
    */
-  gradient(): { loss: number; gradient: Float64Array } {
+  async gradient(): Promise<{ loss: number; gradient: Float64Array }> {
     this.#assertLive();
     this.restore();
-    const { loss, gradient } = this.#gradient();
-    this.restore();
-    return { loss, gradient: Float64Array.from(gradient) };
+    try {
+      const { loss, gradient } = await this.#gradient();
+      return { loss, gradient: Float64Array.from(gradient) };
+    } finally {
+      this.restore();
+    }
   }
 
   /**
@@ -208,23 +240,23 @@ export class HessianOperator {
    * // See the class example.
    * ```
    */
-  apply(v: ArrayLike<number>, step?: number): Float64Array {
+  async apply(v: ArrayLike<number>, step?: number): Promise<Float64Array> {
     this.#assertLive();
     if (v.length !== this.dimension) {
       throw new RangeError(
         `HessianOperator.apply: v must have length ${this.dimension}, got ${v.length}`,
       );
     }
-    const h = step ?? this.stepFor(v);
+    const h = step ?? await this.stepFor(v);
     if (!(h > 0) || !Number.isFinite(h)) {
       throw new RangeError(`HessianOperator.apply: step must be positive and finite, got ${h}`);
     }
     const direction = Float32Array.from(v);
     try {
       this.#displace(direction, h);
-      const plus = this.#gradient().gradient;
+      const plus = (await this.#gradient()).gradient;
       this.#displace(direction, -h);
-      const minus = this.#gradient().gradient;
+      const minus = (await this.#gradient()).gradient;
       const out = new Float64Array(this.dimension);
       for (let i = 0; i < out.length; i++) out[i] = (plus[i] - minus[i]) / (2 * h);
       return out;
@@ -250,10 +282,10 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example: op.applyAutodiff(new Float64Array([0, 0, 1]))[2] ≈ 2.
+   * // See the class example: (await op.applyAutodiff(new Float64Array([0, 0, 1])))[2] ≈ 2.
    * ```
    */
-  applyAutodiff(v: ArrayLike<number>): Float64Array {
+  async applyAutodiff(v: ArrayLike<number>): Promise<Float64Array> {
     this.#assertLive();
     assertTwiceDifferentiable(this.#model);
     if (v.length !== this.dimension) {
@@ -281,7 +313,7 @@ export class HessianOperator {
       });
       try {
         this.gradientEvaluations += 2;
-        return Float64Array.from(flat.dataSync());
+        return Float64Array.from(await flat.data() as Float32Array);
       } finally {
         flat.dispose();
       }
@@ -329,11 +361,12 @@ const AUTODIFF_ACTIVATIONS = new Set(["linear", "relu", undefined]);
  * ```ts
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { assertTwiceDifferentiable } from "./operator.ts";
  * const relu = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], activation: "relu" })] });
  * assertTwiceDifferentiable(relu); // passes
  * const tanh = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], activation: "tanh" })] });
- * try { assertTwiceDifferentiable(tanh); } catch (e) { console.assert(e instanceof RangeError); }
+ * assert.throws(() => assertTwiceDifferentiable(tanh), RangeError);
  * ```
  */
 export function assertTwiceDifferentiable(model: tfl.LayersModel): void {
@@ -351,24 +384,33 @@ export function assertTwiceDifferentiable(model: tfl.LayersModel): void {
 }
 
 /**
- * Runs `body` with a fresh operator and always restores the weights and disposes it.
+ * Runs `body` with a fresh operator and always restores the weights and disposes it, after the
+ * body's promise settles.
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tfl from "@tensorflow/tfjs-layers";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
+ * import { crossEntropyLoss } from "./loss.ts";
  * import { withHessianOperator } from "./operator.ts";
- * // withHessianOperator(model, lossFn, batch, (op) => op.apply(v));
- * console.assert(typeof withHessianOperator === "function");
+ * await tf.setBackend("cpu");
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+ * const batch = { xs: tf.ones([4, 3]), ys: tf.tensor1d([0, 1, 0, 1]) };
+ * const dimension = await withHessianOperator(model, crossEntropyLoss(), batch, (op) => op.dimension);
+ * assert.equal(dimension, 3 * 2 + 2);
  * ```
  */
-export function withHessianOperator<T>(
+export async function withHessianOperator<T>(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
-  body: (op: HessianOperator) => T,
-): T {
+  body: (op: HessianOperator) => T | Promise<T>,
+): Promise<T> {
   const op = new HessianOperator(model, lossFn, batch);
   try {
-    return body(op);
+    return await body(op);
   } finally {
     op.dispose();
   }

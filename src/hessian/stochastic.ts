@@ -9,18 +9,23 @@
 import { Random } from "../math/random.ts";
 import type { HessianEstimate } from "./types.ts";
 
-/** A linear operator as a product function. */
-export type LinearOperator = (v: Float64Array) => Float64Array;
+/**
+ * A linear operator as a product function. It may answer asynchronously: a product on a GPU
+ * backend ends with `await tensor.data()` (the only read some backends allow), so every
+ * estimator here awaits each product.
+ */
+export type LinearOperator = (v: Float64Array) => Float64Array | Promise<Float64Array>;
 
 /**
  * A Rademacher vector: independent ±1 entries, each sign with probability ½.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Random } from "../math/random.ts";
  * import { rademacher } from "./stochastic.ts";
  * const v = rademacher(new Random(0), 5);
- * console.assert(v.every((x) => x === 1 || x === -1));
+ * assert.ok(v.every((x) => x === 1 || x === -1));
  * ```
  */
 export function rademacher(rng: Random, d: number): Float64Array {
@@ -35,9 +40,10 @@ export function rademacher(rng: Random, d: number): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanWithStandardError } from "./stochastic.ts";
  * const e = meanWithStandardError([1, 2, 3, 4]);
- * console.assert(e.value === 2.5 && Math.abs(e.standardError - Math.sqrt(5 / 3 / 4)) < 1e-15);
+ * assert.ok(e.value === 2.5 && Math.abs(e.standardError - Math.sqrt(5 / 3 / 4)) < 1e-15);
  * ```
  */
 export function meanWithStandardError(samples: readonly number[]): HessianEstimate {
@@ -72,23 +78,24 @@ export interface ProbeValues {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probe } from "./stochastic.ts";
- * const values = probe((v) => v.map((x) => 2 * x), 3, 4, 0); // H = 2I
- * console.assert(values.quadratic.every((q) => q === 6) && values.squaredNorm[0] === 12);
+ * const values = await probe((v) => v.map((x) => 2 * x), 3, 4, 0); // H = 2I
+ * assert.ok(values.quadratic.every((q) => q === 6) && values.squaredNorm[0] === 12);
  * ```
  */
-export function probe(
+export async function probe(
   apply: LinearOperator,
   dimension: number,
   samples: number,
   seed: number,
-): ProbeValues {
+): Promise<ProbeValues> {
   const rng = new Random(seed);
   const quadratic: number[] = [];
   const squaredNorm: number[] = [];
   for (let k = 0; k < samples; k++) {
     const v = rademacher(rng, dimension);
-    const hv = apply(v);
+    const hv = await apply(v);
     let q = 0, s = 0;
     for (let i = 0; i < dimension; i++) {
       q += v[i] * hv[i];
@@ -105,18 +112,19 @@ export function probe(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceOfOperator } from "./stochastic.ts";
- * const e = traceOfOperator((v) => v.map((x, i) => (i + 1) * x), 4, { samples: 8 });
- * console.assert(e.value === 10 && e.standardError === 0); // diagonal: vᵀHv = tr H exactly
+ * const e = await traceOfOperator((v) => v.map((x, i) => (i + 1) * x), 4, { samples: 8 });
+ * assert.ok(e.value === 10 && e.standardError === 0); // diagonal: vᵀHv = tr H exactly
  * ```
  */
-export function traceOfOperator(
+export async function traceOfOperator(
   apply: LinearOperator,
   dimension: number,
   options: MonteCarloOptions = {},
-): HessianEstimate {
+): Promise<HessianEstimate> {
   const { samples, seed } = monteCarloOptions("traceOfOperator", options);
-  return meanWithStandardError(probe(apply, dimension, samples, seed).quadratic);
+  return meanWithStandardError((await probe(apply, dimension, samples, seed)).quadratic);
 }
 
 /**
@@ -124,18 +132,19 @@ export function traceOfOperator(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frobeniusOfOperator } from "./stochastic.ts";
- * const e = frobeniusOfOperator((v) => v.map((x) => 3 * x), 2, { samples: 4 });
- * console.assert(e.value === 18); // H = 3I in R²: ‖H‖_F² = 9 + 9
+ * const e = await frobeniusOfOperator((v) => v.map((x) => 3 * x), 2, { samples: 4 });
+ * assert.ok(e.value === 18); // H = 3I in R²: ‖H‖_F² = 9 + 9
  * ```
  */
-export function frobeniusOfOperator(
+export async function frobeniusOfOperator(
   apply: LinearOperator,
   dimension: number,
   options: MonteCarloOptions = {},
-): HessianEstimate {
+): Promise<HessianEstimate> {
   const { samples, seed } = monteCarloOptions("frobeniusOfOperator", options);
-  return meanWithStandardError(probe(apply, dimension, samples, seed).squaredNorm);
+  return meanWithStandardError((await probe(apply, dimension, samples, seed)).squaredNorm);
 }
 
 /**
@@ -143,8 +152,9 @@ export function frobeniusOfOperator(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { monteCarloOptions } from "./stochastic.ts";
- * console.assert(monteCarloOptions("f", {}).samples === 20);
+ * assert.ok(monteCarloOptions("f", {}).samples === 20);
  * ```
  */
 export function monteCarloOptions(

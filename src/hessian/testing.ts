@@ -37,6 +37,7 @@ export interface ReferenceProblem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { tinyProblem } from "./testing.ts";
@@ -47,7 +48,7 @@ export interface ReferenceProblem {
  *   return tf.losses.softmaxCrossEntropy(tf.oneHot(p.batch.ys as tf.Tensor1D, 3), logits)
  *     .dataSync()[0];
  * });
- * console.assert(Math.abs(tfLoss - p.loss(p.weights)) < 1e-5);
+ * assert.ok(Math.abs(tfLoss - p.loss(p.weights)) < 1e-5);
  * p.dispose();
  * ```
  */
@@ -176,9 +177,10 @@ export function tinyProblem(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hessianFromGradient } from "./testing.ts";
  * const H = hessianFromGradient((w) => Float64Array.from([2 * w[0] * w[1], w[0] * w[0]]), new Float64Array([1, 2]));
- * console.assert(Math.abs(H[0][0] - 4) < 1e-8 && Math.abs(H[0][1] - 2) < 1e-8);
+ * assert.ok(Math.abs(H[0][0] - 4) < 1e-8 && Math.abs(H[0][1] - 2) < 1e-8);
  * ```
  */
 export function hessianFromGradient(

@@ -1,7 +1,9 @@
 /**
  * The Hessian tools on a TF.js model: each takes `(model, lossFn, batch, options)`, works on the
  * flattened trainable weights, restores the weights bit for bit and leaves the tensor count as
- * it found it.
+ * it found it. They are asynchronous: each Hessian-vector product ends with one
+ * `await tensor.data()`, the only device read Deno's WebGPU allows. Do not touch the model
+ * until a tool's promise settles (it holds displaced weights meanwhile).
  *
  * @module
  */
@@ -76,21 +78,22 @@ function operatorFor(op: HessianOperator, options: StepOption, caller: string) {
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, hessianVectorProduct } from "./mod.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * const hv = hessianVectorProduct(model, crossEntropyLoss(), batch, new Float64Array(8).fill(1));
- * console.assert(hv.length === 8);
+ * const hv = await hessianVectorProduct(model, crossEntropyLoss(), batch, new Float64Array(8).fill(1));
+ * assert.ok(hv.length === 8);
  * ```
  */
-export function hessianVectorProduct(
+export async function hessianVectorProduct(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
   v: ArrayLike<number>,
   options: StepOption = {},
-): Float64Array {
+): Promise<Float64Array> {
   const caller = "hessianVectorProduct";
   validateProblem(caller, model, lossFn, batch);
   if (v === null || typeof v !== "object" || typeof v.length !== "number") {
@@ -101,7 +104,7 @@ export function hessianVectorProduct(
     if (!Number.isFinite(v[i])) throw new RangeError(`${caller}: v[${i}] is ${v[i]}`);
     if (v[i] !== 0) nonZero = true;
   }
-  return withHessianOperator(model, lossFn, batch, (op) => {
+  return await withHessianOperator(model, lossFn, batch, (op) => {
     if (v.length !== op.dimension) {
       throw new RangeError(
         `${caller}: v must have length ${op.dimension} (the trainable weights), got ${v.length}`,
@@ -124,30 +127,31 @@ export type HessianMonteCarloOptions = MonteCarloOptions & StepOption;
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, hutchinsonTrace } from "./mod.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * const { value, standardError } = hutchinsonTrace(model, crossEntropyLoss(), batch, { samples: 10 });
- * console.assert(value > 0 && standardError >= 0); // cross-entropy of a linear model is convex
+ * const { value, standardError } = await hutchinsonTrace(model, crossEntropyLoss(), batch, { samples: 10 });
+ * assert.ok(value > 0 && standardError >= 0); // cross-entropy of a linear model is convex
  * ```
  */
-export function hutchinsonTrace(
+export async function hutchinsonTrace(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
   options: HessianMonteCarloOptions = {},
-): HessianEstimate {
+): Promise<HessianEstimate> {
   const caller = "hutchinsonTrace";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
-    (op) =>
+    async (op) =>
       meanWithStandardError(
-        probe(operatorFor(op, options, caller), op.dimension, samples, seed).quadratic,
+        (await probe(operatorFor(op, options, caller), op.dimension, samples, seed)).quadratic,
       ),
   );
 }
@@ -161,29 +165,31 @@ export function hutchinsonTrace(
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, frobeniusEstimate } from "./mod.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * console.assert(frobeniusEstimate(model, crossEntropyLoss(), batch, { samples: 4 }).value > 0);
+ * const frobenius = await frobeniusEstimate(model, crossEntropyLoss(), batch, { samples: 4 });
+ * assert.ok(frobenius.value > 0);
  * ```
  */
-export function frobeniusEstimate(
+export async function frobeniusEstimate(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
   options: HessianMonteCarloOptions = {},
-): HessianEstimate {
+): Promise<HessianEstimate> {
   const caller = "frobeniusEstimate";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
-    (op) =>
+    async (op) =>
       meanWithStandardError(
-        probe(operatorFor(op, options, caller), op.dimension, samples, seed).squaredNorm,
+        (await probe(operatorFor(op, options, caller), op.dimension, samples, seed)).squaredNorm,
       ),
   );
 }
@@ -201,23 +207,24 @@ export type HessianEigenvalueOptions = TopEigenvalueOptions & StepOption;
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, topEigenvalue } from "./mod.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * const top = topEigenvalue(model, crossEntropyLoss(), batch, { maxIterations: 8 });
- * console.assert(top.value > 0 && top.standardError < top.value);
+ * const top = await topEigenvalue(model, crossEntropyLoss(), batch, { maxIterations: 8 });
+ * assert.ok(top.value > 0 && top.standardError < top.value);
  * ```
  */
-export function topEigenvalue(
+export async function topEigenvalue(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
   options: HessianEigenvalueOptions = {},
-): EigenvalueEstimate {
+): Promise<EigenvalueEstimate> {
   const caller = "topEigenvalue";
   validateProblem(caller, model, lossFn, batch);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
@@ -237,23 +244,24 @@ export type HessianQuadratureOptions = SpectralQuadratureOptions & StepOption;
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, stochasticLanczos, traceOfFunction } from "./mod.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * const q = stochasticLanczos(model, crossEntropyLoss(), batch, { samples: 2, iterations: 8 });
- * console.assert(traceOfFunction(q, (t) => t).value > 0);
+ * const q = await stochasticLanczos(model, crossEntropyLoss(), batch, { samples: 2, iterations: 8 });
+ * assert.ok(traceOfFunction(q, (t) => t).value > 0);
  * ```
  */
-export function stochasticLanczos(
+export async function stochasticLanczos(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
   options: HessianQuadratureOptions = {},
-): SpectralQuadrature {
+): Promise<SpectralQuadrature> {
   const caller = "stochasticLanczos";
   validateProblem(caller, model, lossFn, batch);
-  return withHessianOperator(
+  return await withHessianOperator(
     model,
     lossFn,
     batch,
@@ -295,27 +303,28 @@ export interface HessianMeasures {
  * import * as tf from "@tensorflow/tfjs-core";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import "@tensorflow/tfjs-backend-cpu";
+ * import assert from "node:assert/strict";
  * import { crossEntropyLoss, hessianMeasures } from "./mod.ts";
  * await tf.setBackend("cpu");
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
  * const batch = { xs: tf.randomNormal([8, 3], 0, 1, "float32", 1), ys: tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1]) };
- * const m = hessianMeasures(model, crossEntropyLoss(), batch, { samples: 4, maxIterations: 5 });
- * console.assert(m.topEigenvalue.value <= m.trace.value + 4 * m.trace.standardError);
+ * const m = await hessianMeasures(model, crossEntropyLoss(), batch, { samples: 4, maxIterations: 5 });
+ * assert.ok(m.topEigenvalue.value <= m.trace.value + 4 * m.trace.standardError);
  * ```
  */
-export function hessianMeasures(
+export async function hessianMeasures(
   model: tfl.LayersModel,
   lossFn: HessianLossFn,
   batch: HessianBatch,
   options: HessianMeasuresOptions = {},
-): HessianMeasures {
+): Promise<HessianMeasures> {
   const caller = "hessianMeasures";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
-  return withHessianOperator(model, lossFn, batch, (op) => {
+  return await withHessianOperator(model, lossFn, batch, async (op) => {
     const apply = operatorFor(op, options, caller);
-    const probes = probe(apply, op.dimension, samples, seed);
-    const top = topEigenvalueOfOperator(apply, op.dimension, {
+    const probes = await probe(apply, op.dimension, samples, seed);
+    const top = await topEigenvalueOfOperator(apply, op.dimension, {
       maxIterations: options.maxIterations,
       tolerance: options.tolerance,
       seed,

@@ -74,7 +74,7 @@ function mlpProblem(seed = 1): ReferenceProblem {
   return tinyProblem({ inputs: 3, hidden: 4, classes: 3, batchSize: tinyBatch, seed });
 }
 
-Deno.test("HVP of a tiny tanh MLP and of logistic regression matches the Float64 Hessian", () => {
+Deno.test("HVP of a tiny tanh MLP and of logistic regression matches the Float64 Hessian", async () => {
   for (
     const p of [
       mlpProblem(),
@@ -85,7 +85,9 @@ Deno.test("HVP of a tiny tanh MLP and of logistic regression matches the Float64
     const rng = new Random(5);
     for (let k = 0; k < 4; k++) {
       const v = rng.gaussianVector(p.weights.length);
-      const hv = hessianVectorProduct(p.model, loss, p.batch, v, { method: "finite-difference" });
+      const hv = await hessianVectorProduct(p.model, loss, p.batch, v, {
+        method: "finite-difference",
+      });
       const exact = matVec(H, v);
       const h = defaultStep(norm(p.weights), norm(v));
       const bound = hvpErrorBound(p, H, v, h);
@@ -98,36 +100,36 @@ Deno.test("HVP of a tiny tanh MLP and of logistic regression matches the Float64
   }
 });
 
-Deno.test("an explicit step is used as given and v = 0 gives 0", () => {
+Deno.test("an explicit step is used as given and v = 0 gives 0", async () => {
   const p = mlpProblem();
   const H = hessianFromGradient(p.gradient, p.weights);
   const v = new Random(9).gaussianVector(p.weights.length);
   const exact = matVec(H, v);
   // A step 100 times the default: the truncation error (∝ h²) grows by 10⁴ and must show.
   const large = 100 * defaultStep(norm(p.weights), norm(v));
-  const coarse = hessianVectorProduct(p.model, loss, p.batch, v, { step: large });
-  const fine = hessianVectorProduct(p.model, loss, p.batch, v);
+  const coarse = await hessianVectorProduct(p.model, loss, p.batch, v, { step: large });
+  const fine = await hessianVectorProduct(p.model, loss, p.batch, v);
   const coarseError = norm(coarse.map((x, i) => x - exact[i]));
   const fineError = norm(fine.map((x, i) => x - exact[i]));
   assert.ok(coarseError > 10 * fineError, `coarse ${coarseError} vs fine ${fineError}`);
   assert.ok(coarseError <= hvpErrorBound(p, H, v, large));
-  const zero = hessianVectorProduct(p.model, loss, p.batch, new Float64Array(v.length));
+  const zero = await hessianVectorProduct(p.model, loss, p.batch, new Float64Array(v.length));
   assert.ok(zero.every((z) => z === 0));
   p.dispose();
 });
 
-Deno.test("Hutchinson trace and Frobenius estimate agree with the exact Hessian", () => {
+Deno.test("Hutchinson trace and Frobenius estimate agree with the exact Hessian", async () => {
   const p = mlpProblem(3);
   const H = hessianFromGradient(p.gradient, p.weights);
   const samples = 60, seed = 4;
-  const traceEstimate = hutchinsonTrace(p.model, loss, p.batch, { samples, seed });
-  const frobenius = frobeniusEstimate(p.model, loss, p.batch, { samples, seed });
+  const traceEstimate = await hutchinsonTrace(p.model, loss, p.batch, { samples, seed });
+  const frobenius = await frobeniusEstimate(p.model, loss, p.batch, { samples, seed });
   assert.equal(traceEstimate.samples, samples);
   assert.equal(frobenius.samples, samples);
 
   // Deterministic check: the same seeded probes applied to the exact H give the same estimates
   // up to the per-probe HVP error (|vᵀe| ≤ ‖v‖‖e‖; |‖Hv+e‖² − ‖Hv‖²| ≤ (2‖Hv‖ + ‖e‖)‖e‖).
-  const exactProbes = probe((v) => matVec(H, v), p.weights.length, samples, seed);
+  const exactProbes = await probe((v) => matVec(H, v), p.weights.length, samples, seed);
   const d = p.weights.length;
   const vNorm = Math.sqrt(d);
   const e = hvpErrorBound(p, H, new Float64Array(d).fill(1), defaultStep(norm(p.weights), vNorm));
@@ -156,12 +158,12 @@ Deno.test("Hutchinson trace and Frobenius estimate agree with the exact Hessian"
   p.dispose();
 });
 
-Deno.test("topEigenvalue finds λ_max of the exact Hessian within its residual bound", () => {
+Deno.test("topEigenvalue finds λ_max of the exact Hessian within its residual bound", async () => {
   const p = mlpProblem(7);
   const H = hessianFromGradient(p.gradient, p.weights);
   const values = symmetricEigenvalues(H);
   const lambdaMax = values[values.length - 1];
-  const top = topEigenvalue(p.model, loss, p.batch, { maxIterations: 25, tolerance: 1e-6 });
+  const top = await topEigenvalue(p.model, loss, p.batch, { maxIterations: 25, tolerance: 1e-6 });
   // The returned y satisfies ‖(H + E)y − θy‖ = standardError for the finite-difference operator
   // H + E, so ‖Hy − θy‖ ≤ standardError + ‖Ey‖, and ‖Ey‖ is bounded by the HVP error bound
   // along y itself (the truncation depends on the direction: it is largest along the top
@@ -183,30 +185,30 @@ Deno.test("topEigenvalue finds λ_max of the exact Hessian within its residual b
   p.dispose();
 });
 
-Deno.test("SLQ with the same seed reproduces Hutchinson's probes, and hessianMeasures agrees", () => {
+Deno.test("SLQ with the same seed reproduces Hutchinson's probes, and hessianMeasures agrees", async () => {
   const p = mlpProblem(2);
   const d = p.weights.length;
   // With iterations ≥ d the Gauss rule is exact on each probe: Σ τ_k θ_k = q₀ᵀHq₀ = vᵀHv/d.
-  const q = stochasticLanczos(p.model, loss, p.batch, { samples: 3, iterations: d, seed: 8 });
-  const hutchinson = hutchinsonTrace(p.model, loss, p.batch, { samples: 3, seed: 8 });
+  const q = await stochasticLanczos(p.model, loss, p.batch, { samples: 3, iterations: d, seed: 8 });
+  const hutchinson = await hutchinsonTrace(p.model, loss, p.batch, { samples: 3, seed: 8 });
   const slqTrace = traceOfFunction(q, (t) => t);
   // Both apply the same operator to the same probes; the difference is float64 round-off of
   // the Lanczos recurrence on a 31×31 problem, relative ~1e-12, bounded generously by 1e-8.
   assert.ok(Math.abs(slqTrace.value - hutchinson.value) <= 1e-8 * Math.abs(hutchinson.value));
   q.weights.forEach((w) => assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-12));
 
-  const measures = hessianMeasures(p.model, loss, p.batch, { samples: 3, seed: 8 });
+  const measures = await hessianMeasures(p.model, loss, p.batch, { samples: 3, seed: 8 });
   // Same probes, same weights, same operator: bit-identical estimates.
   assert.equal(measures.trace.value, hutchinson.value);
-  const frob = frobeniusEstimate(p.model, loss, p.batch, { samples: 3, seed: 8 });
+  const frob = await frobeniusEstimate(p.model, loss, p.batch, { samples: 3, seed: 8 });
   assert.equal(measures.frobenius.value, frob.value);
-  const top = topEigenvalue(p.model, loss, p.batch, { seed: 8 });
+  const top = await topEigenvalue(p.model, loss, p.batch, { seed: 8 });
   assert.equal(measures.topEigenvalue.value, top.value);
   assert.equal(measures.gradientEvaluations, 2 * (3 + top.samples));
   p.dispose();
 });
 
-Deno.test("weights are restored bit for bit and the tensor count stays flat", () => {
+Deno.test("weights are restored bit for bit and the tensor count stays flat", async () => {
   // A model with BatchNorm, with the loss in training mode so that its moving statistics move
   // during the perturbed passes: they must come back too.
   const model = tfl.sequential({
@@ -236,7 +238,7 @@ Deno.test("weights are restored bit for bit and the tensor count stays flat", ()
   const before = model.getWeights().map((w) => w.dataSync().slice());
   const count = tf.memory().numTensors;
   const d = model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
-  const runs: Array<() => unknown> = [
+  const runs: Array<() => Promise<unknown>> = [
     () => hessianVectorProduct(model, trainingLoss, batch, new Random(2).gaussianVector(d)),
     () => hutchinsonTrace(model, trainingLoss, batch, { samples: 3 }),
     () => frobeniusEstimate(model, trainingLoss, batch, { samples: 3 }),
@@ -246,7 +248,7 @@ Deno.test("weights are restored bit for bit and the tensor count stays flat", ()
   ];
   for (let repeat = 0; repeat < 2; repeat++) {
     for (const run of runs) {
-      run();
+      await run();
       assert.equal(tf.memory().numTensors, count, "tensor count changed");
       model.getWeights().forEach((w, i) =>
         assert.deepEqual(w.dataSync(), before[i], `weight ${i}`)
@@ -255,7 +257,7 @@ Deno.test("weights are restored bit for bit and the tensor count stays flat", ()
   }
   // The moving statistics did move inside the tools (otherwise this test proves nothing).
   const op = new HessianOperator(model, trainingLoss, batch);
-  op.apply(new Float64Array(d).fill(1));
+  await op.apply(new Float64Array(d).fill(1));
   trainingLoss(model, batch).dispose(); // one more training-mode pass, outside restore
   const moved = model.getWeights().some((w, i) => w.dataSync().some((x, j) => x !== before[i][j]));
   op.dispose();
@@ -267,11 +269,11 @@ Deno.test("weights are restored bit for bit and the tensor count stays flat", ()
   batch.ys.dispose();
 });
 
-Deno.test("invalid inputs are refused with errors naming the parameter and value", () => {
+Deno.test("invalid inputs are refused with errors naming the parameter and value", async () => {
   const p = mlpProblem();
   const d = p.weights.length;
   const count = tf.memory().numTensors;
-  const cases: Array<[() => unknown, new (...a: never[]) => Error, RegExp]> = [
+  const cases: Array<[() => Promise<unknown>, new (...a: never[]) => Error, RegExp]> = [
     [
       () => hessianVectorProduct(p.model, loss, p.batch, new Float64Array(d + 1)),
       RangeError,
@@ -341,7 +343,7 @@ Deno.test("invalid inputs are refused with errors naming the parameter and value
     ],
   ];
   for (const [run, kind, message] of cases) {
-    assert.throws(
+    await assert.rejects(
       run,
       (e: unknown) => e instanceof kind && message.test((e as Error).message),
       String(message),
@@ -355,7 +357,7 @@ Deno.test("invalid inputs are refused with errors naming the parameter and value
   p.dispose();
 });
 
-Deno.test("autodiff HVP of a ReLU MLP matches the Float64 Hessian where differences cannot", () => {
+Deno.test("autodiff HVP of a ReLU MLP matches the Float64 Hessian where differences cannot", async () => {
   const p = tinyProblem({
     inputs: 3,
     hidden: 6,
@@ -371,7 +373,7 @@ Deno.test("autodiff HVP of a ReLU MLP matches the Float64 Hessian where differen
   const H = hessianFromGradient(p.gradient, p.weights);
   const v = new Random(6).gaussianVector(p.weights.length);
   const exact = matVec(H, v);
-  const autodiff = hessianVectorProduct(p.model, loss, p.batch, v, { method: "autodiff" });
+  const autodiff = await hessianVectorProduct(p.model, loss, p.batch, v, { method: "autodiff" });
   // Float32 double backprop: about 30 rounded operations along the longest path (forward,
   // backward, backward of backward), errors adding in quadrature, times a cancellation factor
   // of at most ~100 in the 16-sample sums: √30 · 6e-8 · 100 ≈ 3e-5 < 1e-4 relative.
@@ -379,9 +381,9 @@ Deno.test("autodiff HVP of a ReLU MLP matches the Float64 Hessian where differen
   assert.ok(error < 1e-4, `autodiff relative error ${error}`);
   // The estimators accept the method too; weights and tensor count are left as found.
   const count = tf.memory().numTensors;
-  const trace = hutchinsonTrace(p.model, loss, p.batch, { samples: 40, method: "autodiff" });
+  const trace = await hutchinsonTrace(p.model, loss, p.batch, { samples: 40, method: "autodiff" });
   assert.ok(Math.abs(trace.value - exactTrace(H)) <= 4 * trace.standardError);
-  const top = topEigenvalue(p.model, loss, p.batch, { method: "autodiff", tolerance: 1e-6 });
+  const top = await topEigenvalue(p.model, loss, p.batch, { method: "autodiff", tolerance: 1e-6 });
   const values = symmetricEigenvalues(H);
   // Some eigenvalue within the residual plus the float32 operator error (1e-4 · ‖H‖₂).
   const slack = top.standardError + 1e-4 * spectralNorm(H);
@@ -394,25 +396,25 @@ Deno.test("autodiff HVP of a ReLU MLP matches the Float64 Hessian where differen
   p.dispose();
 });
 
-Deno.test("autodiff refuses layers whose TF.js gradients are not differentiable", () => {
+Deno.test("autodiff refuses layers whose TF.js gradients are not differentiable", async () => {
   const p = mlpProblem(); // tanh: its gradient reuses the saved output
   const v = new Float64Array(p.weights.length).fill(1);
-  assert.throws(
+  await assert.rejects(
     () => hessianVectorProduct(p.model, loss, p.batch, v, { method: "autodiff" }),
     (e: unknown) => e instanceof RangeError && /activation tanh/.test(e.message),
   );
-  assert.throws(
+  await assert.rejects(
     () => hessianVectorProduct(p.model, loss, p.batch, v, { method: "exact" as never }),
     (e: unknown) => e instanceof RangeError && /method.*exact/.test(e.message),
   );
-  assert.throws(
+  await assert.rejects(
     () => hessianVectorProduct(p.model, loss, p.batch, v, { method: "autodiff", step: 1e-3 }),
     (e: unknown) => e instanceof RangeError && /step applies only/.test(e.message),
   );
   p.dispose();
 });
 
-Deno.test("method auto picks autodiff only for Dense/ReLU models with crossEntropyLoss", () => {
+Deno.test("method auto picks autodiff only for Dense/ReLU models with crossEntropyLoss", async () => {
   const relu = tinyProblem({
     inputs: 3,
     hidden: 5,
@@ -424,15 +426,15 @@ Deno.test("method auto picks autodiff only for Dense/ReLU models with crossEntro
   const tanh = mlpProblem(2);
   for (const [p, expected] of [[relu, "autodiff"], [tanh, "finite-difference"]] as const) {
     const v = new Random(3).gaussianVector(p.weights.length);
-    const auto = hessianVectorProduct(p.model, loss, p.batch, v);
-    const chosen = hessianVectorProduct(p.model, loss, p.batch, v, { method: expected });
+    const auto = await hessianVectorProduct(p.model, loss, p.batch, v);
+    const chosen = await hessianVectorProduct(p.model, loss, p.batch, v, { method: expected });
     assert.deepEqual(auto, chosen, expected);
     // A loss not made by crossEntropyLoss is not known to be twice differentiable: FD.
     const custom = (m: typeof p.model, b: typeof p.batch) => loss(m, b);
-    const fd = hessianVectorProduct(p.model, custom, p.batch, v);
+    const fd = await hessianVectorProduct(p.model, custom, p.batch, v);
     assert.deepEqual(
       fd,
-      hessianVectorProduct(p.model, loss, p.batch, v, { method: "finite-difference" }),
+      await hessianVectorProduct(p.model, loss, p.batch, v, { method: "finite-difference" }),
     );
   }
   relu.dispose();

@@ -13,11 +13,12 @@ import type { HessianBatch, HessianLossFn } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateProblem } from "./validate.ts";
  * try {
  *   validateProblem("hutchinsonTrace", {} as never, () => 0 as never, {} as never);
  * } catch (e) {
- *   console.assert(e instanceof TypeError);
+ *   assert.ok(e instanceof TypeError);
  * }
  * ```
  */
@@ -56,8 +57,9 @@ export function validateProblem(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { positiveOption } from "./validate.ts";
- * console.assert(positiveOption("hessianVectorProduct", "step", 1e-3) === 1e-3);
+ * assert.ok(positiveOption("hessianVectorProduct", "step", 1e-3) === 1e-3);
  * ```
  */
 export function positiveOption(caller: string, name: string, value: unknown): number | undefined {

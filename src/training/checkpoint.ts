@@ -67,8 +67,9 @@ interface Header {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointPath } from "./checkpoint.ts";
- * console.assert(checkpointPath("/tmp/run.checkpoint").endsWith("checkpoint.bin"));
+ * assert.ok(checkpointPath("/tmp/run.checkpoint").endsWith("checkpoint.bin"));
  * ```
  */
 export function checkpointPath(dir: string): string {
@@ -80,13 +81,14 @@ export function checkpointPath(dir: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
  * import { DEFAULT_TRAIN_CONFIG } from "./config.ts";
  * const bytes = encodeCheckpoint({
  *   config: { ...DEFAULT_TRAIN_CONFIG }, epoch: 1, step: 10, history: [], optimizer: [],
  *   model: [{ name: "w", shape: [2], dtype: "float32", data: Float32Array.of(1, 2) }],
  * });
- * console.assert(decodeCheckpoint(bytes).model[0].data[1] === 2);
+ * assert.ok(decodeCheckpoint(bytes).model[0].data[1] === 2);
  * ```
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
@@ -139,8 +141,9 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCheckpoint } from "./checkpoint.ts";
- * try { decodeCheckpoint(new Uint8Array(3)); } catch (e) { console.assert(e instanceof RangeError); }
+ * try { decodeCheckpoint(new Uint8Array(3)); } catch (e) { assert.ok(e instanceof RangeError); }
  * ```
  */
 export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): Checkpoint {
@@ -206,13 +209,14 @@ export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): Chec
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
  * import { DEFAULT_TRAIN_CONFIG } from "./config.ts";
  * const dir = await Deno.makeTempDir();
  * await writeCheckpoint(dir, {
  *   config: { ...DEFAULT_TRAIN_CONFIG }, epoch: 1, step: 1, history: [], model: [], optimizer: [],
  * });
- * console.assert((await readCheckpoint(dir))?.epoch === 1);
+ * assert.ok((await readCheckpoint(dir))?.epoch === 1);
  * ```
  */
 export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
@@ -225,8 +229,9 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCheckpoint } from "./checkpoint.ts";
- * console.assert(await readCheckpoint(await Deno.makeTempDir()) === null);
+ * assert.ok(await readCheckpoint(await Deno.makeTempDir()) === null);
  * ```
  */
 export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {

@@ -10,6 +10,12 @@
  * epoch from the saved state of the previous one, in the uninterrupted run exactly as in a resumed
  * one, so `--resume` replays the same arithmetic and reaches bitwise the same weights.
  *
+ * Reads from the device are asynchronous only (`await tensor.data()`): the synchronous
+ * `dataSync` does not work on Deno's WebGPU. A training step is `await optimizer.step(f)`, whose
+ * one read is the clean loss; the step's correct-prediction count stays on the device and is
+ * summed there, read once per epoch. Evaluation reads once per batch (loss and count stacked),
+ * the Hessian measures once per gradient, checkpoints once per variable.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -241,7 +247,7 @@ export async function train(
         steps: number;
       };
       try {
-        trained = runEpoch({
+        trained = await runEpoch({
           model,
           optimizer,
           trainSet,
@@ -270,8 +276,8 @@ export async function train(
       optimizerState = await saveOptimizer(optimizer, model);
       optimizer.dispose();
 
-      const test = evaluate(model, testSet, numClasses);
-      const validation = validationSet ? evaluate(model, validationSet, numClasses) : null;
+      const test = await evaluate(model, testSet, numClasses);
+      const validation = validationSet ? await evaluate(model, validationSet, numClasses) : null;
       const record: EpochRecord = {
         epoch,
         trainLoss: trained.loss,
@@ -296,7 +302,7 @@ export async function train(
       }
       if (hessianBatch && epoch % config.hessianEvery === 0) {
         try {
-          record.hessian = measureHessian(model, hessianBatch, config, epochIndex);
+          record.hessian = await measureHessian(model, hessianBatch, config, epochIndex);
         } catch (error) {
           // Recorded as a failed run, not thrown: a sweep must not retry it forever.
           return result("failed", {
@@ -315,7 +321,7 @@ export async function train(
           epoch,
           step: globalStep,
           history,
-          model: saveModel(model),
+          model: await saveModel(model),
           optimizer: optimizerState,
         });
       }
@@ -368,14 +374,15 @@ interface EpochContext {
   augment: boolean;
 }
 
-function runEpoch(context: EpochContext) {
+async function runEpoch(context: EpochContext) {
   const { model, optimizer, trainSet, config, epochIndex, schedule, signal } = context;
   const numClasses = context.numClasses;
   let lossSum = 0;
-  let correct = 0;
   let images = 0;
   let steps = 0;
   let seconds = 0;
+  // The running count of correct predictions stays on the device: read once, after the last step.
+  let correctTotal: tf.Scalar = tf.scalar(0);
   for (
     const batch of batches(trainSet, {
       batchSize: config.batchSize,
@@ -388,23 +395,22 @@ function runEpoch(context: EpochContext) {
     const learningRate = schedule(globalStep);
     optimizer.learningRate = learningRate;
     let correctCount: tf.Scalar | null = null;
-    let cost: tf.Scalar | null = null;
     const size = batch.count;
     const labels = batch.ys as tf.Tensor1D;
     try {
       const oneHot = tf.oneHot(labels, numClasses);
+      let loss: number;
       try {
         // The optimizer may call the loss several times (perturbed passes); its first call is at
         // the current weights, so that one gives the training accuracy of the step.
-        cost = optimizer.minimize(() => {
+        loss = await optimizer.step(() => {
           const logits = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
           if (correctCount === null) correctCount = tf.keep(countCorrect(logits, labels));
           return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
-        }, true);
+        });
       } finally {
         oneHot.dispose();
       }
-      const loss = cost!.dataSync()[0];
       if (!Number.isFinite(loss)) {
         throw new EpochFailure(
           globalStep + 1,
@@ -412,7 +418,9 @@ function runEpoch(context: EpochContext) {
         );
       }
       lossSum += loss * size;
-      correct += (correctCount as tf.Scalar | null)!.dataSync()[0];
+      const previous = correctTotal;
+      correctTotal = tf.add(previous, (correctCount as tf.Scalar | null)!);
+      previous.dispose();
       images += size;
       steps++;
       seconds += (performance.now() - started) / 1000;
@@ -425,17 +433,21 @@ function runEpoch(context: EpochContext) {
         learningRate,
       });
     } catch (error) {
+      correctTotal.dispose();
       if (error instanceof NonFiniteError) {
         throw new EpochFailure(globalStep + 1, error.message, { cause: error });
       }
       throw error;
     } finally {
       tf.dispose([batch.xs, batch.ys]);
-      if (cost) (cost as tf.Scalar).dispose();
       if (correctCount) (correctCount as tf.Scalar).dispose();
     }
+    if (signal?.aborted) correctTotal.dispose();
     signal?.throwIfAborted();
   }
+  // Counts up to 2^24 are exact in float32: far above any epoch's image count here.
+  const correct = (await correctTotal.data())[0];
+  correctTotal.dispose();
   return { loss: lossSum / images, correct, images, seconds, steps };
 }
 
@@ -445,11 +457,12 @@ function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   );
 }
 
-function evaluate(model: tfl.LayersModel, set: ImageSet, numClasses: number) {
+async function evaluate(model: tfl.LayersModel, set: ImageSet, numClasses: number) {
   let lossSum = 0;
   let correct = 0;
   for (const batch of batches(set, { batchSize: EVALUATION_BATCH, seed: 0, shuffle: false })) {
-    const [loss, right] = tf.tidy(() => {
+    // The summed loss and the correct count, stacked: one read per batch.
+    const stacked = tf.tidy(() => {
       const labels = batch.ys as tf.Tensor1D;
       const logits = model.apply(batch.xs, { training: false }) as tf.Tensor2D;
       const oneHot = tf.oneHot(labels, numClasses);
@@ -460,11 +473,17 @@ function evaluate(model: tfl.LayersModel, set: ImageSet, numClasses: number) {
         undefined,
         tf.Reduction.SUM,
       );
-      return [sum.dataSync()[0], countCorrect(logits, labels).dataSync()[0]];
+      return tf.stack([sum, countCorrect(logits, labels)]);
     });
     tf.dispose([batch.xs, batch.ys]);
-    lossSum += loss;
-    correct += right;
+    let values: Float32Array;
+    try {
+      values = await stacked.data() as Float32Array;
+    } finally {
+      stacked.dispose();
+    }
+    lossSum += values[0];
+    correct += values[1];
   }
   return { loss: lossSum / set.count, accuracy: correct / set.count };
 }
@@ -498,15 +517,15 @@ function hessianSubset(set: ImageSet, config: TrainConfig) {
   return { xs: batch.xs, ys: batch.ys };
 }
 
-function measureHessian(
+async function measureHessian(
   model: tfl.LayersModel,
   batch: HessianBatch,
   config: TrainConfig,
   epochIndex: number,
-): HessianRecord {
+): Promise<HessianRecord> {
   // Inference mode (crossEntropyLoss's default): BatchNorm uses its moving statistics, so the
   // loss is a fixed function of the weights and its Hessian is well defined.
-  const measures = hessianMeasures(model, crossEntropyLoss(), batch, {
+  const measures = await hessianMeasures(model, crossEntropyLoss(), batch, {
     samples: config.hessianSamples,
     maxIterations: config.hessianSamples,
     seed: deriveSeed(config.seed, "hessian", epochIndex),
@@ -575,13 +594,17 @@ async function saveOptimizer(
 ): Promise<SavedTensor[]> {
   const weights = await optimizer.getWeights();
   const names = variableNames(model);
-  return weights.map(({ name, tensor }) => {
-    const saved = toSaved(portableName(name, names), tensor);
+  const saved: SavedTensor[] = [];
+  try {
+    for (const { name, tensor } of weights) {
+      saved.push(await toSaved(portableName(name, names), tensor));
+    }
+  } finally {
     // getWeights returns the optimizer's own variables plus freshly made tensors (the step
     // counter): only the latter are ours to dispose.
-    if (!(tensor instanceof tf.Variable)) tensor.dispose();
-    return saved;
-  });
+    for (const { tensor } of weights) if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
+  return saved;
 }
 
 /**
@@ -615,8 +638,10 @@ function localName(name: string, names: readonly string[]): string {
   return names[index] + match[2];
 }
 
-function saveModel(model: tfl.LayersModel): SavedTensor[] {
-  return model.weights.map((w) => toSaved(w.originalName, w.read()));
+async function saveModel(model: tfl.LayersModel): Promise<SavedTensor[]> {
+  const saved: SavedTensor[] = [];
+  for (const w of model.weights) saved.push(await toSaved(w.originalName, w.read()));
+  return saved;
 }
 
 function restoreModel(model: tfl.LayersModel, saved: SavedTensor[]): void {
@@ -642,15 +667,28 @@ function restoreModel(model: tfl.LayersModel, saved: SavedTensor[]): void {
   }
 }
 
-function toSaved(name: string, tensor: tf.Tensor): SavedTensor {
+/** A host copy of a tensor (`await data()`: the read every backend allows). */
+async function toSaved(name: string, tensor: tf.Tensor): Promise<SavedTensor> {
   const shape = [...tensor.shape];
   if (tensor.dtype === "int32") {
-    return { name, shape, dtype: "int32", data: Int32Array.from(tensor.dataSync() as Int32Array) };
+    return {
+      name,
+      shape,
+      dtype: "int32",
+      data: Int32Array.from(await tensor.data() as Int32Array),
+    };
   }
   const float = tensor.dtype === "float32" ? tensor : tf.cast(tensor, "float32");
-  const data = Float32Array.from(float.dataSync() as Float32Array);
-  if (float !== tensor) float.dispose();
-  return { name, shape, dtype: "float32", data };
+  try {
+    return {
+      name,
+      shape,
+      dtype: "float32",
+      data: Float32Array.from(await float.data() as Float32Array),
+    };
+  } finally {
+    if (float !== tensor) float.dispose();
+  }
 }
 
 function assertResumable(checkpoint: Checkpoint, config: TrainConfig): void {
