@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The playground in a real browser: Debian's Chromium (/usr/bin/chromium) driven by npm
  * playwright-core under Deno, against the page served in-process on a free port. The MLP tab
@@ -35,18 +34,18 @@ async function revision(page: Page): Promise<number> {
 async function redrawn(page: Page, action: () => Promise<unknown>): Promise<void> {
   const before = await revision(page);
   await action();
+  // Page-side code as strings: this file is type-checked without the DOM library.
   await page.waitForFunction(
-    (r) => Number(document.getElementById("panel-landscape")!.dataset.revision) > r,
-    before,
+    `Number(document.getElementById("panel-landscape").dataset.revision) > ${before}`,
   );
 }
 
 /** Clicks the map at the point (a, b), from the mapping the canvas publishes. */
 async function clickMap(page: Page, a: number, b: number): Promise<void> {
   const map = page.locator("#landscape-map");
-  const d = await map.evaluate((c) => ({ ...(c as HTMLCanvasElement).dataset }));
-  const [x0, x1, y0, y1] = [d.x0, d.x1, d.y0, d.y1].map(Number);
-  const [left, top, size] = [d.left, d.top, d.size].map(Number);
+  const read = async (name: string) => Number(await map.getAttribute(`data-${name}`));
+  const [x0, x1, y0, y1] = [await read("x0"), await read("x1"), await read("y0"), await read("y1")];
+  const [left, top, size] = [await read("left"), await read("top"), await read("size")];
   await map.click({
     position: {
       x: left + ((a - x0) / (x1 - x0)) * size,
@@ -123,17 +122,17 @@ Deno.test({
       });
 
       await t.step("a click on the map starts a new trajectory there", async () => {
-        // From the default start (0.45, 0.6) GD falls into the flat well at (-1, 0).
-        assert.match((await page.locator('[data-testid="end-gd"]').textContent()) ?? "", /flat/);
-        await redrawn(page, () => clickMap(page, 1.2, -0.3));
-        assert.equal(Number(await page.locator("#start-a").inputValue()), 1.2);
-        assert.equal(Number(await page.locator("#start-b").inputValue()), -0.3);
+        // From the default start (0.9, 0.25), inside the sharp well, GD stays in it.
+        assert.match((await page.locator('[data-testid="end-gd"]').textContent()) ?? "", /sharp/);
+        await redrawn(page, () => clickMap(page, -0.5, 0.8));
+        assert.equal(Number(await page.locator("#start-a").inputValue()), -0.5);
+        assert.equal(Number(await page.locator("#start-b").inputValue()), 0.8);
         assert.match(
           (await page.locator("#landscape-status").textContent()) ?? "",
-          /from \(1\.2, -0\.3\)/,
+          /from \(-0\.5, 0\.8\)/,
         );
-        // Started right of the ridge, GD now ends in the sharp well.
-        assert.match((await page.locator('[data-testid="end-gd"]').textContent()) ?? "", /sharp/);
+        // Started on the flat side, GD now ends in the flat well.
+        assert.match((await page.locator('[data-testid="end-gd"]').textContent()) ?? "", /flat/);
         await page.screenshot({ path: join(SHOTS, "3-wells-click.png") });
       });
 
@@ -162,7 +161,7 @@ Deno.test({
       await t.step("the MLP tab trains one epoch to above 70% test accuracy", async () => {
         await page.click("#tab-mlp");
         await page.waitForFunction(
-          () => !(document.getElementById("mlp-train") as HTMLButtonElement).disabled,
+          `!document.getElementById("mlp-train").disabled`,
           null,
           { timeout: 60_000 },
         );

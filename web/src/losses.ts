@@ -5,6 +5,7 @@
  * @module
  */
 import { parseExpression } from "./expr.ts";
+import type { TrajectorySettings } from "./trajectories.ts";
 
 /** A named minimum (or minimizer set) a trajectory can end in. */
 export interface Basin {
@@ -30,16 +31,21 @@ export interface PlaygroundLoss {
   basins: Basin[];
   /** The minimizer curve `ab = 1` of the valley, drawn dashed. */
   manifold?: "ab=1";
+  /** Slider values that show what the loss is about; set when the loss is chosen. */
+  settings?: Partial<TrajectorySettings>;
 }
 
 const near = (cx: number, cy: number, r: number) => (x: ArrayLike<number>) =>
   (x[0] - cx) ** 2 + (x[1] - cy) ** 2 < r * r;
 
-/** A sharp well at (1, 0) (width 0.2) and a flat one at (-1, 0) (width 0.8), slightly deeper. */
+/**
+ * A sharp well at (0.8, 0) (width 0.15, λ_max ≈ 44) and a flat one at (-0.8, 0) (width 0.9),
+ * slightly shallower, on a faint bowl that keeps every run bounded.
+ */
 function twoWells(x: ArrayLike<number>): number {
-  const sharp = Math.exp(-((x[0] - 1) ** 2 + x[1] ** 2) / (2 * 0.2 ** 2));
-  const flat = Math.exp(-((x[0] + 1) ** 2 + x[1] ** 2) / (2 * 0.8 ** 2));
-  return 1 - 1.0 * sharp - 0.9 * flat + 0.02 * (x[0] ** 2 + x[1] ** 2);
+  const sharp = Math.exp(-((x[0] - 0.8) ** 2 + x[1] ** 2) / (2 * 0.15 ** 2));
+  const flat = Math.exp(-((x[0] + 0.8) ** 2 + x[1] ** 2) / (2 * 0.9 ** 2));
+  return 1 - sharp - 0.9 * flat + 0.02 * (x[0] ** 2 + x[1] ** 2);
 }
 
 /** The built-in losses, in the order of the loss menu. */
@@ -56,6 +62,7 @@ export const BUILTIN_LOSSES: readonly PlaygroundLoss[] = [
     extent: 2,
     start: [1.5, 0.1],
     basins: [],
+    settings: { lr: 0.05, rho: 0.2, lambda: 0.5, steps: 200 },
   },
   {
     id: "valley",
@@ -70,22 +77,24 @@ export const BUILTIN_LOSSES: readonly PlaygroundLoss[] = [
     start: [2.6, 0.3],
     basins: [{ name: "valley ab = 1", contains: (x) => Math.abs(x[0] * x[1] - 1) < 0.05 }],
     manifold: "ab=1",
+    settings: { lr: 0.02, rho: 0.2, lambda: 0.3, steps: 400 },
   },
   {
     id: "wells",
-    label: "1 − e^(−r₁²/0.08) − 0.9 e^(−r₂²/1.28) + 0.02‖x‖²",
+    label: "1 − e^(−r₁²/0.045) − 0.9 e^(−r₂²/1.62) + 0.02‖x‖²",
     explanation: [
-      "Two minima: a sharp, slightly deeper well at (1, 0) and a flat, wide one at (−1, 0).",
-      "Start between them: GD falls into the nearer one, the sharpness-aware methods are pushed out of the sharp one.",
+      "Two minima: a sharp, slightly deeper well at (0.8, 0) (λ_max ≈ 44) and a flat, wide one at (−0.8, 0).",
+      "From inside the sharp well GD stays put; with rho above the well's width the sharpness-aware methods are pushed out.",
     ],
     loss: twoWells,
     center: [0, 0],
     extent: 2,
-    start: [0.45, 0.6],
+    start: [0.9, 0.25],
     basins: [
-      { name: "sharp (1, 0)", contains: near(1, 0, 0.35) },
-      { name: "flat (−1, 0)", contains: near(-1, 0, 0.9) },
+      { name: "sharp (0.8, 0)", contains: near(0.8, 0, 0.35) },
+      { name: "flat (−0.8, 0)", contains: near(-0.8, 0, 0.9) },
     ],
+    settings: { lr: 0.03, rho: 0.25, lambda: 1, steps: 300 },
   },
 ];
 

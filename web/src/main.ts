@@ -2,6 +2,12 @@
 /**
  * The playground page: two tabs, the two-dimensional losses and the MLP on Fashion-MNIST.
  *
+ * The modules that touch the DOM (this one, plot.ts, tab_landscape.ts, tab_mlp.ts) reference the
+ * DOM library; they are checked on their own (`deno check web/`) and left out of `deno test`
+ * (deno.json "test.exclude"), because one program with both the DOM and Deno's types does not
+ * type-check (their stream types differ). Everything they compute lives in DOM-free modules
+ * with tests: expr.ts, losses.ts, trajectories.ts, format.ts, ../subset.ts.
+ *
  * @module
  */
 import { mountLandscapeTab } from "./tab_landscape.ts";

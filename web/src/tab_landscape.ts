@@ -7,7 +7,8 @@
  * @module
  */
 import { BUILTIN_LOSSES, customLoss, type PlaygroundLoss } from "./losses.ts";
-import { drawLinePlot, formatNumber, legendElement, setupCanvas } from "./plot.ts";
+import { formatNumber } from "./format.ts";
+import { drawLinePlot, legendElement, setupCanvas } from "./plot.ts";
 import {
   measuresAt,
   METHOD_STYLES,
@@ -214,6 +215,11 @@ export function mountLandscapeTab(panel: HTMLElement): void {
   function setLoss(next: PlaygroundLoss): void {
     loss = next;
     start = [...loss.start];
+    for (const [key, value] of Object.entries(loss.settings ?? {})) {
+      const input = sliders.get(key as keyof TrajectorySettings)!;
+      input.value = String(value);
+      panel.querySelector(`#value-${key}`)!.textContent = input.value;
+    }
     explain.replaceChildren(...loss.explanation.map((line) => element("p", {}, line)));
     schedule();
   }
@@ -346,8 +352,8 @@ export function mountLandscapeTab(panel: HTMLElement): void {
       ctx.setLineDash([]);
       ctx.fillStyle = "#0072B2";
       ctx.font = "12px system-ui, sans-serif";
-      const [lx, ly] = toPixel(2.55, 1 / 2.55);
-      ctx.fillText("ab = 1", lx, ly - 8);
+      const [lx, ly] = toPixel(0.4, 2.75);
+      ctx.fillText("ab = 1", lx + 8, ly);
     }
     for (const t of trajectories) {
       const style = METHOD_STYLES[t.method];
@@ -418,7 +424,7 @@ export function mountLandscapeTab(panel: HTMLElement): void {
 
   function endsIn(t: Trajectory): string {
     const end = t.points[t.points.length - 1];
-    if (t.stopped) return `left the map (${t.stopped.startsWith("left") ? "unbounded" : "error"})`;
+    if (t.stopped) return t.stopped.startsWith("left") ? "left the map" : "stopped: step failed";
     const basin = loss.basins.find((b) => b.contains(end));
     if (basin) return basin.name;
     return loss.basins.length > 0 ? "no minimum" : "—";
@@ -479,11 +485,11 @@ export function mountLandscapeTab(panel: HTMLElement): void {
         element(
           "td",
           { "data-testid": `end-point-${t.method}` },
-          `(${end[0].toFixed(3)}, ${end[1].toFixed(3)})`,
+          `(${end[0].toFixed(2)}, ${end[1].toFixed(2)})`,
         ),
         element("td", {}, formatNumber(last.loss, ROUND_OFF)),
         element("td", {}, formatNumber(last.determinant, ROUND_OFF)),
-        element("td", {}, endsIn(t)),
+        element("td", { title: t.stopped ?? "" }, endsIn(t)),
       );
       ends.append(row);
     }

@@ -22,7 +22,8 @@ import { Random } from "../../src/math/mod.ts";
 // schedule.ts directly: the training layer's mod.ts also brings the file-system training loop.
 import { createSchedule } from "../../src/training/schedule.ts";
 import { decodeSubset, type Subset } from "../subset.ts";
-import { drawLinePlot, formatNumber, legendElement } from "./plot.ts";
+import { formatNumber } from "./format.ts";
+import { drawLinePlot, legendElement } from "./plot.ts";
 
 const SUBSET_URL = "/data/fashion-mnist-subset.bin";
 /** Okabe-Ito blue and vermillion for the two runs, solid and dashed. */
