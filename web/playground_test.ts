@@ -167,7 +167,12 @@ Deno.test({
         );
         await page.locator("#mlp-epochs").fill("1");
         await page.click("#mlp-train");
-        await page.waitForSelector('[data-testid="mlp-epoch-1"]', { timeout: 180_000 });
+        await page.waitForFunction(
+          `/^(Done|Training stopped|Cannot train)/.test(document.getElementById("mlp-status").textContent)`,
+          null,
+          { timeout: 240_000 },
+        );
+        assert.match((await page.locator("#mlp-status").textContent()) ?? "", /^Done: 1 epoch/);
         const accuracies = await page.locator(
           '[data-testid="mlp-epoch-1"] [data-testid^="mlp-accuracy-"]',
         )

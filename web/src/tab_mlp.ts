@@ -32,10 +32,13 @@ const RUN_STYLES = [
   { color: "#D55E00", dash: [6, 3] },
 ];
 /** Images the Hessian's norm is estimated on (fixed, the first of the training subset). */
-const HESSIAN_IMAGES = 256;
-/** Rademacher probes per ‖H‖_F² estimate (2 gradients each). */
+const HESSIAN_IMAGES = 128;
+/** Rademacher probes per ‖H‖_F² estimate (one Hessian-vector product each). */
 const HESSIAN_SAMPLES = 4;
+/** Steps between test-accuracy points. */
 const EVAL_EVERY = 16;
+/** Steps between ‖H‖_F points: about four per epoch at batch 16, at ~the cost of the training. */
+const HESSIAN_EVERY = 32;
 /** SGD momentum of the SGD-based optimizers (the training CLI's default). */
 const MOMENTUM = 0.8;
 
@@ -264,13 +267,13 @@ export function mountMlpTab(panel: HTMLElement): { show(): void } {
       xs: images(data.train, hessianIndices),
       ys: labels(data.train, hessianIndices),
     };
-    const measureHessian = (epoch: number) => {
+    const measureHessian = (at: number) => {
       for (const r of runs) {
         const estimate = frobeniusEstimate(r.model, lossFn, hessianBatch, {
           samples: HESSIAN_SAMPLES,
           seed: 7,
         });
-        r.hessian.push([epoch, Math.sqrt(Math.max(0, estimate.value))]);
+        r.hessian.push([at, Math.sqrt(Math.max(0, estimate.value))]);
       }
     };
     const rng = new Random(0);
@@ -301,9 +304,11 @@ export function mountMlpTab(panel: HTMLElement): { show(): void } {
             cost?.dispose();
           }
           tf.dispose([xs, ys]);
-          if ((step + 1) % EVAL_EVERY === 0 || step === steps - 1) {
+          const last = step === steps - 1;
+          if ((step + 1) % EVAL_EVERY === 0 || last) {
             const at = epoch + (step + 1) / steps;
             for (const r of runs) r.accuracy.push([at, testAccuracy(r, testXs, testYs)]);
+            if ((step + 1) % HESSIAN_EVERY === 0 || last) measureHessian(at);
             draw();
             status.textContent = `Training: epoch ${epoch + 1}/${totalEpochs}, step ${
               step + 1
@@ -311,8 +316,6 @@ export function mountMlpTab(panel: HTMLElement): { show(): void } {
             await new Promise((resolve) => setTimeout(resolve, 0));
           }
         }
-        measureHessian(epoch + 1);
-        draw();
         const row = element("tr", { "data-testid": `mlp-epoch-${epoch + 1}` });
         row.append(element("td", {}, String(epoch + 1)));
         runs.forEach((r, k) => {
