@@ -11,7 +11,16 @@ import { buildPage } from "./build.ts";
 import { defaultSubsetPath } from "./subset.ts";
 import { wasmBinaryDirectory } from "../src/backends/mod.ts";
 
-/** The wasm binaries of @tensorflow/tfjs-backend-wasm the page may ask for. */
+/**
+ * The wasm binaries of @tensorflow/tfjs-backend-wasm the page may ask for.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WASM_FILES } from "./server.ts";
+ * assert.ok(WASM_FILES.includes("tfjs-backend-wasm-simd.wasm"));
+ * ```
+ */
 export const WASM_FILES = [
   "tfjs-backend-wasm.wasm",
   "tfjs-backend-wasm-simd.wasm",

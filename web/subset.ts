@@ -8,7 +8,16 @@
  * @module
  */
 
-/** The first 8 bytes of a subset file. */
+/**
+ * The first 8 bytes of a subset file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SUBSET_MAGIC } from "./subset.ts";
+ * assert.equal(SUBSET_MAGIC.length, 8);
+ * ```
+ */
 export const SUBSET_MAGIC = "USAMFMS1";
 
 const HEADER_BYTES = 8 + 4 * 4 + 2 * 4;

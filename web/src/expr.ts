@@ -7,10 +7,29 @@
  * @module
  */
 
-/** A parsed loss: call it with the point `x = [a, b]`. */
+/**
+ * A parsed loss: call it with the point `x = [a, b]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Expression, parseExpression } from "./expr.ts";
+ * const f: Expression = parseExpression("a * b");
+ * assert.equal(f([2, 3]), 6);
+ * ```
+ */
 export type Expression = (x: ArrayLike<number>) => number;
 
-/** The functions a typed loss may call, by name. */
+/**
+ * The functions a typed loss may call, by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXPRESSION_FUNCTIONS } from "./expr.ts";
+ * assert.equal(EXPRESSION_FUNCTIONS.exp(0), 1);
+ * ```
+ */
 export const EXPRESSION_FUNCTIONS: Readonly<Record<string, (t: number) => number>> = Object
   .freeze({
     sin: Math.sin,

@@ -48,7 +48,16 @@ function twoWells(x: ArrayLike<number>): number {
   return 1 - sharp - 0.9 * flat + 0.02 * (x[0] ** 2 + x[1] ** 2);
 }
 
-/** The built-in losses, in the order of the loss menu. */
+/**
+ * The built-in losses, in the order of the loss menu.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BUILTIN_LOSSES } from "./losses.ts";
+ * assert.deepEqual(BUILTIN_LOSSES.map((l) => l.id), ["saddle", "valley", "wells"]);
+ * ```
+ */
 export const BUILTIN_LOSSES: readonly PlaygroundLoss[] = [
   {
     id: "saddle",

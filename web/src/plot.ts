@@ -28,7 +28,15 @@ export interface LinePlot {
   yRange?: [number, number];
 }
 
-/** Margins of a plot inside its canvas, in CSS pixels. */
+/**
+ * Margins of a plot inside its canvas, in CSS pixels.
+ *
+ * @example
+ * ```ts ignore
+ * import { PLOT_MARGIN } from "./plot.ts";
+ * console.log(PLOT_MARGIN.left);
+ * ```
+ */
 export const PLOT_MARGIN = { left: 52, right: 10, top: 20, bottom: 34 };
 
 /**

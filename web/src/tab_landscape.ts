@@ -61,7 +61,15 @@ function element<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-/** Builds the tab into `panel`. */
+/**
+ * Builds the tab into `panel`.
+ *
+ * @example
+ * ```ts ignore
+ * import { mountLandscapeTab } from "./tab_landscape.ts";
+ * mountLandscapeTab(document.getElementById("panel-landscape")!);
+ * ```
+ */
 export function mountLandscapeTab(panel: HTMLElement): void {
   let loss: PlaygroundLoss = BUILTIN_LOSSES[0];
   let start: [number, number] = [...loss.start];
@@ -352,8 +360,11 @@ export function mountLandscapeTab(panel: HTMLElement): void {
       ctx.setLineDash([]);
       ctx.fillStyle = "#0072B2";
       ctx.font = "12px system-ui, sans-serif";
-      const [lx, ly] = toPixel(0.4, 2.75);
-      ctx.fillText("ab = 1", lx + 8, ly);
+      const [lx, ly] = toPixel(0.75, 2.6);
+      ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+      ctx.fillRect(lx - 3, ly - 12, 46, 16);
+      ctx.fillStyle = "#0072B2";
+      ctx.fillText("ab = 1", lx, ly);
     }
     for (const t of trajectories) {
       const style = METHOD_STYLES[t.method];

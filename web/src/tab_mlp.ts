@@ -83,7 +83,16 @@ function startBackend(): Promise<void> {
   return backendReady;
 }
 
-/** Builds the tab into `panel`; the data and the backend load when the tab is first shown. */
+/**
+ * Builds the tab into `panel`; the data and the backend load when the tab is first shown.
+ *
+ * @example
+ * ```ts ignore
+ * import { mountMlpTab } from "./tab_mlp.ts";
+ * const tab = mountMlpTab(document.getElementById("panel-mlp")!);
+ * tab.show();
+ * ```
+ */
 export function mountMlpTab(panel: HTMLElement): { show(): void } {
   let data: Subset | undefined;
   let loaded = false;

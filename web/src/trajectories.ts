@@ -21,7 +21,16 @@ import {
 } from "../../src/math/mod.ts";
 import { cubeMeasure, gaussianMeasure, sharpness } from "../../src/measures/mod.ts";
 
-/** The methods drawn, in legend order. */
+/**
+ * The methods drawn, in legend order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { METHODS } from "./trajectories.ts";
+ * assert.equal(METHODS.length, 6);
+ * ```
+ */
 export const METHODS = ["gd", "sam", "asam", "trace-sam", "frob-sam", "det-sam"] as const;
 
 /** One of {@link METHODS}. */
@@ -30,6 +39,13 @@ export type Method = typeof METHODS[number];
 /**
  * Legend labels and Okabe-Ito colours (distinguishable under the common colour-vision
  * deficiencies), with a dash pattern as a second cue.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { METHOD_STYLES } from "./trajectories.ts";
+ * assert.equal(METHOD_STYLES.sam.color, "#E69F00");
+ * ```
  */
 export const METHOD_STYLES: Readonly<
   Record<Method, { label: string; color: string; dash: number[] }>
@@ -42,7 +58,16 @@ export const METHOD_STYLES: Readonly<
   "det-sam": { label: "Det-SAM", color: "#CC79A7", dash: [2, 2] },
 };
 
-/** ASAM's offset in `T = |x| + eta` (the authors' default). */
+/**
+ * ASAM's offset in `T = |x| + eta` (the authors' default).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ASAM_ETA } from "./trajectories.ts";
+ * assert.equal(ASAM_ETA, 0.01);
+ * ```
+ */
 export const ASAM_ETA = 0.01;
 
 /** The sliders of the first tab. */
