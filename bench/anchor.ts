@@ -13,8 +13,9 @@
  * When `/usr/bin/python3 -c "import torch"` fails, it prints `apt-get install python3-torch` and
  * measures usam alone. It never exits non-zero for a slow row: the targets are read off the table.
  *
- * `--quick` times 3 steps after 1 warm-up step per row (about two minutes in all); the default is
- * 10 steps after 2. Figures taken on a loaded machine are noisy: say so when reporting them.
+ * Each side reports its median step (a shared machine's load spikes hit single steps). `--quick`
+ * times 3 steps after 1 warm-up step per row (about two minutes in all); the default is 10 steps
+ * after 2. Figures taken on a loaded machine are noisy: say so when reporting them.
  *
  * @module
  */
@@ -138,9 +139,17 @@ async function measureUsamRow(
     cost?.dispose();
   };
   for (let i = 0; i < warmup; i++) step();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const seconds = (performance.now() - start) / 1000 / steps;
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+  }
+  // The median step, like the PyTorch side: a shared machine's load spikes hit single steps.
+  times.sort((x, y) => x - y);
+  const middle = times.length >> 1;
+  const seconds = (times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2) /
+    1000;
   const trainable = model.trainableWeights.reduce(
     (n, w) => n + w.shape.reduce((p: number, d) => p * (d ?? 1), 1),
     0,
@@ -255,7 +264,8 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const common = ["--steps", String(steps), "--warmup", String(warmup)];
   const lines = [
-    `batch ${batchSize}, random data, ${warmup} warm-up + ${steps} timed steps per row; ` +
+    `batch ${batchSize}, random data, ${warmup} warm-up + ${steps} timed steps per row ` +
+    `(median step); ` +
     `PyTorch: ${PYTHON}, 2 threads`,
     "| row | usam images/s | PyTorch images/s | ratio | usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
     "|---|---|---|---|---|---|---|",

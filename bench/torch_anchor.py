@@ -6,7 +6,7 @@ TypeScript side asserts the counts match) and times training steps on random dat
 
   /usr/bin/python3 bench/torch_anchor.py --row resnet16-sgd --steps 10 --warmup 2
 
-Prints one JSON line: row, images/s, ms per step, trainable parameter count, non-trainable
+Prints one JSON line: row, images/s and ms of the median step, trainable parameter count, non-trainable
 (BatchNorm running statistics) count, and peak RSS in MiB of this process.
 
 Run with Debian's python3-torch (1.13) at /usr/bin/python3, on 2 threads like the issue's table.
@@ -14,6 +14,7 @@ Run with Debian's python3-torch (1.13) at /usr/bin/python3, on 2 threads like th
 import argparse
 import json
 import resource
+import statistics
 import sys
 import time
 
@@ -185,10 +186,13 @@ def main():
 
     for _ in range(args.warmup):
         step()
-    start = time.perf_counter()
+    times = []
     for _ in range(args.steps):
+        start = time.perf_counter()
         step()
-    seconds = (time.perf_counter() - start) / args.steps
+        times.append(time.perf_counter() - start)
+    # The median step: a shared machine's load spikes hit single steps, not the typical one.
+    seconds = statistics.median(times)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     running = sum(b.numel() for name, b in model.named_buffers() if not name.endswith("num_batches_tracked"))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

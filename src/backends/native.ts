@@ -1,0 +1,105 @@
+/**
+ * The `native` backend: the TF.js wasm backend with its heavy kernels re-registered to FFI calls
+ * into the libraries PyTorch itself runs on a CPU, found at run time:
+ *
+ * - OpenBLAS (`libopenblas0-pthread`): `BatchMatMul`, `_FusedMatMul` (native_matmul.ts);
+ * - oneDNN (`libdnnl2`): convolutions, pooling, batch norm (native_dnnl*.ts, plugged in below).
+ *
+ * It is the *same* `BackendWasm` instance as `wasm`, registered a second time under the name
+ * `native` with a copy of every wasm kernel, so tensors, the heap and XNNPACK's caches are shared
+ * and switching between `wasm` and `native` moves no data. Only the kernel table differs.
+ * (A second wasm module would not do: TF.js's wasm kernels keep their C entry points in
+ * module-level variables bound at setup, so two modules would call into each other's heaps.)
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { startWasm } from "./wasm.ts";
+import { loadOpenBlas, OPENBLAS_DEBIAN_PACKAGE } from "./native_openblas.ts";
+import { registerNativeMatMul } from "./native_matmul.ts";
+
+/** The TF.js backend name of the native path. */
+export const NATIVE_BACKEND = "native";
+
+/** The Debian/Ubuntu packages the native path loads (the one-line hint of the fallback). */
+export const NATIVE_DEBIAN_PACKAGES = [OPENBLAS_DEBIAN_PACKAGE, "libdnnl2"] as const;
+
+/** What {@link startNative} started: the libraries and a one-line description of them. */
+export interface NativeStart {
+  /** E.g. "OpenBLAS 0.3.21 ... SapphireRapids (2 threads) + wasm SIMD for the other kernels". */
+  adapter: string;
+  /** The kernels re-registered to native calls. */
+  kernels: string[];
+}
+
+let started: NativeStart | undefined;
+
+/**
+ * Loads the native libraries, registers the `native` backend (the wasm backend with native
+ * kernels) and makes it active. Idempotent. Throws an Error naming the missing library and the
+ * package that provides it when a library cannot be loaded; nothing is registered then.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { startNative } from "./native.ts";
+ * try {
+ *   const native = await startNative();
+ *   assert.equal(tf.getBackend(), "native");
+ *   assert.ok(native.kernels.includes("BatchMatMul"));
+ * } catch (error) {
+ *   assert.match((error as Error).message, /install/);
+ * }
+ * ```
+ */
+export async function startNative(): Promise<NativeStart> {
+  if (started === undefined) {
+    // Every library is loaded before anything is registered, so a failure leaves no half backend.
+    const blas = loadOpenBlas();
+    // ---- oneDNN call site: load libdnnl here too (its loader throws naming libdnnl2), e.g.
+    // `const dnnl = loadDnnl();` from native_dnnl_ffi.ts, before any registration below. ----
+    await startWasm();
+    const wasmBackend = tf.findBackend("wasm");
+    if (wasmBackend === null) throw new Error("startNative: the wasm backend did not start");
+    // This project's wasm kernels (startWasm registered them) are the fallback of every native
+    // kernel, and serve every op that has no native kernel.
+    tf.copyRegisteredKernels("wasm", NATIVE_BACKEND);
+    const kernels: string[] = [];
+    if (registerNativeMatMul(blas, NATIVE_BACKEND)) kernels.push("BatchMatMul", "_FusedMatMul");
+    // ---- oneDNN call site: the oneDNN engineer's registration function plugs in here, e.g.
+    // `kernels.push(...registerDnnlKernels(NATIVE_BACKEND));` (convolution forward/backward,
+    // pooling, batch norm), replacing the copies of the wasm kernels just made. ----
+    tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
+    started = {
+      adapter: `${blas.config} (${blas.threads} threads, ${blas.path}) for ${
+        kernels.join(", ")
+      }; wasm SIMD for the other kernels`,
+      kernels,
+    };
+  }
+  const ok = await tf.setBackend(NATIVE_BACKEND);
+  if (!ok) throw new Error("startNative: tf.setBackend('native') failed");
+  return started;
+}
+
+/**
+ * Whether the native libraries load here, without registering anything: `undefined` when they
+ * do, else the reason (naming the package to install).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nativeUnavailableReason } from "./native.ts";
+ * const reason = nativeUnavailableReason();
+ * assert.ok(reason === undefined || reason.includes("install"));
+ * ```
+ */
+export function nativeUnavailableReason(): string | undefined {
+  try {
+    loadOpenBlas();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Loading OpenBLAS (the library PyTorch's CPU build itself calls for a plain GEMM) through Deno's
+ * FFI, at run time. Debian/Ubuntu: `apt-get install libopenblas0-pthread` (the pthread build uses
+ * every core); macOS: `brew install openblas`.
+ *
+ * `USAM_OPENBLAS_PATH` overrides where it is looked for (one path): the tests point it at a file
+ * that does not exist to exercise the fallback, and a user can point it at another build.
+ *
+ * @module
+ */
+
+/** The symbols of OpenBLAS used here, in Deno's FFI notation. */
+const OPENBLAS_SYMBOLS = {
+  // void cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+  cblas_sgemm: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+  openblas_get_config: { parameters: [], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The loaded library: its symbols, where it came from, and its build line. */
+export interface OpenBlas {
+  symbols: Deno.DynamicLibrary<typeof OPENBLAS_SYMBOLS>["symbols"];
+  path: string;
+  /** `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
+  config: string;
+  threads: number;
+}
+
+/** CBLAS constants (cblas.h). */
+export const CBLAS = { rowMajor: 101, noTrans: 111, trans: 112 } as const;
+
+/** The Debian package that provides `libopenblas.so.0` with threads. */
+export const OPENBLAS_DEBIAN_PACKAGE = "libopenblas0-pthread";
+
+/**
+ * Where OpenBLAS is looked for, in order: `USAM_OPENBLAS_PATH` alone when set, else the
+ * platform's usual names (the loader's search path first, then Homebrew's prefixes on macOS).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openBlasCandidates } from "./native_openblas.ts";
+ * assert.ok(openBlasCandidates().length >= 1);
+ * ```
+ */
+export function openBlasCandidates(): string[] {
+  const override = Deno.env.get("USAM_OPENBLAS_PATH");
+  if (override !== undefined && override !== "") return [override];
+  if (Deno.build.os === "darwin") {
+    return [
+      "libopenblas.dylib",
+      "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+      "/usr/local/opt/openblas/lib/libopenblas.dylib",
+    ];
+  }
+  return ["libopenblas.so.0", "libopenblas.so"];
+}
+
+let loaded: OpenBlas | undefined;
+let loadedFrom: string | undefined;
+
+/**
+ * Opens OpenBLAS (once per candidate list; later calls return the same library), or throws an
+ * Error that names each path tried and the package to install.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadOpenBlas } from "./native_openblas.ts";
+ * try {
+ *   const blas = loadOpenBlas();
+ *   assert.ok(blas.threads >= 1);
+ * } catch (error) {
+ *   assert.match((error as Error).message, /libopenblas0-pthread/);
+ * }
+ * ```
+ */
+export function loadOpenBlas(): OpenBlas {
+  const candidates = openBlasCandidates();
+  const key = candidates.join("\n");
+  if (loaded !== undefined && loadedFrom === key) return loaded;
+  const failures: string[] = [];
+  for (const path of candidates) {
+    try {
+      const library = Deno.dlopen(path, OPENBLAS_SYMBOLS);
+      const configPointer = library.symbols.openblas_get_config();
+      const config = configPointer === null
+        ? "OpenBLAS"
+        : new Deno.UnsafePointerView(configPointer).getCString();
+      loaded = {
+        symbols: library.symbols,
+        path,
+        config: config.trim(),
+        threads: library.symbols.openblas_get_num_threads(),
+      };
+      loadedFrom = key;
+      return loaded;
+    } catch (error) {
+      failures.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(
+    `OpenBLAS could not be loaded (${failures.join("; ")}); install it: ` +
+      (Deno.build.os === "darwin"
+        ? "brew install openblas"
+        : `apt-get install ${OPENBLAS_DEBIAN_PACKAGE}`),
+  );
+}

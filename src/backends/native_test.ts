@@ -1,0 +1,362 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { fileURLToPath } from "node:url";
+import { Random } from "../math/random.ts";
+import { initBackend } from "./init.ts";
+import { NATIVE_DEBIAN_PACKAGES, nativeUnavailableReason } from "./native.ts";
+import { setNativeMatMul } from "./native_matmul.ts";
+import { asWasmBackend } from "./wasm_internals.ts";
+
+/** Unit roundoff of float32. */
+const U = 2 ** -24;
+
+/**
+ * Higham's bound for a float32 dot product of length k summed in any order (blocked, FMA or
+ * not): |fl(a·b) − a·b| ≤ γ_k Σ|a_i b_i|, γ_k = k u / (1 − k u). OpenBLAS and the cpu backend
+ * each meet it, so they differ by at most 2 γ_k Σ|a_i b_i|.
+ */
+function gamma(k: number): number {
+  return (k * U) / (1 - k * U);
+}
+
+const unavailable = nativeUnavailableReason();
+/** Skipped, saying why, where OpenBLAS is not installed; `.ci/run` installs it. */
+const ignore = unavailable !== undefined;
+if (ignore) console.warn(`native tests skipped: ${unavailable}`);
+
+interface Case {
+  aShape: number[];
+  bShape: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+function randomData(rng: Random, shape: number[]): Float32Array {
+  return rng.fillGaussian(new Float32Array(shape.reduce((p, d) => p * d, 1)));
+}
+
+/** Σ|a||b| of every output entry (float64), with broadcasting of a size-1 batch. */
+function magnitudes(
+  a: Float32Array,
+  b: Float32Array,
+  c: Case,
+): { magnitude: Float64Array; k: number } {
+  const [aRows, aCols] = c.aShape.slice(-2);
+  const [bRows, bCols] = c.bShape.slice(-2);
+  const m = c.transposeA ? aCols : aRows;
+  const k = c.transposeA ? aRows : aCols;
+  const n = c.transposeB ? bRows : bCols;
+  const batchA = a.length / (aRows * aCols);
+  const batchB = b.length / (bRows * bCols);
+  const batch = Math.max(batchA, batchB);
+  const magnitude = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    const aBase = (batchA === 1 ? 0 : t) * aRows * aCols;
+    const bBase = (batchB === 1 ? 0 : t) * bRows * bCols;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let abs = 0;
+        for (let p = 0; p < k; p++) {
+          const av = c.transposeA ? a[aBase + p * aCols + i] : a[aBase + i * aCols + p];
+          const bv = c.transposeB ? b[bBase + j * bCols + p] : b[bBase + p * bCols + j];
+          abs += Math.abs(av * bv);
+        }
+        magnitude[(t * m + i) * n + j] = abs;
+      }
+    }
+  }
+  return { magnitude, k };
+}
+
+/** Random shapes: every transpose pair, batch layouts equal/shared-b/shared-a/rank 4, odd sizes. */
+const CASES: Case[] = [];
+{
+  const rng = new Random(90901);
+  const dims = () => [1, 3, 8, 31, 67, 130][rng.integer(6)];
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      for (let r = 0; r < 5; r++) {
+        const m = dims();
+        const k = dims();
+        const n = dims();
+        const batchA = [[], [3], [4], [1], [2, 3]][r];
+        const batchB = [[], [3], [1], [4], [2, 3]][r];
+        CASES.push({
+          aShape: [...batchA, ...(transposeA ? [k, m] : [m, k])],
+          bShape: [...batchB, ...(transposeB ? [n, k] : [k, n])],
+          transposeA,
+          transposeB,
+        });
+      }
+    }
+  }
+  // The paper MLP's backward products, and a broadcast the native kernel hands to the fallback.
+  CASES.push({ aShape: [128, 784], bShape: [128, 128], transposeA: true, transposeB: false });
+  CASES.push({ aShape: [128, 128], bShape: [784, 128], transposeA: false, transposeB: true });
+  CASES.push({ aShape: [2, 3, 4, 3], bShape: [3, 3, 5], transposeA: false, transposeB: false });
+}
+
+function matMulOn(c: Case, a: Float32Array, b: Float32Array): Float32Array {
+  return tf.tidy(() =>
+    tf.matMul(tf.tensor(a, c.aShape), tf.tensor(b, c.bShape), c.transposeA, c.transposeB)
+      .dataSync() as Float32Array
+  );
+}
+
+Deno.test({
+  name:
+    "native BatchMatMul agrees with the cpu backend within 2γ_k Σ|ab|, all transposes and batch layouts",
+  ignore,
+  async fn() {
+    const rng = new Random(5);
+    for (const c of CASES) {
+      const a = randomData(rng, c.aShape);
+      const b = randomData(rng, c.bShape);
+      await initBackend("cpu");
+      const cpu = matMulOn(c, a, b);
+      await initBackend("native");
+      const before = tf.memory().numTensors;
+      const native = matMulOn(c, a, b);
+      assert.equal(tf.memory().numTensors, before, `tensors leaked by ${JSON.stringify(c)}`);
+      assert.equal(native.length, cpu.length);
+      if (c.aShape.length === 4) {
+        // A broadcast the native kernel hands to the wasm fallback (no magnitude table for it
+        // here): a relative check, far above γ_k but far below any wrong index.
+        for (let i = 0; i < native.length; i++) {
+          assert.ok(Math.abs(native[i] - cpu[i]) <= 1e-5 * (1 + Math.abs(cpu[i])), `entry ${i}`);
+        }
+        continue;
+      }
+      const { magnitude, k } = magnitudes(a, b, c);
+      for (let i = 0; i < native.length; i++) {
+        const bound = 2 * gamma(k) * magnitude[i] + 1e-30;
+        assert.ok(
+          Math.abs(native[i] - cpu[i]) <= bound,
+          `${JSON.stringify(c)} entry ${i}: native ${native[i]} vs cpu ${cpu[i]} (bound ${bound})`,
+        );
+      }
+    }
+  },
+});
+
+const ACTIVATIONS = ["linear", "relu", "relu6", "leakyrelu", "sigmoid", "elu"] as const;
+
+Deno.test({
+  name:
+    "native _FusedMatMul (bias, every activation, transposes, batches) agrees with the cpu backend",
+  ignore,
+  async fn() {
+    const rng = new Random(6);
+    const fusedCases = CASES.filter((c) =>
+      c.aShape.length === c.bShape.length && c.aShape.length <= 3
+    );
+    for (const c of fusedCases) {
+      const activation = ACTIVATIONS[rng.integer(ACTIVATIONS.length)];
+      const a = randomData(rng, c.aShape);
+      const b = randomData(rng, c.bShape);
+      const n = c.transposeB ? c.bShape[c.bShape.length - 2] : c.bShape[c.bShape.length - 1];
+      const bias = randomData(rng, [n]);
+      const run = () =>
+        tf.tidy(() =>
+          tf.fused.matMul({
+            a: (tf.tensor(a, c.aShape) as tf.Tensor) as tf.Tensor3D,
+            b: (tf.tensor(b, c.bShape) as tf.Tensor) as tf.Tensor3D,
+            transposeA: c.transposeA,
+            transposeB: c.transposeB,
+            bias: tf.tensor1d(bias),
+            activation,
+            leakyreluAlpha: 0.1,
+          }).dataSync()
+        );
+      await initBackend("cpu");
+      const cpu = run();
+      await initBackend("native");
+      const native = run();
+      const { magnitude, k } = magnitudes(a, b, c);
+      for (let i = 0; i < native.length; i++) {
+        // The bias is one more rounded term (γ_{k+1}); every activation here is 1-Lipschitz, and
+        // its own evaluation (exp in sigmoid and elu) adds a few ulps of the result: 4u|y|.
+        const bound = 2 * gamma(k + 1) * (magnitude[i] + Math.abs(bias[i % n])) +
+          4 * U * Math.abs(cpu[i]) + 1e-30;
+        assert.ok(
+          Math.abs(native[i] - cpu[i]) <= bound,
+          `${activation} ${JSON.stringify(c)} entry ${i}: native ${native[i]} vs cpu ${cpu[i]}`,
+        );
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "native matmul gradients (dense layer with bias and relu) agree with the cpu backend",
+  ignore,
+  async fn() {
+    const rng = new Random(8);
+    const xData = randomData(rng, [64, 50]);
+    const wData = randomData(rng, [50, 30]);
+    const bData = randomData(rng, [30]);
+    const gradients = () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(xData, [64, 50]);
+        const f = (w: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.square(tf.fused.matMul({
+            a: x,
+            b: w as tf.Tensor2D,
+            bias: b,
+            activation: "relu",
+          })));
+        const [dw, db] = tf.grads(f)([tf.tensor2d(wData, [50, 30]), tf.tensor1d(bData)]);
+        return [dw.dataSync(), db.dataSync()];
+      });
+    await initBackend("cpu");
+    const [cpuW, cpuB] = gradients();
+    await initBackend("native");
+    const [nativeW, nativeB] = gradients();
+    // dW = xᵀ (2 y ⊙ relu'), a length-64 sum of products of values already rounded: a relative
+    // bound of a few γ_64 on the magnitude, at most 1e-4 here, taken as 1e-4 of the largest entry.
+    const scale = (values: ArrayLike<number>) =>
+      Math.max(...Array.from(values, (v) => Math.abs(v)));
+    for (const [got, want] of [[nativeW, cpuW], [nativeB, cpuB]]) {
+      const tolerance = 1e-4 * scale(want);
+      for (let i = 0; i < got.length; i++) {
+        assert.ok(Math.abs(got[i] - want[i]) <= tolerance, `entry ${i}: ${got[i]} vs ${want[i]}`);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "native matmul writes the right place after the wasm heap grows for its output",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    const rng = new Random(9);
+    // A 96 MiB output: the heap must grow inside the kernel, after the inputs' views could have
+    // been taken; a stale view would throw (detached buffer) or write the wrong memory.
+    const [m, k, n] = [4096, 16, 6144];
+    const a = randomData(rng, [m, k]);
+    const b = randomData(rng, [k, n]);
+    const heap = () => asWasmBackend(tf.backend()).wasm.HEAPU8.buffer;
+    const got = tf.tidy(() => {
+      const aTensor = tf.tensor2d(a, [m, k]);
+      const bTensor = tf.tensor2d(b, [k, n]);
+      const before = heap();
+      const c = tf.matMul(aTensor, bTensor);
+      assert.notEqual(heap(), before, "the heap did not grow: the test does not test growth");
+      return tf.gather(tf.reshape(c, [-1]), tf.tensor1d([0, 12345, m * n - 1], "int32"))
+        .dataSync();
+    });
+    const expect = (i: number, j: number) => {
+      let s = 0;
+      let abs = 0;
+      for (let p = 0; p < k; p++) {
+        s += a[i * k + p] * b[p * n + j];
+        abs += Math.abs(a[i * k + p] * b[p * n + j]);
+      }
+      return { s, bound: gamma(k) * abs + 1e-30 };
+    };
+    const where = [[0, 0], [Math.floor(12345 / n), 12345 % n], [m - 1, n - 1]];
+    where.forEach(([i, j], t) => {
+      const { s, bound } = expect(i, j);
+      assert.ok(Math.abs(got[t] - s) <= bound, `entry (${i}, ${j}): ${got[t]} vs ${s}`);
+    });
+  },
+});
+
+Deno.test({
+  name: "native training is bit-identical for the same seed, and the kernels can be switched off",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    const { createModel } = await import("../models/mod.ts");
+    const { createOptimizer } = await import("../optimizers/mod.ts");
+    const run = () => {
+      const model = createModel("mlp", {
+        inputShape: [8, 8, 1],
+        numClasses: 4,
+        widths: [48, 32],
+        seed: 3,
+      });
+      const rng = new Random(4);
+      const xs = tf.tensor(randomData(rng, [64, 8, 8, 1]), [64, 8, 8, 1]);
+      const labels = Int32Array.from({ length: 64 }, (_, i) => i % 4);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), 4));
+      const optimizer = createOptimizer("sam", { lr: 0.05, rho: 0.05, seed: 1 });
+      for (let i = 0; i < 5; i++) {
+        optimizer.minimize(() =>
+          tf.tidy(() =>
+            tf.losses.softmaxCrossEntropy(
+              ys,
+              model.apply(xs, { training: true }) as tf.Tensor,
+            ) as tf.Scalar
+          )
+        );
+      }
+      const weights = model.getWeights().map((w) => w.dataSync().slice());
+      optimizer.dispose();
+      model.dispose();
+      tf.dispose([xs, ys]);
+      return weights;
+    };
+    const tensors = tf.memory().numTensors;
+    const first = run();
+    const second = run();
+    assert.equal(tf.memory().numTensors, tensors, "tensors leaked by training");
+    assert.deepEqual(second, first); // bit for bit: the same OpenBLAS calls on the same data
+    // Off, the same run goes to the wasm kernels: close (rounding differs), not necessarily equal.
+    setNativeMatMul(false);
+    let wasm: Float32Array[];
+    try {
+      wasm = run() as Float32Array[];
+    } finally {
+      setNativeMatMul(true);
+    }
+    for (let w = 0; w < first.length; w++) {
+      for (let i = 0; i < first[w].length; i++) {
+        assert.ok(Math.abs(first[w][i] - wasm[w][i]) <= 1e-4 * (1 + Math.abs(wasm[w][i])));
+      }
+    }
+  },
+});
+
+/** Runs a script in a fresh Deno with `USAM_OPENBLAS_PATH` pointing at nothing. */
+async function runWithoutOpenBlas(code: string): Promise<{ stdout: string; stderr: string }> {
+  const init = fileURLToPath(new URL("./init.ts", import.meta.url));
+  const script = `import { initBackend } from ${JSON.stringify("file://" + init)};\n${code}`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    env: { USAM_OPENBLAS_PATH: "/nonexistent/libopenblas.so.0", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  assert.ok(output.success, `child failed: ${decode(output.stderr)}`);
+  return { stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("without OpenBLAS, auto falls back to wasm with one line naming the packages", async () => {
+  const { stdout, stderr } = await runWithoutOpenBlas(
+    `const choice = await initBackend("auto");\nconsole.log(JSON.stringify(choice));`,
+  );
+  const choice = JSON.parse(stdout.trim().split("\n").pop()!);
+  // tfjs-node or a hardware WebGPU adapter would win before native; neither is here, but say so.
+  if (choice.backend !== "tensorflow" && choice.backend !== "webgpu") {
+    assert.equal(choice.backend, "wasm");
+    assert.match(choice.description, /native libraries do not load/);
+    assert.match(choice.description, /\/nonexistent\/libopenblas\.so\.0/);
+    const hint = stderr.split("\n").filter((line) => line.includes("usam: using wasm"));
+    assert.equal(hint.length, 1, stderr);
+    for (const name of NATIVE_DEBIAN_PACKAGES) assert.ok(hint[0].includes(name), hint[0]);
+  }
+});
+
+Deno.test("without OpenBLAS, an explicit native request fails, naming the library and package", async () => {
+  const { stdout } = await runWithoutOpenBlas(
+    `try { await initBackend("native"); console.log("started"); }\n` +
+      `catch (error) { console.log("ERROR " + error.message); }`,
+  );
+  assert.match(stdout, /^ERROR initBackend\("native"\): OpenBLAS could not be loaded/m);
+  assert.match(stdout, /apt-get install libopenblas0-pthread|brew install openblas/);
+  assert.doesNotMatch(stdout, /started/);
+});
