@@ -81,13 +81,14 @@ const CPP_FLOAT32 = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import type { Matrices } from "./wasm_matmul.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const x = tf.zeros([2, 3, 4]);
  * const matrices: Matrices = { info: x, batch: 2, rows: 3, cols: 4 };
- * console.assert(matrices.batch * matrices.rows * matrices.cols === x.size);
+ * assert.ok(matrices.batch * matrices.rows * matrices.cols === x.size);
  * ```
  */
 export interface Matrices {
@@ -297,6 +298,7 @@ const PACK_COST = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { wasmMatMulInto } from "./wasm_matmul.ts";
@@ -314,7 +316,7 @@ const PACK_COST = 2;
  *   false,
  *   out,
  * );
- * console.assert(tf.engine().makeTensorFromTensorInfo(out).dataSync()[0] === 4);
+ * assert.ok(tf.engine().makeTensorFromTensorInfo(out).dataSync()[0] === 4);
  * ```
  */
 export function wasmMatMulInto(
@@ -461,8 +463,9 @@ export function setFastWasmMatMul(enabled: boolean): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fastWasmMatMulEnabled } from "./wasm_matmul.ts";
- * console.assert(typeof fastWasmMatMulEnabled() === "boolean");
+ * assert.ok(typeof fastWasmMatMulEnabled() === "boolean");
  * ```
  */
 export function fastWasmMatMulEnabled(): boolean {
@@ -476,10 +479,11 @@ export function fastWasmMatMulEnabled(): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerFastWasmMatMul } from "./wasm_matmul.ts";
  * registerFastWasmMatMul();
- * console.assert(registerFastWasmMatMul() === false); // already in place
+ * assert.ok(registerFastWasmMatMul() === false); // already in place
  * ```
  */
 export function registerFastWasmMatMul(): boolean {

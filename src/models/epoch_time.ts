@@ -49,6 +49,7 @@ function positiveInteger(name: string, value: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createModel } from "./create.ts";
@@ -56,7 +57,7 @@ function positiveInteger(name: string, value: number): number {
  * await tf.setBackend("cpu");
  * const model = createModel("mlp", { inputShape: [8, 8, 1], numClasses: 3, widths: [16] });
  * const t = measureEpochTime(model, { batchSize: 4, steps: 2, warmup: 1, images: 40 });
- * console.assert(t.epochSeconds > 0 && Math.abs(t.epochSeconds - 10 * t.msPerStep / 1000) < 1e-9);
+ * assert.ok(t.epochSeconds > 0 && Math.abs(t.epochSeconds - 10 * t.msPerStep / 1000) < 1e-9);
  * ```
  */
 export function measureEpochTime(
