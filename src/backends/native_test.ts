@@ -319,6 +319,85 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "native Tile equals the cpu backend's bit for bit (float32, int32, bool; random shapes and reps)",
+  ignore,
+  async fn() {
+    const rng = new Random(10);
+    const cases: { shape: number[]; reps: number[]; dtype: "float32" | "int32" | "bool" }[] = [
+      { shape: [1, 1, 1, 4], reps: [128, 28, 28, 1], dtype: "float32" }, // batch norm's tile
+      { shape: [], reps: [], dtype: "float32" },
+      { shape: [3], reps: [4], dtype: "int32" },
+    ];
+    for (let t = 0; t < 30; t++) {
+      const rank = 1 + rng.integer(4);
+      const shape = Array.from({ length: rank }, () => 1 + rng.integer(5));
+      const reps = Array.from({ length: rank }, () => 1 + rng.integer(4));
+      cases.push({ shape, reps, dtype: (["float32", "int32", "bool"] as const)[t % 3] });
+    }
+    for (const c of cases) {
+      const size = c.shape.reduce((p, d) => p * d, 1);
+      const data = Float32Array.from(
+        { length: size },
+        () =>
+          c.dtype === "bool"
+            ? rng.integer(2)
+            : c.dtype === "int32"
+            ? rng.integer(1000) - 500
+            : rng.gaussian(),
+      );
+      const run = () =>
+        tf.tidy(() => tf.tile(tf.tensor(data, c.shape, c.dtype), c.reps).dataSync());
+      await initBackend("cpu");
+      const cpu = run();
+      await initBackend("native");
+      const before = tf.memory().numTensors;
+      const native = run();
+      assert.equal(tf.memory().numTensors, before);
+      assert.deepEqual(native, cpu, JSON.stringify(c));
+    }
+  },
+});
+
+Deno.test({
+  name: "native batch-norm gradients (through Tile and the moments) agree with the cpu backend",
+  ignore,
+  async fn() {
+    const rng = new Random(12);
+    const shape = [16, 6, 6, 5];
+    const xData = randomData(rng, shape);
+    const scaleData = randomData(rng, [5]);
+    const offsetData = randomData(rng, [5]);
+    const gradients = () =>
+      tf.tidy(() => {
+        const f = (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+          const { mean, variance } = tf.moments(x, [0, 1, 2]);
+          const y = tf.batchNorm(x as tf.Tensor4D, mean, variance, offset, scale, 1e-5);
+          return tf.sum(tf.mul(y, tf.sin(y)));
+        };
+        return tf.grads(f)([
+          tf.tensor(xData, shape),
+          tf.tensor1d(scaleData),
+          tf.tensor1d(offsetData),
+        ]).map((g) => g.dataSync());
+      });
+    await initBackend("cpu");
+    const cpu = gradients();
+    await initBackend("native");
+    const native = gradients();
+    // Both compute the same expression graph in float32 but may reduce in different orders
+    // (Sum/Mean over 576 values): a few γ_576 ≈ 3.4e-5 of the magnitudes involved; 1e-4 of the
+    // largest gradient entry covers it, and is far below a wrong broadcast (an O(1) error).
+    for (let g = 0; g < cpu.length; g++) {
+      const scale = Math.max(...Array.from(cpu[g], Math.abs));
+      for (let i = 0; i < cpu[g].length; i++) {
+        assert.ok(Math.abs(native[g][i] - cpu[g][i]) <= 1e-4 * scale, `gradient ${g} entry ${i}`);
+      }
+    }
+  },
+});
+
 /** Runs a script in a fresh Deno with `USAM_OPENBLAS_PATH` pointing at nothing. */
 async function runWithoutOpenBlas(code: string): Promise<{ stdout: string; stderr: string }> {
   const init = fileURLToPath(new URL("./init.ts", import.meta.url));
