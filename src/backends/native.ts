@@ -75,7 +75,7 @@ export async function startNative(): Promise<NativeStart> {
     // pooling, batch norm), replacing the copies of the wasm kernels just made. ----
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
-      adapter: `${blas.config} (${blas.threads} threads, ${blas.path}) for ${
+      adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}) for ${
         kernels.join(", ")
       }; wasm SIMD for the other kernels`,
       kernels,
