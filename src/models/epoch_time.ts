@@ -3,7 +3,7 @@
  * inputs and extrapolates to a dataset size. This is how the defaults of the model zoo were
  * sized. Run it as a script:
  *
- * `deno run -A src/models/epoch_time.ts [--backend wasm] [--steps 20] [--batch-size 128]
+ * `deno run -A src/models/epoch_time.ts [--backend auto] [--steps 20] [--batch-size 128]
  * [--images 60000] [mlp cnn resnet vgg wrn]`
  *
  * @module
@@ -114,7 +114,7 @@ if (import.meta.main) {
     args: Deno.args,
     allowPositionals: true,
     options: {
-      backend: { type: "string", default: "wasm" },
+      backend: { type: "string", default: "auto" },
       steps: { type: "string", default: "20" },
       "batch-size": { type: "string", default: "128" },
       images: { type: "string", default: "60000" },
@@ -122,7 +122,7 @@ if (import.meta.main) {
   });
   const { initBackend } = await import("../backends/mod.ts");
   const { createModel, describeModel, MODEL_NAMES } = await import("./mod.ts");
-  const choice = await initBackend(values.backend as "wasm");
+  const choice = await initBackend(values.backend as "auto");
   console.log(`backend: ${choice.description}`);
   const names = positionals.length > 0 ? positionals : [...MODEL_NAMES];
   for (const name of names) {
