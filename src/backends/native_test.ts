@@ -395,13 +395,16 @@ Deno.test({
   },
 });
 
-/** Runs a script in a fresh Deno with `USAM_OPENBLAS_PATH` pointing at nothing. */
-async function runWithoutOpenBlas(code: string): Promise<{ stdout: string; stderr: string }> {
+/** Runs a script in a fresh Deno with `USAM_OPENBLAS_PATH` pointing at nothing (or `env`). */
+async function runWithoutOpenBlas(
+  code: string,
+  env: Record<string, string> = { USAM_OPENBLAS_PATH: "/nonexistent/libopenblas.so.0" },
+): Promise<{ stdout: string; stderr: string }> {
   const init = fileURLToPath(new URL("./init.ts", import.meta.url));
   const script = `import { initBackend } from ${JSON.stringify("file://" + init)};\n${code}`;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--ext=ts", script],
-    env: { USAM_OPENBLAS_PATH: "/nonexistent/libopenblas.so.0", NO_COLOR: "1" },
+    env: { ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
     cwd: fileURLToPath(new URL("../..", import.meta.url)),
@@ -435,4 +438,18 @@ Deno.test("without OpenBLAS, an explicit native request fails, naming the librar
   assert.match(stdout, /^ERROR initBackend\("native"\): OpenBLAS could not be loaded/m);
   assert.match(stdout, /apt-get install libopenblas0-pthread|brew install openblas/);
   assert.doesNotMatch(stdout, /started/);
+});
+
+Deno.test({
+  name: "USAM_NATIVE_THREADS sets OpenBLAS's thread count, and a bad value is refused naming it",
+  ignore,
+  async fn() {
+    const code =
+      `try { const c = await initBackend("native"); console.log("OK " + c.adapter); }\n` +
+      `catch (error) { console.log("ERROR " + error.message); }`;
+    const one = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "1" });
+    assert.match(one.stdout, /^OK .*\(1 threads,/m);
+    const bad = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "two" });
+    assert.match(bad.stdout, /^ERROR .*USAM_NATIVE_THREADS must be a positive integer, got "two"/m);
+  },
 });
