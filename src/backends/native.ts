@@ -2,7 +2,8 @@
  * The `native` backend: the TF.js wasm backend with its heavy kernels re-registered to FFI calls
  * into the libraries PyTorch itself runs on a CPU, found at run time:
  *
- * - OpenBLAS (`libopenblas0-pthread`): `BatchMatMul`, `_FusedMatMul` (native_matmul.ts);
+ * - OpenBLAS (`libopenblas0-pthread`): `BatchMatMul`, `_FusedMatMul`, and the GEMMs inside this
+ *   project's convolution-gradient kernels (native_matmul.ts);
  * - plain heap copies: `Tile` (native_tile.ts), 38% of a wasm ResNet step in batch-norm gradients;
  * - oneDNN (`libdnnl2`): convolutions, pooling, batch norm (native_dnnl*.ts, plugged in below).
  *
@@ -17,7 +18,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { startWasm } from "./wasm.ts";
 import { loadOpenBlas, OPENBLAS_DEBIAN_PACKAGE } from "./native_openblas.ts";
-import { registerNativeMatMul } from "./native_matmul.ts";
+import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
+import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
 import { registerNativeTile } from "./native_tile.ts";
 
 /** The TF.js backend name of the native path. */
@@ -69,15 +71,17 @@ export async function startNative(): Promise<NativeStart> {
     tf.copyRegisteredKernels("wasm", NATIVE_BACKEND);
     const kernels: string[] = [];
     if (registerNativeMatMul(blas, NATIVE_BACKEND)) kernels.push("BatchMatMul", "_FusedMatMul");
+    // The copied wasm convolution gradients call wasmMatMulInto: on this backend, OpenBLAS's GEMM.
+    setWasmMatMulDelegate(NATIVE_BACKEND, nativeMatMulInto(blas));
+    kernels.push("conv-gradient GEMMs");
     if (registerNativeTile(NATIVE_BACKEND)) kernels.push("Tile");
     // ---- oneDNN call site: the oneDNN engineer's registration function plugs in here, e.g.
     // `kernels.push(...registerDnnlKernels(NATIVE_BACKEND));` (convolution forward/backward,
     // pooling, batch norm), replacing the copies of the wasm kernels just made. ----
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
-      adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}) for ${
-        kernels.join(", ")
-      }; wasm SIMD for the other kernels`,
+      adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +
+        `native: ${kernels.join(", ")}; wasm SIMD for the other kernels`,
       kernels,
     };
   }

@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { asWasmBackend, sizeOf, tensorData, type WasmBackend } from "./wasm_internals.ts";
 import { CBLAS, type OpenBlas } from "./native_openblas.ts";
+import type { MatMulIntoDelegate, Matrices } from "./wasm_matmul.ts";
 
 /** A product the native kernel takes: sizes, batch counts and the output shape. */
 interface GemmPlan {
@@ -159,6 +160,42 @@ function broadcastRows(out: Float32Array, bias: Float32Array): void {
     out.copyWithin(filled, 0, count);
     filled += count;
   }
+}
+
+/**
+ * `wasmMatMulInto` on OpenBLAS, for {@link setWasmMatMulDelegate}: the products of this project's
+ * convolution gradients (im2col · dy and dy · filterᵀ) then run on the native GEMM. Declines (so
+ * XNNPACK runs) while the native kernels are switched off.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nativeMatMulInto } from "./native_matmul.ts";
+ * import { loadOpenBlas } from "./native_openblas.ts";
+ * try {
+ *   assert.equal(typeof nativeMatMulInto(loadOpenBlas()), "function");
+ * } catch (error) {
+ *   assert.match((error as Error).message, /install/);
+ * }
+ * ```
+ */
+export function nativeMatMulInto(blas: OpenBlas): MatMulIntoDelegate {
+  return (backend, a: Matrices, b: Matrices, transposeA, transposeB, out) => {
+    if (!nativeMatMulEnabled) return false;
+    const m = transposeA ? a.cols : a.rows;
+    const k = transposeA ? a.rows : a.cols;
+    const n = transposeB ? b.rows : b.cols;
+    const batch = Math.max(a.batch, b.batch);
+    if (
+      m * n * k === 0 || (a.batch !== 1 && a.batch !== batch) ||
+      (b.batch !== 1 && b.batch !== batch)
+    ) {
+      return false;
+    }
+    const plan = { m, n, k, batch, batchA: a.batch, batchB: b.batch, outShape: [batch, m, n] };
+    gemmInto(blas, backend, plan, a.info, b.info, transposeA, transposeB, out, 0);
+    return true;
+  };
 }
 
 /** Registered native kernels, per backend name: whether `registerNativeMatMul` ran. */

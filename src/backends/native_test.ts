@@ -395,6 +395,91 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "native convolution gradients (OpenBLAS GEMMs) agree with the cpu backend within 2γ_K Σ|·||·|",
+  ignore,
+  async fn() {
+    const rng = new Random(14);
+    let differing = 0;
+    for (let t = 0; t < 12; t++) {
+      const [n, h, w] = [1 + rng.integer(4), 5 + rng.integer(9), 5 + rng.integer(9)];
+      const [cin, cout, size] = [1 + rng.integer(6), 1 + rng.integer(9), 1 + rng.integer(4)];
+      const dilation = 1; // TF.js's conv2d gradient refuses dilations > 1
+      const stride = 1 + rng.integer(2);
+      const pad = t % 2 === 0 ? "same" : "valid";
+      const xShape = [n, h, w, cin];
+      const wShape = [size, size, cin, cout];
+      const xData = randomData(rng, xShape);
+      const wData = randomData(rng, wShape);
+      const outShape = tf.tidy(() =>
+        tf.conv2d(
+          tf.zeros(xShape) as tf.Tensor as tf.Tensor4D,
+          tf.zeros(wShape) as tf.Tensor as tf.Tensor4D,
+          stride,
+          pad,
+          "NHWC",
+          dilation,
+        ).shape
+      );
+      const dyData = randomData(rng, outShape);
+      // f's gradients are conv2dBackpropInput(dy, w) and conv2dBackpropFilter(x, dy); evaluated at
+      // |x|, |w|, |dy| they are the sums Σ|·||·| of Higham's bound, each over K products.
+      const grads = (xs: Float32Array, ws: Float32Array, dys: Float32Array) =>
+        tf.tidy(() => {
+          const dy = tf.tensor(dys, outShape);
+          const f = (x: tf.Tensor, k: tf.Tensor) =>
+            tf.sum(
+              tf.mul(
+                tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, stride, pad, "NHWC", dilation),
+                dy,
+              ),
+            );
+          return tf.grads(f)([tf.tensor(xs, xShape), tf.tensor(ws, wShape)]).map((g) =>
+            g.dataSync()
+          );
+        });
+      const abs = (v: Float32Array) => v.map(Math.abs);
+      await initBackend("cpu");
+      const cpu = grads(xData, wData, dyData);
+      const magnitude = grads(abs(xData), abs(wData), abs(dyData));
+      await initBackend("native");
+      const native = grads(xData, wData, dyData);
+      setNativeMatMul(false);
+      let xnnpack: (Float32Array | Int32Array | Uint8Array)[];
+      try {
+        xnnpack = grads(xData, wData, dyData);
+      } finally {
+        setNativeMatMul(true);
+      }
+      // K: products per entry. dx sums over size²·cout taps, dW over n·outH·outW positions.
+      const kOf = [size * size * cout, n * outShape[1] * outShape[2]];
+      const label = JSON.stringify({ xShape, wShape, stride, pad, dilation });
+      for (let g = 0; g < 2; g++) {
+        // The magnitude is itself a float32 sum of positive terms: within (1 + γ_K) of exact.
+        const bound = (i: number) =>
+          2 * gamma(kOf[g]) * magnitude[g][i] * (1 + gamma(kOf[g])) + 1e-30;
+        for (let i = 0; i < cpu[g].length; i++) {
+          assert.ok(
+            Math.abs(native[g][i] - cpu[g][i]) <= bound(i),
+            `${label} grad ${g} entry ${i}`,
+          );
+          assert.ok(
+            Math.abs(xnnpack[g][i] - cpu[g][i]) <= bound(i),
+            `${label} wasm grad ${g} entry ${i}`,
+          );
+          if (native[g][i] !== xnnpack[g][i]) differing++;
+        }
+      }
+    }
+    // The two paths round differently, so entries that differ show the GEMMs did go to OpenBLAS.
+    assert.ok(
+      differing > 0,
+      "native and XNNPACK gradients are bit-identical: the delegate never ran",
+    );
+  },
+});
+
 /** Runs a script in a fresh Deno with `USAM_OPENBLAS_PATH` pointing at nothing (or `env`). */
 async function runWithoutOpenBlas(
   code: string,

@@ -327,6 +327,8 @@ export function wasmMatMulInto(
   transposeB: boolean,
   out: TensorInfo,
 ): void {
+  const delegate = delegates.get(tf.getBackend());
+  if (delegate !== undefined && delegate(backend, a, b, transposeA, transposeB, out)) return;
   const m = transposeA ? a.cols : a.rows;
   const n = transposeB ? b.rows : b.cols;
   const batch = Math.max(a.batch, b.batch);
@@ -352,6 +354,57 @@ export function wasmMatMulInto(
   } finally {
     scratch.release();
   }
+}
+
+/**
+ * A product routine that can stand in for {@link wasmMatMulInto}: same arguments; returns false to
+ * decline (the XNNPACK path then runs).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MatMulIntoDelegate } from "./wasm_matmul.ts";
+ * const decline: MatMulIntoDelegate = () => false;
+ * assert.equal(decline.length, 0);
+ * ```
+ */
+export type MatMulIntoDelegate = (
+  backend: WasmBackend,
+  a: Matrices,
+  b: Matrices,
+  transposeA: boolean,
+  transposeB: boolean,
+  out: TensorInfo,
+) => boolean;
+
+const delegates = new Map<string, MatMulIntoDelegate>();
+
+/**
+ * Routes {@link wasmMatMulInto} to `delegate` while the TF.js backend named `backendName` is the
+ * active one (`undefined` removes it). Why: the `native` backend is this wasm backend under a
+ * second name, and the kernels built on `wasmMatMulInto` (the convolution gradients) should run
+ * their products on its GEMM there, while `wasm` keeps XNNPACK's.
+ *
+ * @example
+ * ```ts
+ * import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
+ * setWasmMatMulDelegate("some-backend", () => false);
+ * setWasmMatMulDelegate("some-backend", undefined);
+ * ```
+ */
+export function setWasmMatMulDelegate(
+  backendName: string,
+  delegate: MatMulIntoDelegate | undefined,
+): void {
+  if (typeof backendName !== "string" || backendName === "wasm") {
+    throw new TypeError(
+      `setWasmMatMulDelegate: backendName must name a backend other than wasm, got ${
+        JSON.stringify(backendName)
+      }`,
+    );
+  }
+  if (delegate === undefined) delegates.delete(backendName);
+  else delegates.set(backendName, delegate);
 }
 
 /** The fast `BatchMatMul` kernel body. */
