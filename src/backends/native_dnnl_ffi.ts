@@ -207,26 +207,37 @@ export interface Dnnl {
 let loaded: Dnnl | undefined;
 
 /**
- * Loads libdnnl once and creates its CPU engine and stream. Throws an Error naming the Debian
- * package `libdnnl2` (and the places it looked) when the library cannot be loaded.
+ * Loads libdnnl once (from the usual places) and creates its CPU engine and stream; see
+ * {@link openDnnl} for the error when it is missing.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadDnnl } from "./native_dnnl_ffi.ts";
- * let dnnl;
- * try {
- *   dnnl = loadDnnl();
- * } catch (error) {
- *   assert.match((error as Error).message, /libdnnl2/);
- * }
- * if (dnnl !== undefined) assert.equal(loadDnnl(), dnnl); // loaded once
+ * const dnnl = loadDnnl();
+ * assert.equal(loadDnnl(), dnnl); // loaded once
  * ```
  */
 export function loadDnnl(): Dnnl {
-  if (loaded !== undefined) return loaded;
+  loaded ??= openDnnl(LIBRARY_CANDIDATES);
+  return loaded;
+}
+
+/**
+ * Opens the first of `candidates` (paths or loader names) that loads as libdnnl and creates a CPU
+ * engine and stream on it. Throws an Error naming the Debian package `libdnnl2` (and each place it
+ * tried) when none loads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDnnl } from "./native_dnnl_ffi.ts";
+ * assert.throws(() => openDnnl(["/nonexistent/libdnnl.so.2"]), /apt-get install libdnnl2/);
+ * ```
+ */
+export function openDnnl(candidates: readonly string[]): Dnnl {
   const errors: string[] = [];
-  for (const path of LIBRARY_CANDIDATES) {
+  for (const path of candidates) {
     let library: Deno.DynamicLibrary<typeof SYMBOLS>;
     try {
       library = Deno.dlopen(path, SYMBOLS);
@@ -242,8 +253,7 @@ export function loadDnnl(): Dnnl {
       symbols.dnnl_stream_create(out, engine, 1 /* dnnl_stream_default_flags */),
       "dnnl_stream_create",
     );
-    loaded = { path, symbols, engine, stream: pointerOf(out[0], "stream") };
-    return loaded;
+    return { path, symbols, engine, stream: pointerOf(out[0], "stream") };
   }
   throw new Error(
     `loadDnnl: oneDNN (libdnnl 2.x) could not be loaded; install it with ` +
