@@ -20,7 +20,7 @@ import {
   type WasmBackend,
 } from "./wasm_internals.ts";
 import { checkNumericPadding } from "./wasm_conv2d_guard.ts";
-import { type Dnnl, loadDnnl } from "./native_dnnl_ffi.ts";
+import { type Dnnl, loadDnnl, openMpThreads, setOpenMpThreads } from "./native_dnnl_ffi.ts";
 import {
   clearDnnlConvCache,
   convGeometry,
@@ -276,7 +276,7 @@ export function dnnlKernelsRegistered(): boolean {
 /**
  * Loads libdnnl (an Error naming the Debian package `libdnnl2` when it cannot) and registers the
  * oneDNN kernels of {@link DNNL_KERNEL_NAMES} on the wasm backend in place of the current ones,
- * which stay the fallback. The wasm kernels must be registered already (`initBackend("wasm")` or
+ * which stay the fallback. Returns the kernels registered, the library path and the thread count. The wasm kernels must be registered already (`initBackend("wasm")` or
  * `startWasm` does that). Idempotent: a second call registers nothing.
  *
  * @example
@@ -293,7 +293,9 @@ export function dnnlKernelsRegistered(): boolean {
  * unregisterDnnlKernels();
  * ```
  */
-export function registerDnnlKernels(backendName = "wasm"): { kernels: string[]; library: string } {
+export function registerDnnlKernels(
+  backendName = "wasm",
+): { kernels: string[]; library: string; threads: number } {
   if (backendName !== "wasm") {
     throw new TypeError(
       `registerDnnlKernels: backendName must be 'wasm' (the kernels work on its heap), got ` +
@@ -301,7 +303,7 @@ export function registerDnnlKernels(backendName = "wasm"): { kernels: string[]; 
     );
   }
   const dnnl = loadDnnl();
-  if (previous !== undefined) return { kernels: [], library: dnnl.path };
+  if (previous !== undefined) return { kernels: [], library: dnnl.path, threads: openMpThreads() };
   const originals = new Map<string, KernelConfig>();
   for (const name of DNNL_KERNEL_NAMES) {
     const config = tf.getKernel(name, "wasm");
@@ -330,7 +332,7 @@ export function registerDnnlKernels(backendName = "wasm"): { kernels: string[]; 
   }
   previous = originals;
   calls.clear();
-  return { kernels: [...DNNL_KERNEL_NAMES], library: dnnl.path };
+  return { kernels: [...DNNL_KERNEL_NAMES], library: dnnl.path, threads: openMpThreads() };
 }
 
 /**
@@ -355,4 +357,29 @@ export function unregisterDnnlKernels(): string[] {
   previous = undefined;
   clearDnnlConvCache();
   return restored;
+}
+
+/**
+ * Sets how many threads the oneDNN kernels use (OpenMP; default `OMP_NUM_THREADS` or all cores)
+ * and drops the cached primitives, which may have sized their work split for the old count.
+ * Returns the previous count. On a machine whose cores are busy with other jobs, fewer threads
+ * can be faster: an OpenMP barrier waits for its slowest, descheduled, thread.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setDnnlThreads } from "./native_dnnl.ts";
+ * const previous = setDnnlThreads(1);
+ * assert.equal(setDnnlThreads(previous), 1);
+ * ```
+ */
+export function setDnnlThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`setDnnlThreads: threads must be an integer ≥ 1, got ${threads}`);
+  }
+  loadDnnl();
+  const previous = openMpThreads();
+  if (threads !== previous) clearDnnlConvCache();
+  setOpenMpThreads(threads);
+  return previous;
 }

@@ -587,3 +587,58 @@ export function eltwiseAttr(
   dnnl.symbols.dnnl_post_ops_destroy(postOps);
   return attr;
 }
+
+/** libgomp, which libdnnl2 links: already in the process once libdnnl is loaded. */
+let openmp:
+  | Deno.DynamicLibrary<{
+    omp_set_num_threads: { parameters: ["i32"]; result: "void" };
+    omp_get_max_threads: { parameters: []; result: "i32" };
+  }>
+  | undefined;
+
+function loadOpenMp() {
+  openmp ??= Deno.dlopen("libgomp.so.1", {
+    omp_set_num_threads: { parameters: ["i32"], result: "void" },
+    omp_get_max_threads: { parameters: [], result: "i32" },
+  });
+  return openmp.symbols;
+}
+
+/**
+ * How many OpenMP threads oneDNN's next parallel region will use on this (the JavaScript) thread:
+ * `OMP_NUM_THREADS`, or all cores, unless {@link setOpenMpThreads} changed it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDnnl, openMpThreads } from "./native_dnnl_ffi.ts";
+ * loadDnnl();
+ * assert.ok(openMpThreads() >= 1);
+ * ```
+ */
+export function openMpThreads(): number {
+  return loadOpenMp().omp_get_max_threads();
+}
+
+/**
+ * Sets the OpenMP thread count of this thread's later parallel regions (`omp_set_num_threads`).
+ * Some oneDNN implementations size their work split when the primitive is created, so callers
+ * drop cached primitives after a change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDnnl, openMpThreads, setOpenMpThreads } from "./native_dnnl_ffi.ts";
+ * loadDnnl();
+ * const before = openMpThreads();
+ * setOpenMpThreads(1);
+ * assert.equal(openMpThreads(), 1);
+ * setOpenMpThreads(before);
+ * ```
+ */
+export function setOpenMpThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`setOpenMpThreads: threads must be an integer ≥ 1, got ${threads}`);
+  }
+  loadOpenMp().omp_set_num_threads(threads);
+}
