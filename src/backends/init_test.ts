@@ -99,6 +99,14 @@ Deno.test({
       tf.getKernel("BatchMatMul", "native")?.kernelFunc,
       tf.getKernel("BatchMatMul", "wasm")?.kernelFunc,
     );
+    // oneDNN's convolutions are native's only: the wasm backend keeps its own kernels.
+    for (const name of ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
+      assert.notEqual(
+        tf.getKernel(name, "native")?.kernelFunc,
+        tf.getKernel(name, "wasm")?.kernelFunc,
+        name,
+      );
+    }
     // Every other wasm kernel is there too (copied), e.g. the project's Conv2DBackpropFilter.
     assert.ok(tf.getKernel("Conv2DBackpropFilter", "native") !== undefined);
     x.dispose();

@@ -5,7 +5,8 @@
  * - OpenBLAS (`libopenblas0-pthread`): `BatchMatMul`, `_FusedMatMul`, and the GEMMs inside this
  *   project's convolution-gradient kernels (native_matmul.ts);
  * - plain heap copies: `Tile` (native_tile.ts), 38% of a wasm ResNet step in batch-norm gradients;
- * - oneDNN (`libdnnl2`): convolutions, pooling, batch norm (native_dnnl*.ts, plugged in below).
+ * - oneDNN (`libdnnl2`): convolution forward and both gradients (native_dnnl*.ts, plugged in
+ *   below).
  *
  * It is the *same* `BackendWasm` instance as `wasm`, registered a second time under the name
  * `native` with a copy of every wasm kernel, so tensors, the heap and XNNPACK's caches are shared
@@ -21,6 +22,8 @@ import { loadOpenBlas, OPENBLAS_DEBIAN_PACKAGE } from "./native_openblas.ts";
 import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
 import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
 import { registerNativeTile } from "./native_tile.ts";
+import { registerDnnlKernels, unregisterDnnlKernels } from "./native_dnnl.ts";
+import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 
 /** The TF.js backend name of the native path. */
 export const NATIVE_BACKEND = "native";
@@ -61,26 +64,32 @@ export async function startNative(): Promise<NativeStart> {
   if (started === undefined) {
     // Every library is loaded before anything is registered, so a failure leaves no half backend.
     const blas = loadOpenBlas();
-    // ---- oneDNN call site: load libdnnl here too (its loader throws naming libdnnl2), e.g.
-    // `const dnnl = loadDnnl();` from native_dnnl_ffi.ts, before any registration below. ----
+    // Throws naming libdnnl2 when oneDNN is missing; registers nothing then.
+    loadNativeDnnl();
     await startWasm();
     const wasmBackend = tf.findBackend("wasm");
     if (wasmBackend === null) throw new Error("startNative: the wasm backend did not start");
-    // This project's wasm kernels (startWasm registered them) are the fallback of every native
-    // kernel, and serve every op that has no native kernel.
-    tf.copyRegisteredKernels("wasm", NATIVE_BACKEND);
-    const kernels: string[] = [];
+    // ---- oneDNN call site. registerDnnlKernels swaps its kernels (convolution forward and both
+    // gradients) into the `wasm` backend's table, so it runs just before the copy, and the wasm
+    // backend gets its own kernels back right after: `wasm` stays plain wasm. ----
+    const dnnl = registerDnnlKernels("wasm");
+    try {
+      // This project's wasm kernels (startWasm registered them) are the fallback of every native
+      // kernel, and serve every op that has no native kernel.
+      tf.copyRegisteredKernels("wasm", NATIVE_BACKEND);
+    } finally {
+      unregisterDnnlKernels();
+    }
+    const kernels: string[] = dnnl.kernels.map((name) => `${name} (oneDNN)`);
     if (registerNativeMatMul(blas, NATIVE_BACKEND)) kernels.push("BatchMatMul", "_FusedMatMul");
     // The copied wasm convolution gradients call wasmMatMulInto: on this backend, OpenBLAS's GEMM.
     setWasmMatMulDelegate(NATIVE_BACKEND, nativeMatMulInto(blas));
     kernels.push("conv-gradient GEMMs");
     if (registerNativeTile(NATIVE_BACKEND)) kernels.push("Tile");
-    // ---- oneDNN call site: the oneDNN engineer's registration function plugs in here, e.g.
-    // `kernels.push(...registerDnnlKernels(NATIVE_BACKEND));` (convolution forward/backward,
-    // pooling, batch norm), replacing the copies of the wasm kernels just made. ----
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +
+        `oneDNN (${dnnl.threads} OpenMP threads, ${dnnl.library}); ` +
         `native: ${kernels.join(", ")}; wasm SIMD for the other kernels`,
       kernels,
     };
@@ -88,6 +97,17 @@ export async function startNative(): Promise<NativeStart> {
   const ok = await tf.setBackend(NATIVE_BACKEND);
   if (!ok) throw new Error("startNative: tf.setBackend('native') failed");
   return started;
+}
+
+/**
+ * Loads oneDNN. `USAM_DNNL_PATH`, when set, must load too (the tests point it at nothing to
+ * exercise the fallback). Note: native_dnnl_ffi.ts's `loadDnnl` itself searches its own list of
+ * paths, so the override can make the native path fail but does not choose the library.
+ */
+function loadNativeDnnl(): void {
+  const override = Deno.env.get("USAM_DNNL_PATH");
+  if (override !== undefined && override !== "") openDnnl([override]);
+  loadDnnl();
 }
 
 /**
@@ -105,6 +125,7 @@ export async function startNative(): Promise<NativeStart> {
 export function nativeUnavailableReason(): string | undefined {
   try {
     loadOpenBlas();
+    loadNativeDnnl();
     return undefined;
   } catch (error) {
     return (error as Error).message;

@@ -6,6 +6,8 @@ import { initBackend } from "./init.ts";
 import { NATIVE_DEBIAN_PACKAGES, nativeUnavailableReason } from "./native.ts";
 import { setNativeMatMul } from "./native_matmul.ts";
 import { asWasmBackend } from "./wasm_internals.ts";
+import { conv2DBackpropFilterWasm } from "./wasm_conv2d_backprop_filter.ts";
+import { conv2DBackpropInputWasm } from "./wasm_conv2d_backprop_input.ts";
 
 /** Unit roundoff of float32. */
 const U = 2 ** -24;
@@ -397,7 +399,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "native convolution gradients (OpenBLAS GEMMs) agree with the cpu backend within 2γ_K Σ|·||·|",
+    "native convolution gradients (oneDNN, and the OpenBLAS GEMMs of the wasm fallback) agree with cpu within 2γ_K Σ|·||·|",
   ignore,
   async fn() {
     const rng = new Random(14);
@@ -405,22 +407,15 @@ Deno.test({
     for (let t = 0; t < 12; t++) {
       const [n, h, w] = [1 + rng.integer(4), 5 + rng.integer(9), 5 + rng.integer(9)];
       const [cin, cout, size] = [1 + rng.integer(6), 1 + rng.integer(9), 1 + rng.integer(4)];
-      const dilation = 1; // TF.js's conv2d gradient refuses dilations > 1
-      const stride = 1 + rng.integer(2);
-      const pad = t % 2 === 0 ? "same" : "valid";
-      const xShape = [n, h, w, cin];
-      const wShape = [size, size, cin, cout];
+      const stride = 1 + rng.integer(2); // (TF.js's conv2d gradient refuses dilations > 1)
+      const pad: "same" | "valid" = t % 2 === 0 ? "same" : "valid";
+      const xShape = [n, h, w, cin] as [number, number, number, number];
+      const wShape = [size, size, cin, cout] as [number, number, number, number];
       const xData = randomData(rng, xShape);
       const wData = randomData(rng, wShape);
       const outShape = tf.tidy(() =>
-        tf.conv2d(
-          tf.zeros(xShape) as tf.Tensor as tf.Tensor4D,
-          tf.zeros(wShape) as tf.Tensor as tf.Tensor4D,
-          stride,
-          pad,
-          "NHWC",
-          dilation,
-        ).shape
+        tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D, stride, pad)
+          .shape
       );
       const dyData = randomData(rng, outShape);
       // f's gradients are conv2dBackpropInput(dy, w) and conv2dBackpropFilter(x, dy); evaluated at
@@ -429,15 +424,24 @@ Deno.test({
         tf.tidy(() => {
           const dy = tf.tensor(dys, outShape);
           const f = (x: tf.Tensor, k: tf.Tensor) =>
-            tf.sum(
-              tf.mul(
-                tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, stride, pad, "NHWC", dilation),
-                dy,
-              ),
-            );
+            tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, stride, pad), dy));
           return tf.grads(f)([tf.tensor(xs, xShape), tf.tensor(ws, wShape)]).map((g) =>
             g.dataSync()
           );
+        });
+      // The project's wasm kernels called directly: on `native` their GEMMs are OpenBLAS's.
+      const direct = () =>
+        tf.tidy(() => {
+          const backend = asWasmBackend(tf.backend());
+          const [x, k, dy] = [
+            tf.tensor(xData, xShape),
+            tf.tensor(wData, wShape),
+            tf.tensor(dyData, outShape),
+          ];
+          const common = { strides: stride, pad, dataFormat: "NHWC" as const };
+          const dx = conv2DBackpropInputWasm(backend, dy, k, { ...common, inputShape: xShape });
+          const dW = conv2DBackpropFilterWasm(backend, x, dy, { ...common, filterShape: wShape });
+          return [dx, dW].map((info) => tf.engine().makeTensorFromTensorInfo(info).dataSync());
         });
       const abs = (v: Float32Array) => v.map(Math.abs);
       await initBackend("cpu");
@@ -445,38 +449,29 @@ Deno.test({
       const magnitude = grads(abs(xData), abs(wData), abs(dyData));
       await initBackend("native");
       const native = grads(xData, wData, dyData);
-      setNativeMatMul(false);
-      let xnnpack: (Float32Array | Int32Array | Uint8Array)[];
-      try {
-        xnnpack = grads(xData, wData, dyData);
-      } finally {
-        setNativeMatMul(true);
-      }
+      const nativeDirect = direct();
+      await initBackend("wasm");
+      const wasmDirect = direct();
       // K: products per entry. dx sums over size²·cout taps, dW over n·outH·outW positions.
       const kOf = [size * size * cout, n * outShape[1] * outShape[2]];
-      const label = JSON.stringify({ xShape, wShape, stride, pad, dilation });
+      const label = JSON.stringify({ xShape, wShape, stride, pad });
       for (let g = 0; g < 2; g++) {
         // The magnitude is itself a float32 sum of positive terms: within (1 + γ_K) of exact.
         const bound = (i: number) =>
           2 * gamma(kOf[g]) * magnitude[g][i] * (1 + gamma(kOf[g])) + 1e-30;
         for (let i = 0; i < cpu[g].length; i++) {
-          assert.ok(
-            Math.abs(native[g][i] - cpu[g][i]) <= bound(i),
-            `${label} grad ${g} entry ${i}`,
-          );
-          assert.ok(
-            Math.abs(xnnpack[g][i] - cpu[g][i]) <= bound(i),
-            `${label} wasm grad ${g} entry ${i}`,
-          );
-          if (native[g][i] !== xnnpack[g][i]) differing++;
+          for (const [name, got] of [["oneDNN", native], ["OpenBLAS", nativeDirect]] as const) {
+            assert.ok(
+              Math.abs(got[g][i] - cpu[g][i]) <= bound(i),
+              `${name} ${label} grad ${g} entry ${i}: ${got[g][i]} vs cpu ${cpu[g][i]}`,
+            );
+          }
+          if (nativeDirect[g][i] !== wasmDirect[g][i]) differing++;
         }
       }
     }
-    // The two paths round differently, so entries that differ show the GEMMs did go to OpenBLAS.
-    assert.ok(
-      differing > 0,
-      "native and XNNPACK gradients are bit-identical: the delegate never ran",
-    );
+    // OpenBLAS and XNNPACK round differently: entries that differ show the GEMMs went to OpenBLAS.
+    assert.ok(differing > 0, "the direct kernels gave XNNPACK's bits on native: no delegate ran");
   },
 });
 
@@ -537,4 +532,21 @@ Deno.test({
     const bad = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "two" });
     assert.match(bad.stdout, /^ERROR .*USAM_NATIVE_THREADS must be a positive integer, got "two"/m);
   },
+});
+
+Deno.test("without oneDNN, an explicit native request fails naming libdnnl2, and auto says so", async () => {
+  const env = { USAM_DNNL_PATH: "/nonexistent/libdnnl.so.2" };
+  const { stdout } = await runWithoutOpenBlas(
+    `try { await initBackend("native"); console.log("started"); }\n` +
+      `catch (error) { console.log("ERROR " + error.message); }\n` +
+      `console.log("AUTO " + JSON.stringify(await initBackend("auto")));`,
+    env,
+  );
+  assert.match(stdout, /^ERROR initBackend\("native"\): .*apt-get install libdnnl2/m);
+  assert.doesNotMatch(stdout, /started/);
+  const auto = JSON.parse(stdout.split("\n").find((line) => line.startsWith("AUTO "))!.slice(5));
+  if (auto.backend !== "tensorflow" && auto.backend !== "webgpu") {
+    assert.equal(auto.backend, "wasm");
+    assert.match(auto.description, /native libraries do not load.*libdnnl/);
+  }
 });
