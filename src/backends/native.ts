@@ -5,6 +5,7 @@
  * - OpenBLAS (`libopenblas0-pthread`): `BatchMatMul`, `_FusedMatMul`, and the GEMMs inside this
  *   project's convolution-gradient kernels (native_matmul.ts);
  * - plain heap copies: `Tile` (native_tile.ts), 38% of a wasm ResNet step in batch-norm gradients;
+ * - no copy at all: `Identity` aliases its input (native_identity.ts);
  * - oneDNN (`libdnnl2`): convolution forward and both gradients (native_dnnl*.ts, plugged in
  *   below).
  *
@@ -22,6 +23,7 @@ import { loadOpenBlas, OPENBLAS_DEBIAN_PACKAGE } from "./native_openblas.ts";
 import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
 import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
 import { registerNativeTile } from "./native_tile.ts";
+import { registerNativeIdentity } from "./native_identity.ts";
 import { registerDnnlKernels, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 
@@ -86,6 +88,7 @@ export async function startNative(): Promise<NativeStart> {
     setWasmMatMulDelegate(NATIVE_BACKEND, nativeMatMulInto(blas));
     kernels.push("conv-gradient GEMMs");
     if (registerNativeTile(NATIVE_BACKEND)) kernels.push("Tile");
+    if (registerNativeIdentity(NATIVE_BACKEND)) kernels.push("Identity");
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +

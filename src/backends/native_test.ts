@@ -475,6 +475,28 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "native Identity aliases its input: values, reference counts and the tensor count hold",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const x = tf.tensor2d([[1, -2], [3, 4.5]]);
+    const y = tf.clone(x);
+    // The tidy disposes the bool tensor; its alias z keeps the memory.
+    const z = tf.tidy(() => tf.clone(tf.tensor1d([1, 0], "bool")));
+    assert.equal(backend.numDataIds(), ids + 2); // y shares x's memory, z the bool tensor's
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, -2, 3, 4.5]);
+    // A gradient that flows through Identity (tf.add's) still gives the right values.
+    const g = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.add(a, a)))(y).dataSync());
+    assert.deepEqual(Array.from(g), [2, 2, 2, 2]);
+    tf.dispose([y, z]);
+    assert.equal(backend.numDataIds(), ids, "memory leaked or freed twice");
+  },
+});
+
 /** Runs a script in a fresh Deno with `USAM_OPENBLAS_PATH` pointing at nothing (or `env`). */
 async function runWithoutOpenBlas(
   code: string,
