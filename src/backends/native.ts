@@ -24,7 +24,7 @@ import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
 import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
 import { registerNativeTile } from "./native_tile.ts";
 import { registerNativeIdentity } from "./native_identity.ts";
-import { registerDnnlKernels, unregisterDnnlKernels } from "./native_dnnl.ts";
+import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 
 /** The TF.js backend name of the native path. */
@@ -75,6 +75,12 @@ export async function startNative(): Promise<NativeStart> {
     // gradients) into the `wasm` backend's table, so it runs just before the copy, and the wasm
     // backend gets its own kernels back right after: `wasm` stays plain wasm. ----
     const dnnl = registerDnnlKernels("wasm");
+    // USAM_NATIVE_THREADS (checked by loadOpenBlas) sets oneDNN's OpenMP threads too.
+    const threads = Deno.env.get("USAM_NATIVE_THREADS");
+    if (threads) {
+      setDnnlThreads(Number(threads));
+      dnnl.threads = Number(threads);
+    }
     try {
       // This project's wasm kernels (startWasm registered them) are the fallback of every native
       // kernel, and serve every op that has no native kernel.

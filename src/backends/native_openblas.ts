@@ -5,7 +5,8 @@
  *
  * `USAM_OPENBLAS_PATH` overrides where it is looked for (one path): the tests point it at a file
  * that does not exist to exercise the fallback, and a user can point it at another build.
- * `USAM_NATIVE_THREADS=N` sets OpenBLAS's thread count (default: OpenBLAS's, every core). Why a
+ * `USAM_NATIVE_THREADS=N` sets OpenBLAS's thread count, and oneDNN's (native.ts) (default: the
+ * libraries' own, every core). Why a
  * knob: on an oversubscribed machine a 2-thread GEMM waits for its descheduled second thread
  * (measured here, load 5 on 2 cores: 32×784×128 took 1.2 ms on 2 threads, 0.09 ms on 1).
  *

@@ -550,7 +550,7 @@ Deno.test({
       `try { const c = await initBackend("native"); console.log("OK " + c.adapter); }\n` +
       `catch (error) { console.log("ERROR " + error.message); }`;
     const one = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "1" });
-    assert.match(one.stdout, /^OK .*\(1 threads,/m);
+    assert.match(one.stdout, /^OK .*\(1 threads,.*oneDNN \(1 OpenMP threads/m);
     const bad = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "two" });
     assert.match(bad.stdout, /^ERROR .*USAM_NATIVE_THREADS must be a positive integer, got "two"/m);
   },
