@@ -572,3 +572,46 @@ Deno.test("without oneDNN, an explicit native request fails naming libdnnl2, and
     assert.match(auto.description, /native libraries do not load.*libdnnl/);
   }
 });
+
+Deno.test({
+  name: "a process that ran oneDNN kernels with spinning OpenMP workers exits cleanly",
+  ignore,
+  async fn() {
+    // OMP_WAIT_POLICY=ACTIVE keeps the workers spinning at exit: before native.ts pinned the
+    // libraries (RTLD_NODELETE), this child segfaulted at exit every time (8 of 8).
+    // A WebGPU probe first, as `auto` does: the race showed only in a process that had one.
+    const init = fileURLToPath(new URL("./init.ts", import.meta.url));
+    const webgpu = fileURLToPath(new URL("./webgpu.ts", import.meta.url));
+    const script = `import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from ${JSON.stringify("file://" + init)};
+import { probeWebGpuAdapter } from ${JSON.stringify("file://" + webgpu)};
+await probeWebGpuAdapter();
+await initBackend("native");
+const x = tf.randomNormal([64, 20, 20, 3]) as tf.Tensor4D;
+const w = tf.variable(tf.randomNormal([3, 3, 3, 8])) as tf.Variable<tf.Rank.R4>;
+for (let i = 0; i < 10; i++) {
+  tf.tidy(() => tf.variableGrads(() => tf.sum(tf.conv2d(x, w, 1, "same")) as tf.Scalar).value.dataSync());
+}
+console.log("done");`;
+    // `deno run` of a file (not `deno eval`, whose exit path did not show the race): a temporary
+    // file in the repository, so that deno.json's import map applies.
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const file = await Deno.makeTempFile({ dir: root, prefix: ".native_exit_", suffix: ".ts" });
+    let output: Deno.CommandOutput;
+    try {
+      await Deno.writeTextFile(file, script);
+      output = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", file],
+        env: { OMP_WAIT_POLICY: "ACTIVE", NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+        cwd: root,
+      }).output();
+    } finally {
+      await Deno.remove(file);
+    }
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.match(new TextDecoder().decode(output.stdout), /done/, stderr);
+    assert.equal(output.code, 0, `exit ${output.code} ${output.signal ?? ""} ${stderr}`);
+  },
+});
