@@ -1,7 +1,8 @@
 /**
  * The side-by-side benchmark of issue 9: usam against PyTorch on the same machine, in one run.
  *
- * `deno task bench:anchor [--quick] [--backend auto] [--steps N] [ROW ...]`
+ * `deno task bench:anchor [--quick] [--backend auto] [--steps N] [--torch-threads 2] [ROW ...]`
+ * (`USAM_NATIVE_THREADS=N` sets usam's native thread count, as everywhere)
  *
  * For each row (paper MLP, LeNet-5 `cnn`, ResNet-18 ×1/16 on 28×28×1, ResNet-18 ×1/4 on 32×32×3;
  * each with SGD and SAM; batch 128, random data) it runs the usam step in a child Deno process and
@@ -218,13 +219,21 @@ async function main(): Promise<void> {
       steps: { type: "string" },
       warmup: { type: "string" },
       "batch-size": { type: "string", default: "128" },
+      "torch-threads": { type: "string", default: "2" },
       child: { type: "string" },
     },
   });
   const steps = Number(values.steps ?? (values.quick ? 3 : 10));
   const warmup = Number(values.warmup ?? (values.quick ? 1 : 2));
   const batchSize = Number(values["batch-size"]);
-  for (const [name, value] of [["steps", steps], ["batch-size", batchSize]] as const) {
+  const torchThreads = Number(values["torch-threads"]);
+  for (
+    const [name, value] of [
+      ["steps", steps],
+      ["batch-size", batchSize],
+      ["torch-threads", torchThreads],
+    ] as const
+  ) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`anchor: --${name} must be a positive integer, got ${value}`);
     }
@@ -266,7 +275,9 @@ async function main(): Promise<void> {
   const lines = [
     `batch ${batchSize}, random data, ${warmup} warm-up + ${steps} timed steps per row ` +
     `(median step); ` +
-    `PyTorch: ${PYTHON}, 2 threads`,
+    `PyTorch: ${PYTHON}, ${torchThreads} threads; usam threads: USAM_NATIVE_THREADS=${
+      Deno.env.get("USAM_NATIVE_THREADS") ?? "(libraries' default)"
+    }`,
     "| row | usam images/s | PyTorch images/s | ratio | usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
     "|---|---|---|---|---|---|---|",
   ];
@@ -291,6 +302,8 @@ async function main(): Promise<void> {
         row,
         "--batch-size",
         String(batchSize),
+        "--threads",
+        String(torchThreads),
         ...common,
       ])
       : undefined;

@@ -9,7 +9,8 @@ TypeScript side asserts the counts match) and times training steps on random dat
 Prints one JSON line: row, images/s and ms of the median step, trainable parameter count, non-trainable
 (BatchNorm running statistics) count, and peak RSS in MiB of this process.
 
-Run with Debian's python3-torch (1.13) at /usr/bin/python3, on 2 threads like the issue's table.
+Run with Debian's python3-torch (1.13) at /usr/bin/python3, on 2 threads like the issue's table
+(--threads N to change it).
 """
 import argparse
 import json
@@ -21,7 +22,6 @@ import time
 import torch
 from torch import nn
 
-torch.set_num_threads(2)
 
 
 def mlp(in_shape, classes):
@@ -164,7 +164,9 @@ def main():
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (issue 9: 2)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     model_name, in_shape, optimizer = ROWS[args.row]
     torch.manual_seed(0)
     model = build(model_name, in_shape)
