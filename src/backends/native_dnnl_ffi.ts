@@ -208,7 +208,8 @@ let loaded: Dnnl | undefined;
 
 /**
  * Loads libdnnl once (from the usual places) and creates its CPU engine and stream; see
- * {@link openDnnl} for the error when it is missing.
+ * {@link openDnnl} for the error when it is missing. Sets `OMP_WAIT_POLICY=passive` first unless
+ * the environment sets it (idle OpenMP threads sleep instead of spinning).
  *
  * @example
  * ```ts
@@ -219,7 +220,14 @@ let loaded: Dnnl | undefined;
  * ```
  */
 export function loadDnnl(): Dnnl {
-  loaded ??= openDnnl(LIBRARY_CANDIDATES);
+  if (loaded !== undefined) return loaded;
+  // libgomp reads its settings when it is loaded (with libdnnl). By default its idle threads spin
+  // after each parallel region; with 2 cores shared by other jobs that spinning took the core the
+  // JavaScript thread and the next region needed: a ResNet-18 ×1/16 step ran 2192 ms spinning
+  // against 287 ms passive (bench/native_dnnl_bench.ts, same loaded machine). A user's own
+  // OMP_WAIT_POLICY wins.
+  if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "passive");
+  loaded = openDnnl(LIBRARY_CANDIDATES);
   return loaded;
 }
 
