@@ -2,8 +2,9 @@
  * The oneDNN kernels (src/backends/native_dnnl.ts) against the wasm backend's own: convolution
  * forward, input gradient and filter gradient throughput (GFLOP/s) at the 3×3 convolutions of
  * ResNet-18 ×1/16 (28×28×1 input) and ×1/4 (32×32×3 input), batch 128, and the images/s of one
- * ResNet-18 ×1/16 SGD step with and without the oneDNN kernels, then a per-kernel profile of that
- * step (tf.profile) on both paths. Figures, not pass/fail.
+ * SGD step of ResNet-18 ×1/16 and of the default LeNet-5 `cnn` with and without the oneDNN kernels
+ * (and the block-copy Tile of wasm_tile.ts), then a per-kernel profile of each step (tf.profile)
+ * on both paths. Figures, not pass/fail.
  *
  * `deno run -A bench/native_dnnl_bench.ts [--quick] [--step-only]` (`--quick`: one timed step
  * and short rounds, for a smoke run; `--step-only`: skip the convolution table).
@@ -27,6 +28,8 @@ import {
   type WeightsLayout,
 } from "../src/backends/native_dnnl_conv.ts";
 import { createResnet } from "../src/models/resnet.ts";
+import { createCnn } from "../src/models/cnn.ts";
+import type * as tfl from "@tensorflow/tfjs-layers";
 
 const QUICK = Deno.args.includes("--quick");
 const STEP_ONLY = Deno.args.includes("--step-only");
@@ -185,13 +188,17 @@ function convRows(): string[][] {
   return rows;
 }
 
-function resnetStep(): { step: () => void; dispose: () => void } {
-  const model = createResnet({
-    inputShape: [28, 28, 1],
-    numClasses: 10,
-    widthMultiplier: 1 / 16,
-    seed: 1,
-  });
+/** The models timed: ResNet-18 ×1/16 and the default LeNet-5 `cnn`, both on 28×28×1. */
+const MODELS: Record<string, () => tfl.LayersModel> = {
+  "ResNet-18 ×1/16": () =>
+    createResnet({ inputShape: [28, 28, 1], numClasses: 10, widthMultiplier: 1 / 16, seed: 1 }),
+  "LeNet-5 (cnn)": () => createCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 }),
+};
+
+function modelStep(
+  modelName: string,
+): { step: () => void; dispose: () => void } {
+  const model = MODELS[modelName]();
   const optimizer = tf.train.sgd(0.01);
   const x = tf.randomNormal([BATCH, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, "int32") as tf.Tensor1D, 10);
@@ -232,23 +239,25 @@ console.log(
     `median of 5 rounds ≥ ${ROUND_MS} ms, wall clock (noisy on a shared machine); ` +
     `nT = n oneDNN threads; every oneDNN row also uses the fast Tile unless marked\n`,
 );
-console.log("Convolution throughput, GFLOP/s (3×3, 'same', batch 128)\n");
 if (!STEP_ONLY) {
+  console.log("Convolution throughput, GFLOP/s (3×3, 'same', batch 128)\n");
   console.log(table(["layer", "shape", "op", ...CONV_PATHS.map((p) => p.name)], convRows()));
 }
 
-console.log("\nResNet-18 ×1/16 SGD step (28×28×1, batch 128), images/s\n");
-const stepRows: string[][] = [];
-const stepMs = new Map<Path, number>();
-for (const path of STEP_PATHS) {
-  usePath(path);
-  const { step, dispose } = resnetStep();
-  const seconds = QUICK ? (step(), step(), timeOnce(step)) : secondsPerCall(step);
-  stepMs.set(path, seconds * 1000);
-  stepRows.push([path.name, (seconds * 1000).toFixed(0), (BATCH / seconds).toFixed(0)]);
-  dispose();
+const stepMs = new Map<string, number>();
+for (const modelName of Object.keys(MODELS)) {
+  console.log(`\n${modelName} SGD step (28×28×1, batch 128), images/s\n`);
+  const stepRows: string[][] = [];
+  for (const path of STEP_PATHS) {
+    usePath(path);
+    const { step, dispose } = modelStep(modelName);
+    const seconds = QUICK ? (step(), step(), timeOnce(step)) : secondsPerCall(step);
+    stepMs.set(`${modelName}|${path.name}`, seconds * 1000);
+    stepRows.push([path.name, (seconds * 1000).toFixed(0), (BATCH / seconds).toFixed(0)]);
+    dispose();
+  }
+  console.log(table(["path", "ms/step", "images/s"], stepRows));
 }
-console.log(table(["path", "ms/step", "images/s"], stepRows));
 
 function timeOnce(fn: () => void): number {
   const start = performance.now();
@@ -257,9 +266,9 @@ function timeOnce(fn: () => void): number {
 }
 
 /** Milliseconds per kernel name over one profiled step, largest first. */
-async function profileStep(path: Path): Promise<Map<string, number>> {
+async function profileStep(modelName: string, path: Path): Promise<Map<string, number>> {
   usePath(path);
-  const { step, dispose } = resnetStep();
+  const { step, dispose } = modelStep(modelName);
   step();
   const profile = await tf.profile(step);
   dispose();
@@ -271,28 +280,30 @@ async function profileStep(path: Path): Promise<Map<string, number>> {
   return byKernel;
 }
 
-console.log(
-  "\nPer-kernel time of one ResNet-18 ×1/16 step (tf.profile, ms; profiling adds overhead)\n",
-);
 const profiled = STEP_PATHS[3];
-const wasmProfile = await profileStep(wasmPath);
-const dnnlProfile = await profileStep(profiled);
-const names = [...new Set([...wasmProfile.keys(), ...dnnlProfile.keys()])].sort((a, b) =>
-  (wasmProfile.get(b) ?? 0) - (wasmProfile.get(a) ?? 0)
-);
-const profileRows = names.slice(0, 20).map((name) => [
-  name,
-  (wasmProfile.get(name) ?? 0).toFixed(1),
-  (dnnlProfile.get(name) ?? 0).toFixed(1),
-]);
-const total = (p: Map<string, number>) => [...p.values()].reduce((a, b) => a + b, 0);
-profileRows.push(["(all kernels)", total(wasmProfile).toFixed(1), total(dnnlProfile).toFixed(1)]);
-profileRows.push([
-  "(whole step, unprofiled)",
-  stepMs.get(wasmPath)!.toFixed(1),
-  stepMs.get(profiled)!.toFixed(1),
-]);
-console.log(table(["kernel", "wasm", profiled.name], profileRows));
+for (const modelName of Object.keys(MODELS)) {
+  console.log(
+    `\nPer-kernel time of one ${modelName} step (tf.profile, ms; profiling adds overhead)\n`,
+  );
+  const wasmProfile = await profileStep(modelName, wasmPath);
+  const dnnlProfile = await profileStep(modelName, profiled);
+  const names = [...new Set([...wasmProfile.keys(), ...dnnlProfile.keys()])].sort((a, b) =>
+    (wasmProfile.get(b) ?? 0) - (wasmProfile.get(a) ?? 0)
+  );
+  const profileRows = names.slice(0, 16).map((name) => [
+    name,
+    (wasmProfile.get(name) ?? 0).toFixed(1),
+    (dnnlProfile.get(name) ?? 0).toFixed(1),
+  ]);
+  const total = (p: Map<string, number>) => [...p.values()].reduce((a, b) => a + b, 0);
+  profileRows.push(["(all kernels)", total(wasmProfile).toFixed(1), total(dnnlProfile).toFixed(1)]);
+  profileRows.push([
+    "(whole step, unprofiled)",
+    stepMs.get(`${modelName}|${wasmPath.name}`)!.toFixed(1),
+    stepMs.get(`${modelName}|${profiled.name}`)!.toFixed(1),
+  ]);
+  console.log(table(["kernel", "wasm", profiled.name], profileRows));
+}
 
 console.log("\noneDNN implementations used:");
 for (const [kind, impls] of dnnlConvImplementations()) {
