@@ -37,7 +37,16 @@ import {
   poolGeometry,
 } from "./native_dnnl_pool.ts";
 
-/** The kernels {@link registerDnnlKernels} replaces. */
+/**
+ * The kernels {@link registerDnnlKernels} replaces.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DNNL_KERNEL_NAMES } from "./native_dnnl.ts";
+ * assert.ok(DNNL_KERNEL_NAMES.includes("Conv2DBackpropFilter"));
+ * ```
+ */
 export const DNNL_KERNEL_NAMES = [
   "Conv2D",
   "FusedConv2D",

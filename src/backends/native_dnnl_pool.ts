@@ -32,7 +32,17 @@ import {
   TAG,
 } from "./native_dnnl_ffi.ts";
 
-/** The geometry of one NHWC 2-D pooling, in the terms oneDNN takes. */
+/**
+ * The geometry of one NHWC 2-D pooling, in the terms oneDNN takes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PoolGeometry } from "./native_dnnl_pool.ts";
+ * const g: Partial<PoolGeometry> = { kernel: [2, 2], strides: [2, 2] };
+ * assert.deepEqual(g.kernel, [2, 2]);
+ * ```
+ */
 export interface PoolGeometry {
   /** oneDNN's logical source dims: N, C, H, W. */
   src: [number, number, number, number];
