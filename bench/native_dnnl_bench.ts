@@ -6,8 +6,9 @@
  * (and the block-copy Tile of wasm_tile.ts), then a per-kernel profile of each step (tf.profile)
  * on both paths. Figures, not pass/fail.
  *
- * `deno run -A bench/native_dnnl_bench.ts [--quick] [--step-only]` (`--quick`: one timed step
- * and short rounds, for a smoke run; `--step-only`: skip the convolution table).
+ * `deno run -A bench/native_dnnl_bench.ts [--quick] [--step-only] [--x4]` (`--quick`: one timed
+ * step and short rounds, for a smoke run; `--step-only`: skip the convolution table; `--x4`: also
+ * time ResNet-18 ×1/4 on 32×32×3).
  * oneDNN runs on OpenMP threads (`OMP_NUM_THREADS`, all cores by default) and wasm on one, so
  * only wall-clock figures are compared. Each figure is the median of 5 rounds of at least 200 ms;
  * on a machine shared with other jobs they are noisy: rerun on a quiet machine before quoting.
@@ -188,19 +189,35 @@ function convRows(): string[][] {
   return rows;
 }
 
-/** The models timed: ResNet-18 ×1/16 and the default LeNet-5 `cnn`, both on 28×28×1. */
-const MODELS: Record<string, () => tfl.LayersModel> = {
-  "ResNet-18 ×1/16": () =>
-    createResnet({ inputShape: [28, 28, 1], numClasses: 10, widthMultiplier: 1 / 16, seed: 1 }),
-  "LeNet-5 (cnn)": () => createCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 }),
+/**
+ * The models timed, with their input shape: ResNet-18 ×1/16 and the default LeNet-5 `cnn` on
+ * 28×28×1, and with `--x4` ResNet-18 ×1/4 on 32×32×3 (slow on wasm: seconds per step).
+ */
+const MODELS: Record<string, { input: [number, number, number]; make: () => tfl.LayersModel }> = {
+  "ResNet-18 ×1/16": {
+    input: [28, 28, 1],
+    make: () =>
+      createResnet({ inputShape: [28, 28, 1], numClasses: 10, widthMultiplier: 1 / 16, seed: 1 }),
+  },
+  "LeNet-5 (cnn)": {
+    input: [28, 28, 1],
+    make: () => createCnn({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 }),
+  },
 };
+if (Deno.args.includes("--x4")) {
+  MODELS["ResNet-18 ×1/4"] = {
+    input: [32, 32, 3],
+    make: () =>
+      createResnet({ inputShape: [32, 32, 3], numClasses: 10, widthMultiplier: 1 / 4, seed: 1 }),
+  };
+}
 
 function modelStep(
   modelName: string,
 ): { step: () => void; dispose: () => void } {
-  const model = MODELS[modelName]();
+  const model = MODELS[modelName].make();
   const optimizer = tf.train.sgd(0.01);
-  const x = tf.randomNormal([BATCH, 28, 28, 1]);
+  const x = tf.randomNormal([BATCH, ...MODELS[modelName].input]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, "int32") as tf.Tensor1D, 10);
   const step = () => {
     const loss = optimizer.minimize(
@@ -246,7 +263,9 @@ if (!STEP_ONLY) {
 
 const stepMs = new Map<string, number>();
 for (const modelName of Object.keys(MODELS)) {
-  console.log(`\n${modelName} SGD step (28×28×1, batch 128), images/s\n`);
+  console.log(
+    `\n${modelName} SGD step (${MODELS[modelName].input.join("×")}, batch 128), images/s\n`,
+  );
   const stepRows: string[][] = [];
   for (const path of STEP_PATHS) {
     usePath(path);
