@@ -1,7 +1,8 @@
 /**
- * oneDNN kernels for the TF.js wasm backend: `Conv2D`, `_FusedConv2D`, `Conv2DBackpropInput` and
- * `Conv2DBackpropFilter` run through Debian's `libdnnl2` (oneDNN 2.6, C API, Deno FFI) on all
- * cores, in place on the wasm heap (see native_dnnl_conv.ts for how). Whatever oneDNN or this file
+ * oneDNN kernels for the TF.js wasm backend: `Conv2D`, `_FusedConv2D`, `Conv2DBackpropInput`,
+ * `Conv2DBackpropFilter`, `MaxPool` and `MaxPoolGrad` run through Debian's `libdnnl2` (oneDNN 2.6,
+ * C API, Deno FFI) on all cores, in place on the wasm heap (see native_dnnl_conv.ts and
+ * native_dnnl_pool.ts for how). Whatever oneDNN or this file
  * does not handle (NCHW, non-float32, PReLU, a broadcast bias, empty tensors, a geometry oneDNN
  * refuses) goes to the kernel that was registered before.
  *
@@ -29,13 +30,30 @@ import {
   dnnlConvForward,
   type FusedActivation,
 } from "./native_dnnl_conv.ts";
+import {
+  clearDnnlPoolCache,
+  dnnlMaxPool,
+  dnnlMaxPoolGrad,
+  poolGeometry,
+} from "./native_dnnl_pool.ts";
 
-/** The kernels {@link registerDnnlKernels} replaces. */
+/**
+ * The kernels {@link registerDnnlKernels} replaces.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DNNL_KERNEL_NAMES } from "./native_dnnl.ts";
+ * assert.ok(DNNL_KERNEL_NAMES.includes("Conv2DBackpropFilter"));
+ * ```
+ */
 export const DNNL_KERNEL_NAMES = [
   "Conv2D",
   "FusedConv2D",
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
+  "MaxPool",
+  "MaxPoolGrad",
 ] as const;
 
 /** wasm_internals.ts's mark of a replaced kernel, so that its guards do not wrap these again. */
@@ -256,6 +274,87 @@ function backwardWeightsKernel(dnnl: Dnnl, original: KernelFunc): KernelFunc {
   };
 }
 
+interface PoolAttrs {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: Pad;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+function pool2DInfo(xShape: number[], attrs: PoolAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+function filterPair(filterSize: [number, number] | number): [number, number] {
+  return typeof filterSize === "number" ? [filterSize, filterSize] : filterSize;
+}
+
+function maxPoolKernel(dnnl: Dnnl, original: KernelFunc): KernelFunc {
+  const kernelName = "MaxPool";
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const attrs = args.attrs as unknown as PoolAttrs;
+    if (!isFloat32(x) || x.shape.length !== 4 || sizeOf(x.shape) === 0) {
+      count(kernelName, false);
+      return original(args);
+    }
+    checkNumericPadding(kernelName, filterPair(attrs.filterSize), attrs);
+    const info = pool2DInfo(x.shape, attrs);
+    if (sizeOf(info.outShape) === 0) {
+      count(kernelName, false);
+      return original(args);
+    }
+    const backend = asWasmBackend(args.backend);
+    const g = poolGeometry(info);
+    const out = withOutput(
+      backend,
+      info.outShape,
+      (heap, dst) => dnnlMaxPool(dnnl, g, heap, { src: offsetOf(backend, x), dst }),
+    );
+    count(kernelName, out !== undefined);
+    return out ?? original(args);
+  };
+}
+
+function maxPoolGradKernel(dnnl: Dnnl, original: KernelFunc): KernelFunc {
+  const kernelName = "MaxPoolGrad";
+  return (args) => {
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    const attrs = args.attrs as unknown as PoolAttrs;
+    if (!isFloat32(dy, input) || input.shape.length !== 4 || sizeOf(input.shape) === 0) {
+      count(kernelName, false);
+      return original(args);
+    }
+    const info = pool2DInfo(input.shape, attrs);
+    checkDy(kernelName, dy, info.outShape);
+    if (sizeOf(dy.shape) === 0) {
+      count(kernelName, false);
+      return original(args);
+    }
+    const backend = asWasmBackend(args.backend);
+    const g = poolGeometry(info);
+    const out = withOutput(
+      backend,
+      [...input.shape],
+      (heap, diffSrc) =>
+        dnnlMaxPoolGrad(dnnl, g, heap, {
+          src: offsetOf(backend, input),
+          diffDst: offsetOf(backend, dy),
+          diffSrc,
+        }),
+    );
+    count(kernelName, out !== undefined);
+    return out ?? original(args);
+  };
+}
+
 /** The kernel configs in place before {@link registerDnnlKernels}, while its kernels are in. */
 let previous: Map<string, KernelConfig> | undefined;
 
@@ -323,6 +422,8 @@ export function registerDnnlKernels(
       dnnl,
       originals.get("Conv2DBackpropFilter")!.kernelFunc,
     ),
+    MaxPool: maxPoolKernel(dnnl, originals.get("MaxPool")!.kernelFunc),
+    MaxPoolGrad: maxPoolGradKernel(dnnl, originals.get("MaxPoolGrad")!.kernelFunc),
   };
   for (const name of DNNL_KERNEL_NAMES) {
     const kernelFunc = replacements[name] as KernelFunc & { [REPLACED]?: true };
@@ -356,6 +457,7 @@ export function unregisterDnnlKernels(): string[] {
   const restored = [...previous.keys()];
   previous = undefined;
   clearDnnlConvCache();
+  clearDnnlPoolCache();
   return restored;
 }
 
@@ -379,7 +481,10 @@ export function setDnnlThreads(threads: number): number {
   }
   loadDnnl();
   const previous = openMpThreads();
-  if (threads !== previous) clearDnnlConvCache();
+  if (threads !== previous) {
+    clearDnnlConvCache();
+    clearDnnlPoolCache();
+  }
   setOpenMpThreads(threads);
   return previous;
 }

@@ -39,7 +39,17 @@ import {
   TAG,
 } from "./native_dnnl_ffi.ts";
 
-/** Which filter layout the convolution primitives are created with. */
+/**
+ * Which filter layout the convolution primitives are created with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type WeightsLayout } from "./native_dnnl_conv.ts";
+ * const layout: WeightsLayout = "blocked";
+ * assert.equal(layout, "blocked");
+ * ```
+ */
 export type WeightsLayout = "hwio" | "blocked";
 
 let weightsLayout: WeightsLayout = "blocked";
@@ -67,7 +77,17 @@ export function setDnnlWeightsLayout(layout: WeightsLayout): WeightsLayout {
   return previous;
 }
 
-/** The geometry of one NHWC convolution, in the terms oneDNN takes. */
+/**
+ * The geometry of one NHWC convolution, in the terms oneDNN takes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ConvGeometry } from "./native_dnnl_conv.ts";
+ * const g: Partial<ConvGeometry> = { strides: [2, 2], dilations: [1, 1] };
+ * assert.deepEqual(g.strides, [2, 2]);
+ * ```
+ */
 export interface ConvGeometry {
   batch: number;
   inHeight: number;
@@ -118,7 +138,17 @@ export function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   };
 }
 
-/** A fused activation oneDNN runs as an eltwise post-op. */
+/**
+ * A fused activation oneDNN runs as an eltwise post-op.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type FusedActivation } from "./native_dnnl_conv.ts";
+ * const activation: FusedActivation = "relu6";
+ * assert.equal(activation, "relu6");
+ * ```
+ */
 export type FusedActivation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid";
 
 /** One cached convolution: what runs, on which memory objects. */
@@ -424,7 +454,17 @@ function bind(
   }
 }
 
-/** Byte offsets of the tensors one convolution reads and writes, in the heap `heap`. */
+/**
+ * Byte offsets of the tensors one convolution reads and writes, in the heap `heap`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ConvOperands } from "./native_dnnl_conv.ts";
+ * const operands: ConvOperands = { heap: new ArrayBuffer(64), offsets: { src: 0, dst: 32 } };
+ * assert.equal(operands.offsets.dst, 32);
+ * ```
+ */
 export interface ConvOperands {
   heap: ArrayBuffer;
   offsets: Record<string, number>;

@@ -26,11 +26,38 @@ const LIBRARY_CANDIDATES = [
   "libdnnl.dylib",
 ];
 
-/** `dnnl_data_type_t` */
+/**
+ * `dnnl_f32`, the `dnnl_data_type_t` of float32.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DNNL_F32 } from "./native_dnnl_ffi.ts";
+ * assert.equal(DNNL_F32, 3); // dnnl_f32 in dnnl_types.h 2.6
+ * ```
+ */
 export const DNNL_F32 = 3;
-/** `dnnl_format_tag_t` values. */
+/**
+ * `dnnl_format_tag_t` values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TAG } from "./native_dnnl_ffi.ts";
+ * assert.equal(TAG.nhwc, 20); // dnnl_nhwc = dnnl_acdb
+ * ```
+ */
 export const TAG = { any: 1, a: 2, nhwc: 20, hwio: 30 } as const;
-/** `dnnl_prop_kind_t` values. */
+/**
+ * `dnnl_prop_kind_t` values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PROP } from "./native_dnnl_ffi.ts";
+ * assert.equal(PROP.forwardTraining, 64);
+ * ```
+ */
 export const PROP = {
   forwardTraining: 64,
   forwardInference: 96,
@@ -38,7 +65,16 @@ export const PROP = {
   backwardData: 160,
   backwardWeights: 192,
 } as const;
-/** `dnnl_alg_kind_t` values. */
+/**
+ * `dnnl_alg_kind_t` values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ALG } from "./native_dnnl_ffi.ts";
+ * assert.equal(ALG.convolutionDirect, 1);
+ * ```
+ */
 export const ALG = {
   convolutionDirect: 1,
   convolutionAuto: 3,
@@ -50,7 +86,16 @@ export const ALG = {
   poolingAvgIncludePadding: 767,
   poolingAvgExcludePadding: 1023,
 } as const;
-/** `DNNL_ARG_*` values. */
+/**
+ * `DNNL_ARG_*` values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ARG } from "./native_dnnl_ffi.ts";
+ * assert.equal(ARG.diffDst, 145);
+ * ```
+ */
 export const ARG = {
   src: 1,
   dst: 17,
@@ -62,7 +107,16 @@ export const ARG = {
   diffWeights: 161,
   diffBias: 169,
 } as const;
-/** `dnnl_query_t` values. */
+/**
+ * `dnnl_query_t` values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { QUERY } from "./native_dnnl_ffi.ts";
+ * assert.equal(QUERY.weightsMd, 131);
+ * ```
+ */
 export const QUERY = {
   implInfoStr: 8,
   srcMd: 129,
@@ -74,9 +128,27 @@ export const QUERY = {
   workspaceMd: 135,
 } as const;
 
-/** `sizeof(dnnl_memory_desc_t)` in 2.6. */
+/**
+ * `sizeof(dnnl_memory_desc_t)` in 2.6.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MEMORY_DESC_BYTES } from "./native_dnnl_ffi.ts";
+ * assert.equal(MEMORY_DESC_BYTES, 696);
+ * ```
+ */
 export const MEMORY_DESC_BYTES = 696;
-/** Bytes reserved for any op descriptor: above `sizeof(dnnl_convolution_desc_t) = 5976`. */
+/**
+ * Bytes reserved for any op descriptor: above `sizeof(dnnl_convolution_desc_t) = 5976`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OP_DESC_BYTES } from "./native_dnnl_ffi.ts";
+ * assert.ok(OP_DESC_BYTES >= 5976); // sizeof(dnnl_convolution_desc_t)
+ * ```
+ */
 export const OP_DESC_BYTES = 8192;
 /** `DNNL_MAX_NDIMS`: a `dnnl_dims_t` is this many int64. */
 const MAX_NDIMS = 12;
@@ -195,7 +267,17 @@ const SYMBOLS = {
 
 type DnnlSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
-/** The loaded library with its CPU engine and stream. */
+/**
+ * The loaded library with its CPU engine and stream.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Dnnl, loadDnnl } from "./native_dnnl_ffi.ts";
+ * const dnnl: Dnnl = loadDnnl();
+ * assert.ok(dnnl.path.includes("dnnl"));
+ * ```
+ */
 export interface Dnnl {
   /** The path or name the library was loaded from. */
   path: string;
@@ -208,7 +290,8 @@ let loaded: Dnnl | undefined;
 
 /**
  * Loads libdnnl once (from the usual places) and creates its CPU engine and stream; see
- * {@link openDnnl} for the error when it is missing.
+ * {@link openDnnl} for the error when it is missing. Sets `OMP_WAIT_POLICY=passive` first unless
+ * the environment sets it (idle OpenMP threads sleep instead of spinning).
  *
  * @example
  * ```ts
@@ -219,7 +302,14 @@ let loaded: Dnnl | undefined;
  * ```
  */
 export function loadDnnl(): Dnnl {
-  loaded ??= openDnnl(LIBRARY_CANDIDATES);
+  if (loaded !== undefined) return loaded;
+  // libgomp reads its settings when it is loaded (with libdnnl). By default its idle threads spin
+  // after each parallel region; with 2 cores shared by other jobs that spinning took the core the
+  // JavaScript thread and the next region needed: a ResNet-18 ×1/16 step ran 2192 ms spinning
+  // against 287 ms passive (bench/native_dnnl_bench.ts, same loaded machine). A user's own
+  // OMP_WAIT_POLICY wins.
+  if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "passive");
+  loaded = openDnnl(LIBRARY_CANDIDATES);
   return loaded;
 }
 
@@ -334,7 +424,19 @@ export function memoryDesc(dnnl: Dnnl, shape: readonly number[], tag: number): U
   return md;
 }
 
-/** A primitive descriptor with its primitive. */
+/**
+ * A primitive descriptor with its primitive.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createReorder, loadDnnl, memoryDesc, type Primitive, TAG } from "./native_dnnl_ffi.ts";
+ * const dnnl = loadDnnl();
+ * const md = memoryDesc(dnnl, [2], TAG.a);
+ * const reorder: Primitive = createReorder(dnnl, md, md);
+ * assert.equal(typeof reorder.implementation, "string");
+ * ```
+ */
 export interface Primitive {
   pd: Deno.PointerObject;
   primitive: Deno.PointerObject;

@@ -392,6 +392,8 @@ Deno.test("oneDNN kernels fall back to the previous kernel for PReLU, and unregi
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
       "FusedConv2D",
+      "MaxPool",
+      "MaxPoolGrad",
     ]);
   }
   assert.ok(!dnnlKernelsRegistered());
@@ -482,7 +484,7 @@ Deno.test("a conv model trains through the oneDNN kernels, matches cpu, and keep
   const native = await withDnnl(() => {
     const result = train(3);
     const counts = dnnlKernelCalls();
-    for (const name of ["Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
+    for (const name of ["Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad"]) {
       assert.ok(counts.get(name)!.dnnl > 0 && counts.get(name)!.fallback === 0, name);
     }
     return result;
@@ -499,6 +501,57 @@ Deno.test("a conv model trains through the oneDNN kernels, matches cpu, and keep
         diff <= 1e-4 * scale + 1e-5,
         `weight ${i}[${j}]: oneDNN ${native.weights[i][j]} cpu ${cpu.weights[i][j]}`,
       );
+    }
+  }
+});
+
+Deno.test("oneDNN MaxPool and MaxPoolGrad equal the cpu backend, ties included", async () => {
+  const rng = new Random(16);
+  const pick = <T>(values: T[]): T => values[rng.integer(values.length)];
+  for (let trial = 0; trial < 24; trial++) {
+    const filter = pick([1, 2, 3]);
+    const stride = pick([1, 2, 3]);
+    const pad = pick<"same" | "valid" | number>(["same", "valid", filter > 1 ? 1 : 0]);
+    const h = filter + rng.integer(6);
+    const w = filter + rng.integer(6);
+    const xShape = [1 + rng.integer(3), h, w, pick([1, 3, 16])] as [number, number, number, number];
+    // Half the trials draw small integers after a ReLU: many equal maxima, so the tie rule shows.
+    const ties = trial % 2 === 0;
+    const x = fill(rng, xShape).map((v) => (ties ? Math.max(0, Math.round(2 * v)) : v));
+    const info = tf.backend_util.computePool2DInfo(xShape, filter, stride, 1, pad);
+    const dy = fill(rng, info.outShape);
+    const label = JSON.stringify({ xShape, filter, stride, pad, ties });
+    const run = (gradient = dy) =>
+      tf.tidy(() => {
+        const input = tf.tensor(x, xShape) as tf.Tensor4D;
+        const output = tf.maxPool(input, filter, stride, pad);
+        const dx = tf.engine().runKernel("MaxPoolGrad", {
+          dy: tf.tensor(gradient, info.outShape),
+          input,
+          output,
+        }, { filterSize: filter, strides: stride, pad }) as tf.Tensor;
+        return { y: output.dataSync(), dx: dx.dataSync() };
+      });
+    await initBackend("cpu");
+    const cpu = run();
+    // The same routing applied to |dy|: each dx entry's Σ|dy|, for the bound below.
+    const dyAbs = run(dy.map(Math.abs)).dx;
+    const got = await withDnnl(() => {
+      const before = wasmDataIds();
+      const result = run();
+      assert.equal(wasmDataIds(), before, `${label}: wasm tensors leaked`);
+      assert.deepEqual(dnnlKernelCalls().get("MaxPool"), { dnnl: 1, fallback: 0 }, label);
+      assert.deepEqual(dnnlKernelCalls().get("MaxPoolGrad"), { dnnl: 1, fallback: 0 }, label);
+      return result;
+    });
+    // A max is exact. Each dx entry is a sum of the dy routed to it, from at most
+    // m = ⌈filter/stride⌉² windows, each backend within γ_m Σ|dy| of the exact sum: 2γ_m apart.
+    assert.deepEqual(Array.from(got.y), Array.from(cpu.y), `${label} y`);
+    const m = Math.ceil(filter / stride) ** 2;
+    assertWithin(got.dx, cpu.dx, dyAbs, 2 * gamma(m), `${label} dx`);
+    // The routing itself must agree: an entry is zero on one backend iff on the other.
+    for (let i = 0; i < cpu.dx.length; i++) {
+      assert.equal(got.dx[i] === 0, cpu.dx[i] === 0, `${label} dx[${i}] routing`);
     }
   }
 });
