@@ -115,10 +115,8 @@ export async function startNative(): Promise<NativeStart> {
  * paths, so the override can make the native path fail but does not choose the library.
  */
 function loadNativeDnnl(): string {
-  // libgomp (oneDNN's OpenMP) reads OMP_WAIT_POLICY once, as libdnnl loads it. Its default keeps
-  // idle workers spinning, and on 2 shared cores a spinning worker starves the main thread's wasm
-  // kernels (measured here under load: LeNet SGD step 384 ms spinning, 52 ms passive).
-  if (!Deno.env.get("OMP_WAIT_POLICY")) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+  // (loadDnnl sets OMP_WAIT_POLICY=passive unless set: measured here too, spinning idle OpenMP
+  // workers starve the main thread on 2 shared cores, LeNet SGD step 384 ms against 52 ms.)
   const override = Deno.env.get("USAM_DNNL_PATH");
   if (override !== undefined && override !== "") openDnnl([override]);
   return loadDnnl().path;
