@@ -121,7 +121,10 @@ if (import.meta.main) {
     },
   });
   const { initBackend } = await import("../backends/mod.ts");
-  const { createModel, describeModel, MODEL_NAMES } = await import("./mod.ts");
+  // Not through ./mod.ts: it re-exports this module, and importing it from this module's own
+  // top-level await deadlocks ("Top-level await promise never resolved").
+  const { createModel, MODEL_NAMES } = await import("./create.ts");
+  const { describeModel } = await import("./describe.ts");
   const choice = await initBackend(values.backend as "auto");
   console.log(`backend: ${choice.description}`);
   const names = positionals.length > 0 ? positionals : [...MODEL_NAMES];
