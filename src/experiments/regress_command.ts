@@ -118,7 +118,10 @@ export interface HistoryLine {
  * ```ts
  * import assert from "node:assert/strict";
  * import { historyLine } from "./regress_command.ts";
- * const empty = { alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [] };
+ * const empty = {
+ *   alpha: 0.05, grids: [], runs: 0, failedRuns: 0, cells: [], costs: [], environments: [],
+ *   correction: "holm-bonferroni" as const, comparisons: [],
+ * };
  * const line = historyLine(empty, [], { commit: null, machine: "m", preset: "ci", mode: "check", wallSeconds: 1 });
  * assert.equal(line.runs, 0);
  * ```
