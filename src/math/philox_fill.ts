@@ -1,0 +1,138 @@
+/**
+ * The fast host fill of the Philox stream: {@link philoxFillKeyed}'s values, bit for bit, from
+ * the WebAssembly module `philox_fill.wat` (Philox with 64-bit products, the transforms in double
+ * precision with fdlibm's logarithm, the one V8's `Math.log` uses). On this machine it takes
+ * about a third of the JavaScript's time for the words and three quarters for the Gaussian (whose
+ * cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
+ * `philoxFillKeyed` stays the reference the tests compare it with (`philox_fill_test.ts` checks
+ * every one of the 2^24 Gaussian inputs). Where WebAssembly is missing, or for a `Float64Array`
+ * (the reference's unrounded doubles), it is `philoxFillKeyed` itself.
+ *
+ * @module
+ */
+import { type PhiloxDistribution, philoxFillKeyed } from "./philox.ts";
+import { PHILOX_FILL_WASM_BASE64 } from "./philox_fill_wasm.ts";
+
+interface PhiloxFillExports {
+  memory: WebAssembly.Memory;
+  fill(
+    ptr: number,
+    firstBlock: number,
+    blocks: number,
+    sample: number,
+    step: number,
+    stream: number,
+    key0: number,
+    key1: number,
+    mode: number,
+  ): void;
+  gaussian(word: number): number;
+}
+
+/** Blocks per call of the module: 1 MiB of output, so its memory stays small for any size. */
+const CHUNK_BLOCKS = 65536;
+
+let instance: PhiloxFillExports | null | undefined;
+
+/** The module's exports, instantiated on first use (1.4 KB: synchronous compilation is fine). */
+function philoxFillModule(): PhiloxFillExports | null {
+  if (instance !== undefined) return instance;
+  try {
+    const binary = atob(PHILOX_FILL_WASM_BASE64);
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
+      .exports as unknown as PhiloxFillExports;
+    const pages = Math.ceil((CHUNK_BLOCKS * 16) / 65536) + 1;
+    const have = exports.memory.buffer.byteLength / 65536;
+    if (have < pages) exports.memory.grow(pages - have);
+    instance = exports;
+  } catch {
+    instance = null; // no WebAssembly here: the JavaScript fill serves
+  }
+  return instance;
+}
+
+/**
+ * Whether the WebAssembly fill is in use (false where WebAssembly is unavailable).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { philoxFillUsesWasm } from "./philox_fill.ts";
+ * assert.equal(philoxFillUsesWasm(), typeof WebAssembly === "object");
+ * ```
+ */
+export function philoxFillUsesWasm(): boolean {
+  return philoxFillModule() !== null;
+}
+
+/**
+ * {@link philoxFillKeyed} (same arguments, same checks, the same bits), by the WebAssembly
+ * module.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { philoxFillFast } from "./philox_fill.ts";
+ * import { philoxFillKeyed } from "./philox.ts";
+ * const fast = philoxFillFast(new Float32Array(9), [7, 0], [1, 2, 0], 3, "gaussian");
+ * const reference = philoxFillKeyed(new Float32Array(9), [7, 0], [1, 2, 0], 3, "gaussian");
+ * assert.deepEqual(fast, reference);
+ * ```
+ */
+export function philoxFillFast<T extends Float32Array | Float64Array | Uint32Array | Int32Array>(
+  out: T,
+  key: readonly [number, number],
+  words: readonly [sample: number, step: number, stream: number],
+  offset: number,
+  distribution: PhiloxDistribution,
+): T {
+  const module = out instanceof Float64Array ? null : philoxFillModule();
+  if (module === null || out.length === 0) {
+    return philoxFillKeyed(out, key, words, offset, distribution);
+  }
+  // The reference's checks (offset, distribution, array kind), on an empty array: no work.
+  philoxFillKeyed(out.subarray(0, 0) as T, key, words, offset, distribution);
+  const mode = distribution === "bits" ? 0 : distribution === "uniform" ? 1 : 2;
+  const end = offset + out.length;
+  let block = Math.floor(offset / 4);
+  let written = 0;
+  while (written < out.length) {
+    const blocks = Math.min(CHUNK_BLOCKS, Math.ceil(end / 4) - block);
+    module.fill(
+      0,
+      block | 0,
+      blocks,
+      words[0] | 0,
+      words[1] | 0,
+      words[2] | 0,
+      key[0] | 0,
+      key[1] | 0,
+      mode,
+    );
+    const skip = block * 4 < offset ? offset - block * 4 : 0;
+    const count = Math.min(blocks * 4 - skip, out.length - written);
+    // A view of the out array's own type: a copy of the bits, no conversion.
+    const View = out.constructor as Float32ArrayConstructor | Int32ArrayConstructor;
+    out.set(new View(module.memory.buffer as ArrayBuffer, 4 * skip, count), written);
+    written += count;
+    block += blocks;
+  }
+  return out;
+}
+
+/**
+ * The `"gaussian"` transform of one word by the WebAssembly module, for the exhaustive
+ * comparison with `gaussianOfWord` (float32-rounded); `undefined` without WebAssembly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gaussianOfWordWasm } from "./philox_fill.ts";
+ * import { gaussianOfWord } from "./philox.ts";
+ * assert.equal(gaussianOfWordWasm(0x12345678), Math.fround(gaussianOfWord(0x12345678)));
+ * ```
+ */
+export function gaussianOfWordWasm(word: number): number | undefined {
+  return philoxFillModule()?.gaussian(word | 0);
+}

@@ -1,0 +1,189 @@
+;; The host fill of src/math/philox.ts (philoxFillKeyed) as a WebAssembly module, bit for bit:
+;; Philox4x32-10 with i64 products, the "uniform" transform, and the "gaussian" transform with
+;; Giles' erfinv evaluated in double precision exactly as the JavaScript does it (same operations
+;; in the same order, no fused multiply-add: WebAssembly arithmetic is IEEE 754, correctly
+;; rounded), with the logarithm being fdlibm's __ieee754_log (the one V8's Math.log uses),
+;; restricted to the arguments the transform gives it (normal, in (2^-24, 1)).
+;; philox_fill_test.ts compares the module with the JavaScript on all 2^24 Gaussian inputs.
+;; Build: deno task build:philox-wasm (wabt's wat2wasm, pinned in deno.json) writes
+;; philox_fill_wasm.ts; the test checks that the committed bytes are this file's build.
+(module
+  (memory (export "memory") 1)
+
+  ;; fdlibm's log for 2^-1022 <= y < 2^1024 (no zero, negative, subnormal or non-finite y).
+  (func $log (param $y f64) (result f64)
+    (local $bits i64) (local $hx i32) (local $k i32) (local $i i32) (local $j i32)
+    (local $x f64) (local $f f64) (local $s f64) (local $z f64) (local $w f64)
+    (local $r f64) (local $dk f64) (local $hfsq f64)
+    (local.set $bits (i64.reinterpret_f64 (local.get $y)))
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (local.get $bits) (i64.const 32))))
+    (local.set $k (i32.sub (i32.shr_s (local.get $hx) (i32.const 20)) (i32.const 1023)))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 0x000fffff)))
+    (local.set $i (i32.and (i32.add (local.get $hx) (i32.const 0x95f64)) (i32.const 0x100000)))
+    ;; normalize x or x/2: the high word becomes hx | (i ^ 0x3ff00000)
+    (local.set $x (f64.reinterpret_i64 (i64.or
+      (i64.shl
+        (i64.extend_i32_u (i32.or (local.get $hx) (i32.xor (local.get $i) (i32.const 0x3ff00000))))
+        (i64.const 32))
+      (i64.and (local.get $bits) (i64.const 0xffffffff)))))
+    (local.set $k (i32.add (local.get $k) (i32.shr_s (local.get $i) (i32.const 20))))
+    (local.set $f (f64.sub (local.get $x) (f64.const 1.0)))
+    (local.set $dk (f64.convert_i32_s (local.get $k)))
+    (if (i32.lt_s (i32.and (i32.const 0x000fffff) (i32.add (i32.const 2) (local.get $hx)))
+                  (i32.const 3))
+      (then
+        ;; |f| < 2^-20
+        (if (f64.eq (local.get $f) (f64.const 0))
+          (then
+            (if (i32.eqz (local.get $k)) (then (return (f64.const 0))))
+            (return (f64.add (f64.mul (local.get $dk) (f64.const 6.93147180369123816490e-01))
+                             (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10))))))
+        (local.set $r (f64.mul (f64.mul (local.get $f) (local.get $f))
+          (f64.sub (f64.const 0.5) (f64.mul (f64.const 0.33333333333333333) (local.get $f)))))
+        (if (i32.eqz (local.get $k)) (then (return (f64.sub (local.get $f) (local.get $r)))))
+        (return (f64.sub (f64.mul (local.get $dk) (f64.const 6.93147180369123816490e-01))
+          (f64.sub (f64.sub (local.get $r)
+                            (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10)))
+                   (local.get $f))))))
+    (local.set $s (f64.div (local.get $f) (f64.add (f64.const 2.0) (local.get $f))))
+    (local.set $z (f64.mul (local.get $s) (local.get $s)))
+    (local.set $i (i32.sub (local.get $hx) (i32.const 0x6147a)))
+    (local.set $w (f64.mul (local.get $z) (local.get $z)))
+    (local.set $j (i32.sub (i32.const 0x6b851) (local.get $hx)))
+    ;; R = t2 + t1, t1 = w(Lg2 + w(Lg4 + w Lg6)), t2 = z(Lg1 + w(Lg3 + w(Lg5 + w Lg7)))
+    (local.set $r (f64.add
+      (f64.mul (local.get $z)
+        (f64.add (f64.const 6.666666666666735130e-01)
+          (f64.mul (local.get $w)
+            (f64.add (f64.const 2.857142874366239149e-01)
+              (f64.mul (local.get $w)
+                (f64.add (f64.const 1.818357216161805012e-01)
+                  (f64.mul (local.get $w) (f64.const 1.479819860511658591e-01))))))))
+      (f64.mul (local.get $w)
+        (f64.add (f64.const 3.999999999940941908e-01)
+          (f64.mul (local.get $w)
+            (f64.add (f64.const 2.222219843214978396e-01)
+              (f64.mul (local.get $w) (f64.const 1.531383769920937332e-01))))))))
+    (if (i32.gt_s (i32.or (local.get $i) (local.get $j)) (i32.const 0))
+      (then
+        (local.set $hfsq (f64.mul (f64.mul (f64.const 0.5) (local.get $f)) (local.get $f)))
+        (if (i32.eqz (local.get $k))
+          (then (return (f64.sub (local.get $f) (f64.sub (local.get $hfsq)
+            (f64.mul (local.get $s) (f64.add (local.get $hfsq) (local.get $r))))))))
+        (return (f64.sub (f64.mul (local.get $dk) (f64.const 6.93147180369123816490e-01))
+          (f64.sub
+            (f64.sub (local.get $hfsq)
+              (f64.add (f64.mul (local.get $s) (f64.add (local.get $hfsq) (local.get $r)))
+                       (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10))))
+            (local.get $f))))))
+    (if (i32.eqz (local.get $k))
+      (then (return (f64.sub (local.get $f)
+        (f64.mul (local.get $s) (f64.sub (local.get $f) (local.get $r)))))))
+    (f64.sub (f64.mul (local.get $dk) (f64.const 6.93147180369123816490e-01))
+      (f64.sub
+        (f64.sub (f64.mul (local.get $s) (f64.sub (local.get $f) (local.get $r)))
+                 (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10)))
+        (local.get $f))))
+
+  ;; gaussianOfWord: sqrt(2) erfinvGiles(x), x = (2m + 1 - 2^24) / 2^24, m = word >>> 8.
+  (func $gaussian (export "gaussian") (param $word i32) (result f32)
+    (local $x f64) (local $w f64) (local $p f64)
+    (local.set $x (f64.mul
+      (f64.convert_i32_s (i32.sub
+        (i32.add (i32.shl (i32.shr_u (local.get $word) (i32.const 8)) (i32.const 1)) (i32.const 1))
+        (i32.const 16777216)))
+      (f64.const 0x1p-24)))
+    ;; w = -ln((1 - x)(1 + x)); the product is exact (two 25-bit significands)
+    (local.set $w (f64.neg (call $log (f64.mul (f64.sub (f64.const 1) (local.get $x))
+                                              (f64.add (f64.const 1) (local.get $x))))))
+    (if (f64.lt (local.get $w) (f64.const 5))
+      (then
+        (local.set $w (f64.sub (local.get $w) (f64.const 2.5)))
+        ;; GILES_CENTRAL, Horner: p = c[k] + p w
+        (local.set $p (f64.const 2.81022636e-08))
+        (local.set $p (f64.add (f64.const 3.43273939e-07) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const -3.5233877e-06) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const -4.39150654e-06) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 0.00021858087) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const -0.00125372503) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const -0.00417768164) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 0.246640727) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 1.50140941) (f64.mul (local.get $p) (local.get $w)))))
+      (else
+        (local.set $w (f64.sub (f64.sqrt (local.get $w)) (f64.const 3)))
+        ;; GILES_TAIL
+        (local.set $p (f64.const -0.000200214257))
+        (local.set $p (f64.add (f64.const 0.000100950558) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 0.00134934322) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const -0.00367342844) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 0.00573950773) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const -0.0076224613) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 0.00943887047) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 1.00167406) (f64.mul (local.get $p) (local.get $w))))
+        (local.set $p (f64.add (f64.const 2.83297682) (f64.mul (local.get $p) (local.get $w))))))
+    ;; Math.SQRT2 * (p * x), rounded to float32
+    (f32.demote_f64 (f64.mul (f64.const 1.4142135623730951)
+                             (f64.mul (local.get $p) (local.get $x)))))
+
+  ;; symmetricUniform: (2m + 1 - 2^24) / 2^24, exact in float32.
+  (func $uniform (param $word i32) (result f32)
+    (f32.demote_f64 (f64.mul
+      (f64.convert_i32_s (i32.sub
+        (i32.add (i32.shl (i32.shr_u (local.get $word) (i32.const 8)) (i32.const 1)) (i32.const 1))
+        (i32.const 16777216)))
+      (f64.const 0x1p-24))))
+
+  ;; Writes the 4-word blocks first .. first + blocks - 1 of the stream (counter
+  ;; (block, sample, step, stream), key (key0, key1)) at ptr, 16 bytes a block, transformed by
+  ;; mode (0 bits, 1 uniform, 2 gaussian).
+  (func (export "fill") (param $ptr i32) (param $first i32) (param $blocks i32)
+        (param $sample i32) (param $step i32) (param $stream i32)
+        (param $key0 i32) (param $key1 i32) (param $mode i32)
+    (local $b i32) (local $round i32) (local $at i32)
+    (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $k0 i32) (local $k1 i32)
+    (local $p0 i64) (local $p1 i64)
+    (if (i32.eqz (local.get $blocks)) (then (return)))
+    (loop $blockLoop
+      (local.set $c0 (i32.add (local.get $first) (local.get $b)))
+      (local.set $c1 (local.get $sample))
+      (local.set $c2 (local.get $step))
+      (local.set $c3 (local.get $stream))
+      (local.set $k0 (local.get $key0))
+      (local.set $k1 (local.get $key1))
+      (local.set $round (i32.const 0))
+      (loop $roundLoop
+        (local.set $p0 (i64.mul (i64.extend_i32_u (local.get $c0)) (i64.const 0xD2511F53)))
+        (local.set $p1 (i64.mul (i64.extend_i32_u (local.get $c2)) (i64.const 0xCD9E8D57)))
+        (local.set $c0 (i32.xor (i32.xor (i32.wrap_i64 (i64.shr_u (local.get $p1) (i64.const 32)))
+                                         (local.get $c1))
+                                (local.get $k0)))
+        (local.set $c1 (i32.wrap_i64 (local.get $p1)))
+        (local.set $c2 (i32.xor (i32.xor (i32.wrap_i64 (i64.shr_u (local.get $p0) (i64.const 32)))
+                                         (local.get $c3))
+                                (local.get $k1)))
+        (local.set $c3 (i32.wrap_i64 (local.get $p0)))
+        (local.set $k0 (i32.add (local.get $k0) (i32.const 0x9E3779B9)))
+        (local.set $k1 (i32.add (local.get $k1) (i32.const 0xBB67AE85)))
+        (local.set $round (i32.add (local.get $round) (i32.const 1)))
+        (br_if $roundLoop (i32.lt_u (local.get $round) (i32.const 10))))
+      (local.set $at (i32.add (local.get $ptr) (i32.shl (local.get $b) (i32.const 4))))
+      (if (i32.eq (local.get $mode) (i32.const 2))
+        (then
+          (f32.store offset=0 (local.get $at) (call $gaussian (local.get $c0)))
+          (f32.store offset=4 (local.get $at) (call $gaussian (local.get $c1)))
+          (f32.store offset=8 (local.get $at) (call $gaussian (local.get $c2)))
+          (f32.store offset=12 (local.get $at) (call $gaussian (local.get $c3))))
+        (else (if (i32.eq (local.get $mode) (i32.const 1))
+          (then
+            (f32.store offset=0 (local.get $at) (call $uniform (local.get $c0)))
+            (f32.store offset=4 (local.get $at) (call $uniform (local.get $c1)))
+            (f32.store offset=8 (local.get $at) (call $uniform (local.get $c2)))
+            (f32.store offset=12 (local.get $at) (call $uniform (local.get $c3))))
+          (else
+            (i32.store offset=0 (local.get $at) (local.get $c0))
+            (i32.store offset=4 (local.get $at) (local.get $c1))
+            (i32.store offset=8 (local.get $at) (local.get $c2))
+            (i32.store offset=12 (local.get $at) (local.get $c3))))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $blockLoop (i32.lt_u (local.get $b) (local.get $blocks)))))
+)
