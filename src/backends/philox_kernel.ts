@@ -6,7 +6,7 @@
  */
 import type { DataType, NamedAttrMap } from "@tensorflow/tfjs-core";
 import type { PhiloxDistribution } from "../math/philox.ts";
-import { philoxFillFast } from "../math/philox_fill.ts";
+import { prefetchedFill } from "./philox_prefetch.ts";
 
 /** The TF.js kernel name of the counter-based draw. */
 export const PHILOX_KERNEL = "UsamPhilox";
@@ -60,7 +60,8 @@ export function philoxDtype(distribution: PhiloxDistribution): DataType {
 
 /**
  * The host fill the cpu and wasm kernels share: `out` gets the values of `attrs`, by the
- * WebAssembly fill of `src/math/philox_fill.ts` (the reference's bits, a fraction of its time).
+ * WebAssembly fill of `src/math/philox_fill.ts` (the reference's bits, a fraction of its time),
+ * prefetched a step ahead on a background thread where one can run (`philox_prefetch.ts`).
  *
  * @example
  * ```ts
@@ -72,11 +73,5 @@ export function philoxDtype(distribution: PhiloxDistribution): DataType {
  * ```
  */
 export function fillFromAttrs<T extends Float32Array | Int32Array>(out: T, attrs: PhiloxAttrs): T {
-  return philoxFillFast(
-    out,
-    [attrs.key0, attrs.key1],
-    [attrs.sample, attrs.step, attrs.stream],
-    attrs.offset,
-    attrs.distribution,
-  );
+  return prefetchedFill(out, attrs);
 }
