@@ -1,9 +1,9 @@
 /**
  * The fast host fill of the Philox stream: {@link philoxFillKeyed}'s values, bit for bit, from
  * the WebAssembly module `philox_fill.wat` (Philox with 64-bit products, the transforms in double
- * precision with fdlibm's logarithm, the one V8's `Math.log` uses). On this machine it takes
- * about a third of the JavaScript's time for the words and three quarters for the Gaussian (whose
- * cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
+ * precision with fdlibm's logarithm, the one V8's `Math.log` uses; the Gaussian two lanes at a
+ * time with SIMD). On this machine it takes about a quarter of the JavaScript's time for the
+ * words and half for the Gaussian (whose cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
  * `philoxFillKeyed` stays the reference the tests compare it with (`philox_fill_test.ts` checks
  * every one of the 2^24 Gaussian inputs). Where WebAssembly is missing, or for a `Float64Array`
  * (the reference's unrounded doubles), it is `philoxFillKeyed` itself.
@@ -27,6 +27,7 @@ interface PhiloxFillExports {
     mode: number,
   ): void;
   gaussian(word: number): number;
+  gaussianWords(ptr: number, n: number): void;
 }
 
 /** Blocks per call of the module: 1 MiB of output, so its memory stays small for any size. */
@@ -34,7 +35,7 @@ const CHUNK_BLOCKS = 65536;
 
 let instance: PhiloxFillExports | null | undefined;
 
-/** The module's exports, instantiated on first use (1.4 KB: synchronous compilation is fine). */
+/** The module's exports, instantiated on first use (2.4 KB: synchronous compilation is fine). */
 function philoxFillModule(): PhiloxFillExports | null {
   if (instance !== undefined) return instance;
   try {
@@ -47,13 +48,13 @@ function philoxFillModule(): PhiloxFillExports | null {
     if (have < pages) exports.memory.grow(pages - have);
     instance = exports;
   } catch {
-    instance = null; // no WebAssembly here: the JavaScript fill serves
+    instance = null; // no WebAssembly (or no SIMD) here: the JavaScript fill serves
   }
   return instance;
 }
 
 /**
- * Whether the WebAssembly fill is in use (false where WebAssembly is unavailable).
+ * Whether the WebAssembly fill is in use (false where WebAssembly or its SIMD is unavailable).
  *
  * @example
  * ```ts
@@ -122,8 +123,38 @@ export function philoxFillFast<T extends Float32Array | Float64Array | Uint32Arr
 }
 
 /**
- * The `"gaussian"` transform of one word by the WebAssembly module, for the exhaustive
- * comparison with `gaussianOfWord` (float32-rounded); `undefined` without WebAssembly.
+ * The `"gaussian"` transform of each word of `words` by the WebAssembly module's two-lane (SIMD)
+ * path, the one the fill uses, into a new array (for the exhaustive comparison with
+ * `gaussianOfWord`); `undefined` without WebAssembly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gaussianOfWordsWasm } from "./philox_fill.ts";
+ * import { gaussianOfWord } from "./philox.ts";
+ * const words = Int32Array.from([0, 0x7fffffff, -1]);
+ * const expected = Float32Array.from(words, (w) => gaussianOfWord(w));
+ * assert.deepEqual(gaussianOfWordsWasm(words), expected);
+ * ```
+ */
+export function gaussianOfWordsWasm(words: Int32Array): Float32Array | undefined {
+  const module = philoxFillModule();
+  if (module === null) return undefined;
+  const out = new Float32Array(words.length);
+  const chunk = CHUNK_BLOCKS * 4;
+  for (let at = 0; at < words.length; at += chunk) {
+    const n = Math.min(chunk, words.length - at);
+    new Int32Array(module.memory.buffer, 0, n).set(words.subarray(at, at + n));
+    module.gaussianWords(0, n + (n & 1)); // an odd count transforms one stale word more: unread
+    out.set(new Float32Array(module.memory.buffer, 0, n), at);
+  }
+  return out;
+}
+
+/**
+ * The `"gaussian"` transform of one word by the WebAssembly module's scalar path (the one its
+ * two-lane path falls back to for rare lanes), for the exhaustive comparison with
+ * `gaussianOfWord` (float32-rounded); `undefined` without WebAssembly.
  *
  * @example
  * ```ts

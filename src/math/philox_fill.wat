@@ -125,6 +125,125 @@
     (f32.demote_f64 (f64.mul (f64.const 1.4142135623730951)
                              (f64.mul (local.get $p) (local.get $x)))))
 
+  ;; Two Gaussians at once (f64x2): words w0 and w1 to float32 at ptr and ptr + 4. The same
+  ;; operations as $gaussian lane by lane, with two differences that change no bit: $log's k = 0
+  ;; formulas are its general ones at dk = 0 (0 * c = 0, v + 0 = v, 0 - (a - f) = f - a exactly
+  ;; in round-to-nearest; only the sign of a zero could differ, and ln y != 0 for y < 1), and its
+  ;; two final formulas are both evaluated and one selected per lane. A pair with a rare lane (the
+  ;; erfinv tail, w >= 5, or |f| < 2^-20 in the logarithm) is done by $gaussian instead.
+  (func $gaussianPair (param $ptr i32) (param $w0 i32) (param $w1 i32)
+    (local $t v128) (local $x v128) (local $bits v128) (local $hx v128) (local $k v128)
+    (local $i v128) (local $xn v128) (local $f v128) (local $dk v128) (local $s v128)
+    (local $z v128) (local $w v128) (local $r v128) (local $hfsq v128) (local $a v128)
+    (local $b v128) (local $p v128)
+    ;; t = 2m + 1 - 2^24 (lanes 0 and 1), x = t / 2^24
+    (local.set $t (i32x4.replace_lane 1 (i32x4.splat (local.get $w0)) (local.get $w1)))
+    (local.set $t (i32x4.sub
+      (i32x4.add (i32x4.shl (i32x4.shr_u (local.get $t) (i32.const 8)) (i32.const 1))
+                 (i32x4.splat (i32.const 1)))
+      (i32x4.splat (i32.const 16777216))))
+    (local.set $x (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $t))
+                             (f64x2.splat (f64.const 0x1p-24))))
+    ;; the logarithm's argument y = (1 - x)(1 + x), and its reduction as in $log
+    (local.set $bits (f64x2.mul (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $x))
+                                (f64x2.add (f64x2.splat (f64.const 1)) (local.get $x))))
+    (local.set $hx (i64x2.shr_u (local.get $bits) (i32.const 32)))
+    (local.set $k (i64x2.sub (i64x2.shr_u (local.get $hx) (i32.const 20))
+                             (i64x2.splat (i64.const 1023))))
+    (local.set $hx (v128.and (local.get $hx) (i64x2.splat (i64.const 0x000fffff))))
+    ;; the rare branch |f| < 2^-20: (0xfffff & (2 + hx)) < 3 in some lane
+    (if (v128.any_true (i64x2.lt_s
+          (v128.and (i64x2.add (local.get $hx) (i64x2.splat (i64.const 2)))
+                    (i64x2.splat (i64.const 0x000fffff)))
+          (i64x2.splat (i64.const 3))))
+      (then
+        (f32.store offset=0 (local.get $ptr) (call $gaussian (local.get $w0)))
+        (f32.store offset=4 (local.get $ptr) (call $gaussian (local.get $w1)))
+        (return)))
+    (local.set $i (v128.and (i64x2.add (local.get $hx) (i64x2.splat (i64.const 0x95f64)))
+                            (i64x2.splat (i64.const 0x100000))))
+    (local.set $xn (v128.or
+      (i64x2.shl (v128.or (local.get $hx)
+                          (v128.xor (local.get $i) (i64x2.splat (i64.const 0x3ff00000))))
+                 (i32.const 32))
+      (v128.and (local.get $bits) (i64x2.splat (i64.const 0xffffffff)))))
+    (local.set $k (i64x2.add (local.get $k) (i64x2.shr_u (local.get $i) (i32.const 20))))
+    (local.set $f (f64x2.sub (local.get $xn) (f64x2.splat (f64.const 1.0))))
+    ;; dk: the low words of the two i64 lanes, converted
+    (local.set $dk (f64x2.convert_low_i32x4_s
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $k) (local.get $k))))
+    (local.set $s (f64x2.div (local.get $f) (f64x2.add (f64x2.splat (f64.const 2.0)) (local.get $f))))
+    (local.set $z (f64x2.mul (local.get $s) (local.get $s)))
+    (local.set $w (f64x2.mul (local.get $z) (local.get $z)))
+    (local.set $r (f64x2.add
+      (f64x2.mul (local.get $z)
+        (f64x2.add (f64x2.splat (f64.const 6.666666666666735130e-01))
+          (f64x2.mul (local.get $w)
+            (f64x2.add (f64x2.splat (f64.const 2.857142874366239149e-01))
+              (f64x2.mul (local.get $w)
+                (f64x2.add (f64x2.splat (f64.const 1.818357216161805012e-01))
+                  (f64x2.mul (local.get $w) (f64x2.splat (f64.const 1.479819860511658591e-01)))))))))
+      (f64x2.mul (local.get $w)
+        (f64x2.add (f64x2.splat (f64.const 3.999999999940941908e-01))
+          (f64x2.mul (local.get $w)
+            (f64x2.add (f64x2.splat (f64.const 2.222219843214978396e-01))
+              (f64x2.mul (local.get $w) (f64x2.splat (f64.const 1.531383769920937332e-01)))))))))
+    ;; (i > 0) formula: dk ln2_hi - ((hfsq - (s (hfsq + R) + dk ln2_lo)) - f)
+    (local.set $hfsq (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $f))
+                                (local.get $f)))
+    (local.set $a (f64x2.sub
+      (f64x2.mul (local.get $dk) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
+      (f64x2.sub
+        (f64x2.sub (local.get $hfsq)
+          (f64x2.add (f64x2.mul (local.get $s) (f64x2.add (local.get $hfsq) (local.get $r)))
+                     (f64x2.mul (local.get $dk) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+        (local.get $f))))
+    ;; else: dk ln2_hi - ((s (f - R) - dk ln2_lo) - f)
+    (local.set $b (f64x2.sub
+      (f64x2.mul (local.get $dk) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
+      (f64x2.sub
+        (f64x2.sub (f64x2.mul (local.get $s) (f64x2.sub (local.get $f) (local.get $r)))
+                   (f64x2.mul (local.get $dk) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+        (local.get $f))))
+    ;; select on (hx - 0x6147a) | (0x6b851 - hx) > 0; then w = -ln y
+    (local.set $w (f64x2.neg (v128.bitselect (local.get $a) (local.get $b)
+      (i64x2.gt_s
+        (v128.or (i64x2.sub (local.get $hx) (i64x2.splat (i64.const 0x6147a)))
+                 (i64x2.sub (i64x2.splat (i64.const 0x6b851)) (local.get $hx)))
+        (i64x2.splat (i64.const 0))))))
+    ;; the erfinv tail (w >= 5) in some lane: the scalar path
+    (if (i32.eqz (i64x2.all_true (f64x2.lt (local.get $w) (f64x2.splat (f64.const 5)))))
+      (then
+        (f32.store offset=0 (local.get $ptr) (call $gaussian (local.get $w0)))
+        (f32.store offset=4 (local.get $ptr) (call $gaussian (local.get $w1)))
+        (return)))
+    (local.set $w (f64x2.sub (local.get $w) (f64x2.splat (f64.const 2.5))))
+    (local.set $p (f64x2.splat (f64.const 2.81022636e-08)))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.mul (f64x2.splat (f64.const 1.4142135623730951))
+                             (f64x2.mul (local.get $p) (local.get $x))))
+    (v128.store64_lane offset=0 0 (local.get $ptr) (f32x4.demote_f64x2_zero (local.get $p))))
+
+  ;; The Gaussian transform of the n words at ptr, in place, two at a time (for the exhaustive
+  ;; test of $gaussianPair; n even).
+  (func (export "gaussianWords") (param $ptr i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
+        (call $gaussianPair (local.get $ptr) (i32.load offset=0 (local.get $ptr))
+                            (i32.load offset=4 (local.get $ptr)))
+        (local.set $ptr (i32.add (local.get $ptr) (i32.const 8)))
+        (br $pairs))))
+
   ;; symmetricUniform: (2m + 1 - 2^24) / 2^24, exact in float32.
   (func $uniform (param $word i32) (result f32)
     (f32.demote_f64 (f64.mul
@@ -169,10 +288,8 @@
       (local.set $at (i32.add (local.get $ptr) (i32.shl (local.get $b) (i32.const 4))))
       (if (i32.eq (local.get $mode) (i32.const 2))
         (then
-          (f32.store offset=0 (local.get $at) (call $gaussian (local.get $c0)))
-          (f32.store offset=4 (local.get $at) (call $gaussian (local.get $c1)))
-          (f32.store offset=8 (local.get $at) (call $gaussian (local.get $c2)))
-          (f32.store offset=12 (local.get $at) (call $gaussian (local.get $c3))))
+          (call $gaussianPair (local.get $at) (local.get $c0) (local.get $c1))
+          (call $gaussianPair (i32.add (local.get $at) (i32.const 8)) (local.get $c2) (local.get $c3)))
         (else (if (i32.eq (local.get $mode) (i32.const 1))
           (then
             (f32.store offset=0 (local.get $at) (call $uniform (local.get $c0)))

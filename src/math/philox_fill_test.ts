@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { assemblePhiloxFill, PHILOX_FILL_WAT_URL } from "./philox_fill_build.ts";
-import { gaussianOfWordWasm, philoxFillFast, philoxFillUsesWasm } from "./philox_fill.ts";
+import {
+  gaussianOfWordsWasm,
+  gaussianOfWordWasm,
+  philoxFillFast,
+  philoxFillUsesWasm,
+} from "./philox_fill.ts";
 import { PHILOX_FILL_WASM_BASE64 } from "./philox_fill_wasm.ts";
 import { gaussianOfWord, philoxFillKeyed } from "./philox.ts";
 
@@ -10,7 +15,7 @@ Deno.test("philox_fill_wasm.ts is the build of philox_fill.wat (reproducible wit
   assert.deepEqual(committed, bytes, "rerun `deno task build:philox-wasm` and commit");
 });
 
-Deno.test("the WebAssembly Gaussian transform equals the JavaScript one on all 2^24 inputs", () => {
+Deno.test("the WebAssembly scalar Gaussian transform equals the JavaScript one on all 2^24 inputs", () => {
   assert.ok(philoxFillUsesWasm());
   // The transform reads m = word >>> 8 only: these 2^24 words are every input it can get.
   const reference = new Float32Array(1);
@@ -24,6 +29,24 @@ Deno.test("the WebAssembly Gaussian transform equals the JavaScript one on all 2
     }
   }
   assert.equal(mismatches, 0, `first mismatch at m = ${first}`);
+});
+
+Deno.test("the WebAssembly two-lane (SIMD) Gaussian transform equals the JavaScript one on all 2^24 inputs", () => {
+  // Neighbouring inputs share a pair, and the rare lanes (tail, |f| < 2^-20) send their pair to
+  // the scalar path: all of them are among these.
+  const words = new Int32Array(2 ** 24);
+  for (let m = 0; m < words.length; m++) words[m] = m << 8;
+  const got = gaussianOfWordsWasm(words);
+  assert.ok(got !== undefined);
+  const reference = Float32Array.from(words, (word) => gaussianOfWord(word));
+  let mismatches = 0;
+  for (let m = 0; m < words.length; m++) if (got[m] !== reference[m]) mismatches++;
+  assert.equal(mismatches, 0);
+  // The same words in the other pairing (shifted by one), so each lane meets other partners.
+  const shifted = gaussianOfWordsWasm(words.subarray(1));
+  assert.ok(shifted !== undefined);
+  for (let m = 1; m < words.length; m++) if (shifted[m - 1] !== reference[m]) mismatches++;
+  assert.equal(mismatches, 0);
 });
 
 Deno.test("philoxFillFast gives philoxFillKeyed's bits for every transform, offset and length", () => {
