@@ -1,9 +1,9 @@
 /**
  * The fast host fill of the Philox stream: {@link philoxFillKeyed}'s values, bit for bit, from
  * the WebAssembly module `philox_fill.wat` (Philox with 64-bit products, the transforms in double
- * precision with fdlibm's logarithm, the one V8's `Math.log` uses; the Gaussian two lanes at a
- * time with SIMD). On this machine it takes about a quarter of the JavaScript's time for the
- * words and half for the Gaussian (whose cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
+ * precision with fdlibm's logarithm, the one V8's `Math.log` uses; the Gaussian four values at a
+ * time with f64x2 SIMD). On this machine it takes about a third of the JavaScript's time for the
+ * words and 40% for the Gaussian (whose cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
  * `philoxFillKeyed` stays the reference the tests compare it with (`philox_fill_test.ts` checks
  * every one of the 2^24 Gaussian inputs). Where WebAssembly is missing, or for a `Float64Array`
  * (the reference's unrounded doubles), it is `philoxFillKeyed` itself.
@@ -27,7 +27,7 @@ interface PhiloxFillExports {
     mode: number,
   ): void;
   gaussian(word: number): number;
-  gaussianWords(ptr: number, n: number): void;
+  gaussianWords(ptr: number, n: number, quad: number): void;
 }
 
 /** Blocks per call of the module: 1 MiB of output, so its memory stays small for any size. */
@@ -35,7 +35,7 @@ const CHUNK_BLOCKS = 65536;
 
 let instance: PhiloxFillExports | null | undefined;
 
-/** The module's exports, instantiated on first use (2.4 KB: synchronous compilation is fine). */
+/** The module's exports, instantiated on first use (4.3 KB: synchronous compilation is fine). */
 function philoxFillModule(): PhiloxFillExports | null {
   if (instance !== undefined) return instance;
   try {
@@ -123,9 +123,9 @@ export function philoxFillFast<T extends Float32Array | Float64Array | Uint32Arr
 }
 
 /**
- * The `"gaussian"` transform of each word of `words` by the WebAssembly module's two-lane (SIMD)
- * path, the one the fill uses, into a new array (for the exhaustive comparison with
- * `gaussianOfWord`); `undefined` without WebAssembly.
+ * The `"gaussian"` transform of each word of `words` by the WebAssembly module's four-lane
+ * (`lanes` 4, the one the fill uses) or two-lane (`lanes` 2, its fallback) SIMD path, into a new
+ * array (for the exhaustive comparison with `gaussianOfWord`); `undefined` without WebAssembly.
  *
  * @example
  * ```ts
@@ -134,10 +134,14 @@ export function philoxFillFast<T extends Float32Array | Float64Array | Uint32Arr
  * import { gaussianOfWord } from "./philox.ts";
  * const words = Int32Array.from([0, 0x7fffffff, -1]);
  * const expected = Float32Array.from(words, (w) => gaussianOfWord(w));
- * assert.deepEqual(gaussianOfWordsWasm(words), expected);
+ * assert.deepEqual(gaussianOfWordsWasm(words, 4), expected);
+ * assert.deepEqual(gaussianOfWordsWasm(words, 2), expected);
  * ```
  */
-export function gaussianOfWordsWasm(words: Int32Array): Float32Array | undefined {
+export function gaussianOfWordsWasm(words: Int32Array, lanes: 2 | 4): Float32Array | undefined {
+  if (lanes !== 2 && lanes !== 4) {
+    throw new RangeError(`gaussianOfWordsWasm: lanes must be 2 or 4, got ${lanes}`);
+  }
   const module = philoxFillModule();
   if (module === null) return undefined;
   const out = new Float32Array(words.length);
@@ -145,7 +149,8 @@ export function gaussianOfWordsWasm(words: Int32Array): Float32Array | undefined
   for (let at = 0; at < words.length; at += chunk) {
     const n = Math.min(chunk, words.length - at);
     new Int32Array(module.memory.buffer, 0, n).set(words.subarray(at, at + n));
-    module.gaussianWords(0, n + (n & 1)); // an odd count transforms one stale word more: unread
+    // A count short of a multiple of `lanes` transforms a few stale words more: never read.
+    module.gaussianWords(0, Math.ceil(n / lanes) * lanes, lanes === 4 ? 1 : 0);
     out.set(new Float32Array(module.memory.buffer, 0, n), at);
   }
   return out;

@@ -4,7 +4,9 @@
 ;; in the same order, no fused multiply-add: WebAssembly arithmetic is IEEE 754, correctly
 ;; rounded), with the logarithm being fdlibm's __ieee754_log (the one V8's Math.log uses),
 ;; restricted to the arguments the transform gives it (normal, in (2^-24, 1)).
-;; philox_fill_test.ts compares the module with the JavaScript on all 2^24 Gaussian inputs.
+;; The Gaussian runs four (or two) values at a time with f64x2 SIMD ($gaussianQuad, $gaussianPair)
+;; and one at a time ($gaussian) for the rare inputs. philox_fill_test.ts compares each path with
+;; the JavaScript on all 2^24 Gaussian inputs.
 ;; Build: deno task build:philox-wasm (wabt's wat2wasm, pinned in deno.json) writes
 ;; philox_fill_wasm.ts; the test checks that the committed bytes are this file's build.
 (module
@@ -231,18 +233,202 @@
                              (f64x2.mul (local.get $p) (local.get $x))))
     (v128.store64_lane offset=0 0 (local.get $ptr) (f32x4.demote_f64x2_zero (local.get $p))))
 
-  ;; The Gaussian transform of the n words at ptr, in place, two at a time (for the exhaustive
-  ;; test of $gaussianPair; n even).
-  (func (export "gaussianWords") (param $ptr i32) (param $n i32)
+  ;; Four Gaussians at once (what the fill uses): $gaussianPair's statements written twice, on
+  ;; two independent pairs, interleaved statement by statement (locals _a: words w0, w1 to ptr,
+  ;; ptr + 4; _b: w2, w3 to ptr + 8, ptr + 12), so that the two dependency chains overlap (a
+  ;; quarter less time than two pair calls here). A quad with a rare lane goes to $gaussianPair
+  ;; pair by pair. A change to $gaussianPair must be made here twice: the tests compare both,
+  ;; and the scalar path, with the JavaScript on all 2^24 inputs.
+  (func $gaussianQuad (param $ptr i32) (param $w0 i32) (param $w1 i32) (param $w2 i32)
+        (param $w3 i32)
+    (local $t_a v128) (local $x_a v128) (local $bits_a v128) (local $hx_a v128) (local $k_a v128) (local $i_a v128) (local $xn_a v128) (local $f_a v128) (local $dk_a v128)
+    (local $s_a v128) (local $z_a v128) (local $w_a v128) (local $r_a v128) (local $hfsq_a v128) (local $a_a v128) (local $b_a v128) (local $p_a v128)
+    (local $t_b v128) (local $x_b v128) (local $bits_b v128) (local $hx_b v128) (local $k_b v128) (local $i_b v128) (local $xn_b v128) (local $f_b v128) (local $dk_b v128)
+    (local $s_b v128) (local $z_b v128) (local $w_b v128) (local $r_b v128) (local $hfsq_b v128) (local $a_b v128) (local $b_b v128) (local $p_b v128)
+    (local.set $t_a (i32x4.replace_lane 1 (i32x4.splat (local.get $w0)) (local.get $w1)))
+    (local.set $t_b (i32x4.replace_lane 1 (i32x4.splat (local.get $w2)) (local.get $w3)))
+    (local.set $t_a (i32x4.sub
+          (i32x4.add (i32x4.shl (i32x4.shr_u (local.get $t_a) (i32.const 8)) (i32.const 1))
+                     (i32x4.splat (i32.const 1)))
+          (i32x4.splat (i32.const 16777216))))
+    (local.set $t_b (i32x4.sub
+          (i32x4.add (i32x4.shl (i32x4.shr_u (local.get $t_b) (i32.const 8)) (i32.const 1))
+                     (i32x4.splat (i32.const 1)))
+          (i32x4.splat (i32.const 16777216))))
+    (local.set $x_a (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $t_a))
+                                 (f64x2.splat (f64.const 0x1p-24))))
+    (local.set $x_b (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $t_b))
+                                 (f64x2.splat (f64.const 0x1p-24))))
+    (local.set $bits_a (f64x2.mul (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $x_a))
+                                    (f64x2.add (f64x2.splat (f64.const 1)) (local.get $x_a))))
+    (local.set $bits_b (f64x2.mul (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $x_b))
+                                    (f64x2.add (f64x2.splat (f64.const 1)) (local.get $x_b))))
+    (local.set $hx_a (i64x2.shr_u (local.get $bits_a) (i32.const 32)))
+    (local.set $hx_b (i64x2.shr_u (local.get $bits_b) (i32.const 32)))
+    (local.set $k_a (i64x2.sub (i64x2.shr_u (local.get $hx_a) (i32.const 20))
+                                 (i64x2.splat (i64.const 1023))))
+    (local.set $k_b (i64x2.sub (i64x2.shr_u (local.get $hx_b) (i32.const 20))
+                                 (i64x2.splat (i64.const 1023))))
+    (local.set $hx_a (v128.and (local.get $hx_a) (i64x2.splat (i64.const 0x000fffff))))
+    (local.set $hx_b (v128.and (local.get $hx_b) (i64x2.splat (i64.const 0x000fffff))))
+    (if (i32.or (v128.any_true (i64x2.lt_s
+              (v128.and (i64x2.add (local.get $hx_a) (i64x2.splat (i64.const 2)))
+                        (i64x2.splat (i64.const 0x000fffff)))
+              (i64x2.splat (i64.const 3))))
+            (v128.any_true (i64x2.lt_s
+              (v128.and (i64x2.add (local.get $hx_b) (i64x2.splat (i64.const 2)))
+                        (i64x2.splat (i64.const 0x000fffff)))
+              (i64x2.splat (i64.const 3)))))
+      (then
+        (call $gaussianPair (local.get $ptr) (local.get $w0) (local.get $w1))
+        (call $gaussianPair (i32.add (local.get $ptr) (i32.const 8)) (local.get $w2) (local.get $w3))
+        (return)))
+    (local.set $i_a (v128.and (i64x2.add (local.get $hx_a) (i64x2.splat (i64.const 0x95f64)))
+                                (i64x2.splat (i64.const 0x100000))))
+    (local.set $i_b (v128.and (i64x2.add (local.get $hx_b) (i64x2.splat (i64.const 0x95f64)))
+                                (i64x2.splat (i64.const 0x100000))))
+    (local.set $xn_a (v128.or
+          (i64x2.shl (v128.or (local.get $hx_a)
+                              (v128.xor (local.get $i_a) (i64x2.splat (i64.const 0x3ff00000))))
+                     (i32.const 32))
+          (v128.and (local.get $bits_a) (i64x2.splat (i64.const 0xffffffff)))))
+    (local.set $xn_b (v128.or
+          (i64x2.shl (v128.or (local.get $hx_b)
+                              (v128.xor (local.get $i_b) (i64x2.splat (i64.const 0x3ff00000))))
+                     (i32.const 32))
+          (v128.and (local.get $bits_b) (i64x2.splat (i64.const 0xffffffff)))))
+    (local.set $k_a (i64x2.add (local.get $k_a) (i64x2.shr_u (local.get $i_a) (i32.const 20))))
+    (local.set $k_b (i64x2.add (local.get $k_b) (i64x2.shr_u (local.get $i_b) (i32.const 20))))
+    (local.set $f_a (f64x2.sub (local.get $xn_a) (f64x2.splat (f64.const 1.0))))
+    (local.set $f_b (f64x2.sub (local.get $xn_b) (f64x2.splat (f64.const 1.0))))
+    (local.set $dk_a (f64x2.convert_low_i32x4_s
+          (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $k_a) (local.get $k_a))))
+    (local.set $dk_b (f64x2.convert_low_i32x4_s
+          (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $k_b) (local.get $k_b))))
+    (local.set $s_a (f64x2.div (local.get $f_a) (f64x2.add (f64x2.splat (f64.const 2.0)) (local.get $f_a))))
+    (local.set $s_b (f64x2.div (local.get $f_b) (f64x2.add (f64x2.splat (f64.const 2.0)) (local.get $f_b))))
+    (local.set $z_a (f64x2.mul (local.get $s_a) (local.get $s_a)))
+    (local.set $z_b (f64x2.mul (local.get $s_b) (local.get $s_b)))
+    (local.set $w_a (f64x2.mul (local.get $z_a) (local.get $z_a)))
+    (local.set $w_b (f64x2.mul (local.get $z_b) (local.get $z_b)))
+    (local.set $r_a (f64x2.add
+          (f64x2.mul (local.get $z_a)
+            (f64x2.add (f64x2.splat (f64.const 6.666666666666735130e-01))
+              (f64x2.mul (local.get $w_a)
+                (f64x2.add (f64x2.splat (f64.const 2.857142874366239149e-01))
+                  (f64x2.mul (local.get $w_a)
+                    (f64x2.add (f64x2.splat (f64.const 1.818357216161805012e-01))
+                      (f64x2.mul (local.get $w_a) (f64x2.splat (f64.const 1.479819860511658591e-01)))))))))
+          (f64x2.mul (local.get $w_a)
+            (f64x2.add (f64x2.splat (f64.const 3.999999999940941908e-01))
+              (f64x2.mul (local.get $w_a)
+                (f64x2.add (f64x2.splat (f64.const 2.222219843214978396e-01))
+                  (f64x2.mul (local.get $w_a) (f64x2.splat (f64.const 1.531383769920937332e-01)))))))))
+    (local.set $r_b (f64x2.add
+          (f64x2.mul (local.get $z_b)
+            (f64x2.add (f64x2.splat (f64.const 6.666666666666735130e-01))
+              (f64x2.mul (local.get $w_b)
+                (f64x2.add (f64x2.splat (f64.const 2.857142874366239149e-01))
+                  (f64x2.mul (local.get $w_b)
+                    (f64x2.add (f64x2.splat (f64.const 1.818357216161805012e-01))
+                      (f64x2.mul (local.get $w_b) (f64x2.splat (f64.const 1.479819860511658591e-01)))))))))
+          (f64x2.mul (local.get $w_b)
+            (f64x2.add (f64x2.splat (f64.const 3.999999999940941908e-01))
+              (f64x2.mul (local.get $w_b)
+                (f64x2.add (f64x2.splat (f64.const 2.222219843214978396e-01))
+                  (f64x2.mul (local.get $w_b) (f64x2.splat (f64.const 1.531383769920937332e-01)))))))))
+    (local.set $hfsq_a (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $f_a))
+                                    (local.get $f_a)))
+    (local.set $hfsq_b (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $f_b))
+                                    (local.get $f_b)))
+    (local.set $a_a (f64x2.sub
+          (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
+          (f64x2.sub
+            (f64x2.sub (local.get $hfsq_a)
+              (f64x2.add (f64x2.mul (local.get $s_a) (f64x2.add (local.get $hfsq_a) (local.get $r_a)))
+                         (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+            (local.get $f_a))))
+    (local.set $a_b (f64x2.sub
+          (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
+          (f64x2.sub
+            (f64x2.sub (local.get $hfsq_b)
+              (f64x2.add (f64x2.mul (local.get $s_b) (f64x2.add (local.get $hfsq_b) (local.get $r_b)))
+                         (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+            (local.get $f_b))))
+    (local.set $b_a (f64x2.sub
+          (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
+          (f64x2.sub
+            (f64x2.sub (f64x2.mul (local.get $s_a) (f64x2.sub (local.get $f_a) (local.get $r_a)))
+                       (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+            (local.get $f_a))))
+    (local.set $b_b (f64x2.sub
+          (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
+          (f64x2.sub
+            (f64x2.sub (f64x2.mul (local.get $s_b) (f64x2.sub (local.get $f_b) (local.get $r_b)))
+                       (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+            (local.get $f_b))))
+    (local.set $w_a (f64x2.neg (v128.bitselect (local.get $a_a) (local.get $b_a)
+          (i64x2.gt_s
+            (v128.or (i64x2.sub (local.get $hx_a) (i64x2.splat (i64.const 0x6147a)))
+                     (i64x2.sub (i64x2.splat (i64.const 0x6b851)) (local.get $hx_a)))
+            (i64x2.splat (i64.const 0))))))
+    (local.set $w_b (f64x2.neg (v128.bitselect (local.get $a_b) (local.get $b_b)
+          (i64x2.gt_s
+            (v128.or (i64x2.sub (local.get $hx_b) (i64x2.splat (i64.const 0x6147a)))
+                     (i64x2.sub (i64x2.splat (i64.const 0x6b851)) (local.get $hx_b)))
+            (i64x2.splat (i64.const 0))))))
+    (if (i32.or (i32.eqz (i64x2.all_true (f64x2.lt (local.get $w_a) (f64x2.splat (f64.const 5)))))
+            (i32.eqz (i64x2.all_true (f64x2.lt (local.get $w_b) (f64x2.splat (f64.const 5))))))
+      (then
+        (call $gaussianPair (local.get $ptr) (local.get $w0) (local.get $w1))
+        (call $gaussianPair (i32.add (local.get $ptr) (i32.const 8)) (local.get $w2) (local.get $w3))
+        (return)))
+    (local.set $w_a (f64x2.sub (local.get $w_a) (f64x2.splat (f64.const 2.5))))
+    (local.set $w_b (f64x2.sub (local.get $w_b) (f64x2.splat (f64.const 2.5))))
+    (local.set $p_a (f64x2.splat (f64.const 2.81022636e-08)))
+    (local.set $p_b (f64x2.splat (f64.const 2.81022636e-08)))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.mul (f64x2.splat (f64.const 1.4142135623730951))
+                                 (f64x2.mul (local.get $p_a) (local.get $x_a))))
+    (local.set $p_b (f64x2.mul (f64x2.splat (f64.const 1.4142135623730951))
+                                 (f64x2.mul (local.get $p_b) (local.get $x_b))))
+    (v128.store64_lane offset=0 0 (local.get $ptr) (f32x4.demote_f64x2_zero (local.get $p_a)))
+    (v128.store64_lane offset=8 0 (local.get $ptr) (f32x4.demote_f64x2_zero (local.get $p_b))))
+
+  ;; The Gaussian transform of the n words at ptr, in place, by $gaussianQuad (quad = 1, n a
+  ;; multiple of 4) or by $gaussianPair (quad = 0, n even): for the exhaustive tests of both.
+  (func (export "gaussianWords") (param $ptr i32) (param $n i32) (param $quad i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
-      (loop $pairs
+      (loop $words
         (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
-        (call $gaussianPair (local.get $ptr) (i32.load offset=0 (local.get $ptr))
-                            (i32.load offset=4 (local.get $ptr)))
-        (local.set $ptr (i32.add (local.get $ptr) (i32.const 8)))
-        (br $pairs))))
+        (if (local.get $quad)
+          (then
+            (call $gaussianQuad (local.get $ptr) (i32.load offset=0 (local.get $ptr))
+              (i32.load offset=4 (local.get $ptr)) (i32.load offset=8 (local.get $ptr))
+              (i32.load offset=12 (local.get $ptr)))
+            (local.set $ptr (i32.add (local.get $ptr) (i32.const 16))))
+          (else
+            (call $gaussianPair (local.get $ptr) (i32.load offset=0 (local.get $ptr))
+              (i32.load offset=4 (local.get $ptr)))
+            (local.set $ptr (i32.add (local.get $ptr) (i32.const 8)))))
+        (br $words))))
 
   ;; symmetricUniform: (2m + 1 - 2^24) / 2^24, exact in float32.
   (func $uniform (param $word i32) (result f32)
@@ -288,8 +474,8 @@
       (local.set $at (i32.add (local.get $ptr) (i32.shl (local.get $b) (i32.const 4))))
       (if (i32.eq (local.get $mode) (i32.const 2))
         (then
-          (call $gaussianPair (local.get $at) (local.get $c0) (local.get $c1))
-          (call $gaussianPair (i32.add (local.get $at) (i32.const 8)) (local.get $c2) (local.get $c3)))
+          (call $gaussianQuad (local.get $at) (local.get $c0) (local.get $c1) (local.get $c2)
+                              (local.get $c3)))
         (else (if (i32.eq (local.get $mode) (i32.const 1))
           (then
             (f32.store offset=0 (local.get $at) (call $uniform (local.get $c0)))
