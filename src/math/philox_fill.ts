@@ -1,9 +1,9 @@
 /**
  * The fast host fill of the Philox stream: {@link philoxFillKeyed}'s values, bit for bit, from
  * the WebAssembly module `philox_fill.wat` (Philox with 64-bit products, the transforms in double
- * precision with fdlibm's logarithm, the one V8's `Math.log` uses; the Gaussian four values at a
- * time with f64x2 SIMD). On this machine it takes about a third of the JavaScript's time for the
- * words and 40% for the Gaussian (whose cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
+ * precision with fdlibm's logarithm, the one V8's `Math.log` uses; SIMD: the uniforms four blocks
+ * at a time, the Gaussian four values at a time in f64x2). On this machine it takes a fifth of
+ * the JavaScript's time for the words and the uniforms, and 40% for the Gaussian (whose cost is the transform: `bench/draws_bench.ts`). The cpu and wasm `UsamPhilox` kernels use it;
  * `philoxFillKeyed` stays the reference the tests compare it with (`philox_fill_test.ts` checks
  * every one of the 2^24 Gaussian inputs). Where WebAssembly is missing, or for a `Float64Array`
  * (the reference's unrounded doubles), it is `philoxFillKeyed` itself.
@@ -35,7 +35,10 @@ const CHUNK_BLOCKS = 65536;
 
 let instance: PhiloxFillExports | null | undefined;
 
-/** The module's exports, instantiated on first use (4.3 KB: synchronous compilation is fine). */
+/**
+ * The module's exports, instantiated on first use (5 KB: synchronous compilation is fine; where
+ * an engine refuses it, or lacks SIMD, the JavaScript fill serves).
+ */
 function philoxFillModule(): PhiloxFillExports | null {
   if (instance !== undefined) return instance;
   try {

@@ -69,9 +69,12 @@ Deno.test("philoxFillFast gives philoxFillKeyed's bits for every transform, offs
 
 Deno.test("philoxFillFast spans its 1 MiB chunks without a seam", () => {
   const length = 65536 * 4 * 2 + 13; // three chunks, the first starting mid-block
-  const fast = philoxFillFast(new Float32Array(length), [3, 0], [0, 1, 0], 2, "gaussian");
-  const reference = philoxFillKeyed(new Float32Array(length), [3, 0], [0, 1, 0], 2, "gaussian");
-  assert.deepEqual(new Int32Array(fast.buffer), new Int32Array(reference.buffer));
+  for (const distribution of ["gaussian", "uniform", "bits"] as const) {
+    const make = () => distribution === "bits" ? new Int32Array(length) : new Float32Array(length);
+    const fast = philoxFillFast(make(), [3, 0], [0, 1, 0], 2, distribution);
+    const reference = philoxFillKeyed(make(), [3, 0], [0, 1, 0], 2, distribution);
+    assert.deepEqual(new Int32Array(fast.buffer), new Int32Array(reference.buffer), distribution);
+  }
 });
 
 Deno.test("philoxFillFast keeps the reference's checks and its Float64 values", () => {
