@@ -16,7 +16,15 @@
  * Where no background thread can start (no `node:worker_threads` Worker or no
  * `SharedArrayBuffer`, as in a browser bundle that stubs `node:` imports; a thread that fails
  * to start), every draw is filled on the main thread. The thread is `unref`'d: it never keeps a
- * process alive.
+ * process alive. Draws under 1024 values (biases) are filled on the main thread: there the fill
+ * costs about what a request does.
+ *
+ * The default is `"worker"` (`setPhiloxPrefetch`). With a core to spare, the draw of the paper's
+ * MLP (184,330 Gaussians, 1.7 ms to fill) costs the main thread 0.1-0.2 ms, a copy (measured on
+ * the 2-core development machine while other processes ran: `bench/draws_bench.ts`). Without one,
+ * the thread and the step share the cores and the main thread gets back about the fill's time,
+ * not more: nothing is filled twice and the main thread never waits for queued work. `"off"` is
+ * for measuring, or for a process whose cores are all taken (for instance by BLAS threads).
  *
  * @module
  */
