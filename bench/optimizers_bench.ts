@@ -64,8 +64,13 @@ const cpuTimings = new Map<string, number[]>();
 const optimizers = new Map<string, UsamOptimizer>();
 const ROUNDS = Number(Deno.env.get("USAM_BENCH_ROUNDS") ?? 6);
 
+/**
+ * Each optimizer its own seed, as separate runs have: the draw prefetch serves the next step of
+ * one stream position, and optimizers stepping in turn on the same seed would keep taking each
+ * other's request back (a cost no training run has).
+ */
 function makeOptimizer(name: typeof OPTIMIZER_NAMES[number]): UsamOptimizer {
-  return createOptimizer(name, { lr: 1e-4, seed: 1 });
+  return createOptimizer(name, { lr: 1e-4, seed: 1 + OPTIMIZER_NAMES.indexOf(name) });
 }
 
 for (const w of workloads) {
