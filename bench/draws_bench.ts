@@ -12,7 +12,8 @@
  * WebAssembly fill on the main thread), and the kernel with the background prefetch
  * (`src/backends/philox_prefetch.ts`), each draw following an SGD step of the MLP as in training,
  * so that the thread has a step's time to fill ahead; the prefetch row also gives how many draws
- * came from the thread and how long the main thread waited for it.
+ * came from the thread (pieces of 16,384 values), how many the main thread filled, and how many
+ * of those the thread was filling at that moment.
  * Rounds: `USAM_BENCH_ROUNDS` (default 20). Timings on a shared machine vary; rerun on a quiet one.
  *
  * @module
@@ -140,8 +141,8 @@ async function prefetchedDrawMs(): Promise<{
     issue: ms,
     issueMin: Math.min(...times),
     ready: ms,
-    note: `; ${stats.prefetched} variables from the thread (${stats.waited} waited for, ` +
-      `${stats.waitedMs.toFixed(1)} ms), ${stats.filled} on the main thread`,
+    note: `; ${stats.prefetched} pieces from the thread, ${stats.filled} on the main thread ` +
+      `(${stats.raced} of them while the thread was filling them)`,
   };
 }
 

@@ -7,9 +7,9 @@
  * main thread then
  * - copies the values if the thread has finished them (a 0.7 MB copy for the paper's MLP, about
  *   0.1 ms, instead of the fill),
- * - waits for the thread if it is filling them right now (it is ahead: less than a fill),
- * - takes the request back and fills itself if the thread has not started (so it never waits for
- *   queued work, and the two never fill the same values).
+ * - takes the request back and fills itself if the thread has not started,
+ * - fills itself, too, if the thread is filling them right now (requests are pieces of 16,384
+ *   values, so this duplicates at most one piece's work; the thread's copy is discarded).
  * Every path gives the same bits (the thread runs the same `philoxFillFast`), so prefetching
  * changes timing only, never a number.
  *
@@ -21,10 +21,11 @@
  *
  * The default is `"worker"` (`setPhiloxPrefetch`). With a core to spare, the draw of the paper's
  * MLP (184,330 Gaussians, 1.7 ms to fill) costs the main thread 0.1-0.2 ms, a copy (measured on
- * the 2-core development machine while other processes ran: `bench/draws_bench.ts`). Without one,
- * the thread and the step share the cores and the main thread gets back about the fill's time,
- * not more: nothing is filled twice and the main thread never waits for queued work. `"off"` is
- * for measuring, or for a process whose cores are all taken (for instance by BLAS threads).
+ * the 2-core development machine while other processes ran: `bench/draws_bench.ts`). Without one
+ * it costs about what `"off"` costs, not more: the thread runs at the lowest priority (Linux:
+ * `lowerThreadPriority` in `philox_worker.ts`), so it never preempts the step or BLAS threads,
+ * and the main thread never waits for it: it takes back the pieces not started and fills them,
+ * and fills a piece being filled (64 KiB: 0.15 ms) itself too. `"off"` is for measuring.
  *
  * @module
  */
@@ -38,22 +39,20 @@ export type PhiloxPrefetchMode = "worker" | "off";
 
 /** Counts of where the kernels' draws came from, and the main thread's waiting time. */
 export interface PhiloxPrefetchStats {
-  /** Draws copied from the background thread's fill. */
+  /** Pieces copied from the background thread's fill. */
   prefetched: number;
-  /** Draws the main thread filled itself (no request, or a request taken back). */
+  /** Pieces (or whole small draws) the main thread filled itself. */
   filled: number;
-  /** Of the prefetched, those the main thread waited for (the thread was filling them). */
-  waited: number;
-  /** Milliseconds the main thread spent waiting. */
-  waitedMs: number;
+  /** Of the filled, those the thread was filling at that moment (the main thread never waits). */
+  raced: number;
 }
 
 /** Most values the slots may hold together (256 MiB); the least recently used go first. */
 const MAX_SLOT_VALUES = 2 ** 26;
+/** Values per request (64 KiB, about 0.15 ms to fill here). */
+const PIECE_SIZE = 16384;
 /** Smallest draw worth a request: below it the fill costs about what a copy and a message do. */
 const MIN_PREFETCH_SIZE = 1024;
-/** How long the main thread waits for a thread that is filling before it fills itself. */
-const WAIT_DEADLINE_MS = 2000;
 
 interface Slot {
   buffer: SharedArrayBuffer;
@@ -69,7 +68,7 @@ let worker: Worker | undefined;
 let workerFailed = false;
 const slots = new Map<string, Slot>();
 let slotValues = 0;
-const stats: PhiloxPrefetchStats = { prefetched: 0, filled: 0, waited: 0, waitedMs: 0 };
+const stats: PhiloxPrefetchStats = { prefetched: 0, filled: 0, raced: 0 };
 
 /**
  * Chooses whether the cpu and wasm kernels prefetch on a background thread (default
@@ -126,17 +125,16 @@ export function philoxPrefetchStats(): PhiloxPrefetchStats {
  * ```
  */
 export function resetPhiloxPrefetchStats(): void {
-  stats.prefetched =
-    stats.filled =
-    stats.waited =
-    stats.waitedMs =
-      0;
+  stats.prefetched = 0;
+  stats.filled = 0;
+  stats.raced = 0;
 }
 
 /**
  * Resolves when the background thread has finished (or dropped) every pending request, by
- * waiting on the slots' state words (`Atomics.waitAsync`): for tests and benchmarks that need
- * the next draw to come from the thread.
+ * waiting on the slots' state words (`Atomics.waitAsync`), or after `timeoutMs` (default 30 s:
+ * the thread runs at the lowest priority, and a loaded machine gives it little time): for tests
+ * and benchmarks that need the next draw to come from the thread.
  *
  * @example
  * ```ts
@@ -144,18 +142,23 @@ export function resetPhiloxPrefetchStats(): void {
  * await philoxPrefetchSettled(); // nothing pending: resolves at once
  * ```
  */
-export async function philoxPrefetchSettled(): Promise<void> {
+export async function philoxPrefetchSettled(timeoutMs = 30_000): Promise<void> {
+  if (!(timeoutMs >= 0)) {
+    throw new RangeError(`philoxPrefetchSettled: timeoutMs must be >= 0, got ${timeoutMs}`);
+  }
   const thread = worker;
   if (thread === undefined) return;
+  const deadline = performance.now() + timeoutMs;
   thread.ref(); // an unref'd thread's notifications would not keep the event loop waiting
   try {
     for (const slot of slots.values()) {
       for (;;) {
         const value = Atomics.load(slot.state, 0);
         const phase = value & 3;
-        if (phase !== PHASE.requested && phase !== PHASE.working) break;
-        const waited = Atomics.waitAsync(slot.state, 0, value, WAIT_DEADLINE_MS);
-        if (waited.async && (await waited.value) === "timed-out") return;
+        const left = deadline - performance.now();
+        if ((phase !== PHASE.requested && phase !== PHASE.working) || left <= 0) break;
+        const waited = Atomics.waitAsync(slot.state, 0, value, left);
+        if (waited.async) await waited.value;
       }
     }
   } finally {
@@ -212,43 +215,57 @@ function takeBack(slot: Slot): number {
  */
 export function prefetchedFill<T extends Float32Array | Int32Array>(out: T, attrs: PhiloxAttrs): T {
   const thread = attrs.size >= MIN_PREFETCH_SIZE ? backgroundThread() : undefined;
-  const slot = thread === undefined ? undefined : slots.get(slotKey(attrs));
-  if (slot === undefined || !collect(slot, out, attrs.step)) {
+  if (thread === undefined) {
     stats.filled++;
-    philoxFillFast(
-      out,
-      [attrs.key0, attrs.key1],
-      [attrs.sample, attrs.step, attrs.stream],
-      attrs.offset,
-      attrs.distribution,
-    );
+    return fillHere(out, attrs);
   }
-  if (thread !== undefined && attrs.step + 1 < 2 ** 32) request(thread, attrs);
+  // Pieces of at most PIECE_SIZE values, each its own request: the main thread takes back at
+  // that grain, and a piece the thread is filling costs it at most one piece's fill.
+  for (let at = 0; at < attrs.size; at += PIECE_SIZE) {
+    const size = Math.min(PIECE_SIZE, attrs.size - at);
+    const piece = { ...attrs, offset: attrs.offset + at, size };
+    const part = out.subarray(at, at + size);
+    const slot = slots.get(slotKey(piece));
+    if (slot === undefined || !collect(slot, part, piece.step)) {
+      stats.filled++;
+      fillHere(part, piece);
+    }
+    if (piece.step + 1 < 2 ** 32) request(thread, piece);
+  }
   return out;
 }
 
-/** Copies the slot's values into `out` if they are `step`'s and the thread filled them. */
+function fillHere<T extends Float32Array | Int32Array>(out: T, attrs: PhiloxAttrs): T {
+  return philoxFillFast(
+    out,
+    [attrs.key0, attrs.key1],
+    [attrs.sample, attrs.step, attrs.stream],
+    attrs.offset,
+    attrs.distribution,
+  );
+}
+
+/**
+ * Copies the slot's values into `out` if they are `step`'s and the thread has finished them.
+ * Otherwise the request is taken back (not started) or left to the thread (started: the main
+ * thread does not wait for a low-priority thread, it fills the piece itself, and the slot gets a
+ * fresh buffer at its next request).
+ */
 function collect(slot: Slot, out: Float32Array | Int32Array, step: number): boolean {
-  if (slot.step !== step) {
-    takeBack(slot);
-    return false;
-  }
   const found = takeBack(slot);
-  if (found === PHASE.requested || found === PHASE.idle) return false;
-  if (found === PHASE.working) {
-    const start = performance.now();
-    const working = (slot.ticket << 2) | PHASE.working;
-    while (Atomics.load(slot.state, 0) === working) {
-      if (Atomics.wait(slot.state, 0, working, WAIT_DEADLINE_MS) === "timed-out") break;
-    }
-    stats.waited++;
-    stats.waitedMs += performance.now() - start;
-    if (Atomics.load(slot.state, 0) !== ((slot.ticket << 2) | PHASE.done)) return false;
+  if (slot.step !== step || found !== PHASE.done) {
+    if (found === PHASE.working) stats.raced++;
+    return false;
   }
   const View = out.constructor as Float32ArrayConstructor | Int32ArrayConstructor;
   out.set(new View(slot.buffer as unknown as ArrayBuffer, 8, out.length));
   stats.prefetched++;
   return true;
+}
+
+function newBuffer(size: number): { buffer: SharedArrayBuffer; state: Int32Array } {
+  const buffer = new SharedArrayBuffer(8 + 4 * size);
+  return { buffer, state: new Int32Array(buffer, 0, 1) };
 }
 
 /** Asks the thread for `attrs` at the next step, in the slot of its position. */
@@ -262,17 +279,14 @@ function request(thread: Worker, attrs: PhiloxAttrs): void {
       slots.delete(oldestKey);
       slotValues -= oldest.size;
     }
-    if (attrs.size > MAX_SLOT_VALUES) return;
-    const buffer = new SharedArrayBuffer(8 + 4 * attrs.size);
-    slot = { buffer, state: new Int32Array(buffer, 0, 1), ticket: 0, step: undefined, size: 0 };
-    slot.size = attrs.size;
+    slot = { ...newBuffer(attrs.size), ticket: 0, step: undefined, size: attrs.size };
     slotValues += attrs.size;
   } else {
     slots.delete(key); // re-inserted below: the map's order is the order of last use
-    // A slot the thread is still filling (a stale step) is left to finish before reuse.
     if ((Atomics.load(slot.state, 0) & 3) === PHASE.working) {
-      const working = Atomics.load(slot.state, 0);
-      Atomics.wait(slot.state, 0, working, WAIT_DEADLINE_MS);
+      // The thread is still writing the old buffer (a request the main thread did not wait
+      // for): leave that buffer to it and use a new one.
+      Object.assign(slot, newBuffer(attrs.size), { ticket: 0 });
     }
   }
   slots.set(key, slot);

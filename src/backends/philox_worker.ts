@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { setPriority } from "node:os";
+import process from "node:process";
 import { parentPort } from "node:worker_threads";
 import { philoxFillFast } from "../math/philox_fill.ts";
 import type { PhiloxDistribution } from "../math/philox.ts";
@@ -76,6 +78,35 @@ export function servePrefetch(request: PrefetchRequest): boolean {
   Atomics.notify(state, 0);
   return true;
 }
+
+/**
+ * Lowers this thread's scheduling priority to the lowest (nice 19) on Linux, where
+ * `setpriority(PRIO_PROCESS, 0)` applies to the calling thread only (elsewhere it would lower the
+ * whole process, so there it is left alone). The thread then runs on spare CPU only: where the
+ * cores are taken (by the step, BLAS threads, other processes) it never preempts the training
+ * thread, which takes back the requests not started and fills them itself. Returns whether it
+ * lowered it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
+ * import { lowerThreadPriority } from "./philox_worker.ts";
+ * // A doc test runs in a process of its own: lowering its main thread harms nothing.
+ * assert.equal(lowerThreadPriority(), process.platform === "linux");
+ * ```
+ */
+export function lowerThreadPriority(): boolean {
+  if (process.platform !== "linux") return false;
+  try {
+    setPriority(19);
+    return true;
+  } catch {
+    return false; // not permitted or not implemented: only the yielding is lost
+  }
+}
+
+if (parentPort) lowerThreadPriority();
 
 parentPort?.on("message", (request: PrefetchRequest) => {
   servePrefetch(request);
