@@ -174,7 +174,8 @@
     ;; dk: the low words of the two i64 lanes, converted
     (local.set $dk (f64x2.convert_low_i32x4_s
       (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $k) (local.get $k))))
-    (local.set $s (f64x2.div (local.get $f) (f64x2.add (f64x2.splat (f64.const 2.0)) (local.get $f))))
+    (local.set $s (f64x2.div (local.get $f) (f64x2.add (f64x2.splat (f64.const 2.0))
+      (local.get $f))))
     (local.set $z (f64x2.mul (local.get $s) (local.get $s)))
     (local.set $w (f64x2.mul (local.get $z) (local.get $z)))
     (local.set $r (f64x2.add
@@ -184,7 +185,8 @@
             (f64x2.add (f64x2.splat (f64.const 2.857142874366239149e-01))
               (f64x2.mul (local.get $w)
                 (f64x2.add (f64x2.splat (f64.const 1.818357216161805012e-01))
-                  (f64x2.mul (local.get $w) (f64x2.splat (f64.const 1.479819860511658591e-01)))))))))
+                  (f64x2.mul (local.get $w) (f64x2.splat
+                    (f64.const 1.479819860511658591e-01)))))))))
       (f64x2.mul (local.get $w)
         (f64x2.add (f64x2.splat (f64.const 3.999999999940941908e-01))
           (f64x2.mul (local.get $w)
@@ -198,7 +200,8 @@
       (f64x2.sub
         (f64x2.sub (local.get $hfsq)
           (f64x2.add (f64x2.mul (local.get $s) (f64x2.add (local.get $hfsq) (local.get $r)))
-                     (f64x2.mul (local.get $dk) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+                     (f64x2.mul (local.get $dk) (f64x2.splat
+                       (f64.const 1.90821492927058770002e-10)))))
         (local.get $f))))
     ;; else: dk ln2_hi - ((s (f - R) - dk ln2_lo) - f)
     (local.set $b (f64x2.sub
@@ -221,14 +224,22 @@
         (return)))
     (local.set $w (f64x2.sub (local.get $w) (f64x2.splat (f64.const 2.5))))
     (local.set $p (f64x2.splat (f64.const 2.81022636e-08)))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p) (local.get $w))))
-    (local.set $p (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p) (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p)
+      (local.get $w))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p)
+      (local.get $w))))
     (local.set $p (f64x2.mul (f64x2.splat (f64.const 1.4142135623730951))
                              (f64x2.mul (local.get $p) (local.get $x))))
     (v128.store64_lane offset=0 0 (local.get $ptr) (f32x4.demote_f64x2_zero (local.get $p))))
@@ -241,10 +252,14 @@
   ;; and the scalar path, with the JavaScript on all 2^24 inputs.
   (func $gaussianQuad (param $ptr i32) (param $w0 i32) (param $w1 i32) (param $w2 i32)
         (param $w3 i32)
-    (local $t_a v128) (local $x_a v128) (local $bits_a v128) (local $hx_a v128) (local $k_a v128) (local $i_a v128) (local $xn_a v128) (local $f_a v128) (local $dk_a v128)
-    (local $s_a v128) (local $z_a v128) (local $w_a v128) (local $r_a v128) (local $hfsq_a v128) (local $a_a v128) (local $b_a v128) (local $p_a v128)
-    (local $t_b v128) (local $x_b v128) (local $bits_b v128) (local $hx_b v128) (local $k_b v128) (local $i_b v128) (local $xn_b v128) (local $f_b v128) (local $dk_b v128)
-    (local $s_b v128) (local $z_b v128) (local $w_b v128) (local $r_b v128) (local $hfsq_b v128) (local $a_b v128) (local $b_b v128) (local $p_b v128)
+    (local $t_a v128) (local $x_a v128) (local $bits_a v128) (local $hx_a v128) (local $k_a v128)
+      (local $i_a v128) (local $xn_a v128) (local $f_a v128) (local $dk_a v128)
+    (local $s_a v128) (local $z_a v128) (local $w_a v128) (local $r_a v128) (local $hfsq_a v128)
+      (local $a_a v128) (local $b_a v128) (local $p_a v128)
+    (local $t_b v128) (local $x_b v128) (local $bits_b v128) (local $hx_b v128) (local $k_b v128)
+      (local $i_b v128) (local $xn_b v128) (local $f_b v128) (local $dk_b v128)
+    (local $s_b v128) (local $z_b v128) (local $w_b v128) (local $r_b v128) (local $hfsq_b v128)
+      (local $a_b v128) (local $b_b v128) (local $p_b v128)
     (local.set $t_a (i32x4.replace_lane 1 (i32x4.splat (local.get $w0)) (local.get $w1)))
     (local.set $t_b (i32x4.replace_lane 1 (i32x4.splat (local.get $w2)) (local.get $w3)))
     (local.set $t_a (i32x4.sub
@@ -281,7 +296,8 @@
               (i64x2.splat (i64.const 3)))))
       (then
         (call $gaussianPair (local.get $ptr) (local.get $w0) (local.get $w1))
-        (call $gaussianPair (i32.add (local.get $ptr) (i32.const 8)) (local.get $w2) (local.get $w3))
+        (call $gaussianPair (i32.add (local.get $ptr) (i32.const 8)) (local.get $w2)
+          (local.get $w3))
         (return)))
     (local.set $i_a (v128.and (i64x2.add (local.get $hx_a) (i64x2.splat (i64.const 0x95f64)))
                                 (i64x2.splat (i64.const 0x100000))))
@@ -305,8 +321,10 @@
           (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $k_a) (local.get $k_a))))
     (local.set $dk_b (f64x2.convert_low_i32x4_s
           (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $k_b) (local.get $k_b))))
-    (local.set $s_a (f64x2.div (local.get $f_a) (f64x2.add (f64x2.splat (f64.const 2.0)) (local.get $f_a))))
-    (local.set $s_b (f64x2.div (local.get $f_b) (f64x2.add (f64x2.splat (f64.const 2.0)) (local.get $f_b))))
+    (local.set $s_a (f64x2.div (local.get $f_a) (f64x2.add (f64x2.splat (f64.const 2.0))
+      (local.get $f_a))))
+    (local.set $s_b (f64x2.div (local.get $f_b) (f64x2.add (f64x2.splat (f64.const 2.0))
+      (local.get $f_b))))
     (local.set $z_a (f64x2.mul (local.get $s_a) (local.get $s_a)))
     (local.set $z_b (f64x2.mul (local.get $s_b) (local.get $s_b)))
     (local.set $w_a (f64x2.mul (local.get $z_a) (local.get $z_a)))
@@ -318,12 +336,14 @@
                 (f64x2.add (f64x2.splat (f64.const 2.857142874366239149e-01))
                   (f64x2.mul (local.get $w_a)
                     (f64x2.add (f64x2.splat (f64.const 1.818357216161805012e-01))
-                      (f64x2.mul (local.get $w_a) (f64x2.splat (f64.const 1.479819860511658591e-01)))))))))
+                      (f64x2.mul (local.get $w_a) (f64x2.splat
+                        (f64.const 1.479819860511658591e-01)))))))))
           (f64x2.mul (local.get $w_a)
             (f64x2.add (f64x2.splat (f64.const 3.999999999940941908e-01))
               (f64x2.mul (local.get $w_a)
                 (f64x2.add (f64x2.splat (f64.const 2.222219843214978396e-01))
-                  (f64x2.mul (local.get $w_a) (f64x2.splat (f64.const 1.531383769920937332e-01)))))))))
+                  (f64x2.mul (local.get $w_a) (f64x2.splat
+                    (f64.const 1.531383769920937332e-01)))))))))
     (local.set $r_b (f64x2.add
           (f64x2.mul (local.get $z_b)
             (f64x2.add (f64x2.splat (f64.const 6.666666666666735130e-01))
@@ -331,12 +351,14 @@
                 (f64x2.add (f64x2.splat (f64.const 2.857142874366239149e-01))
                   (f64x2.mul (local.get $w_b)
                     (f64x2.add (f64x2.splat (f64.const 1.818357216161805012e-01))
-                      (f64x2.mul (local.get $w_b) (f64x2.splat (f64.const 1.479819860511658591e-01)))))))))
+                      (f64x2.mul (local.get $w_b) (f64x2.splat
+                        (f64.const 1.479819860511658591e-01)))))))))
           (f64x2.mul (local.get $w_b)
             (f64x2.add (f64x2.splat (f64.const 3.999999999940941908e-01))
               (f64x2.mul (local.get $w_b)
                 (f64x2.add (f64x2.splat (f64.const 2.222219843214978396e-01))
-                  (f64x2.mul (local.get $w_b) (f64x2.splat (f64.const 1.531383769920937332e-01)))))))))
+                  (f64x2.mul (local.get $w_b) (f64x2.splat
+                    (f64.const 1.531383769920937332e-01)))))))))
     (local.set $hfsq_a (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $f_a))
                                     (local.get $f_a)))
     (local.set $hfsq_b (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $f_b))
@@ -345,27 +367,33 @@
           (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
           (f64x2.sub
             (f64x2.sub (local.get $hfsq_a)
-              (f64x2.add (f64x2.mul (local.get $s_a) (f64x2.add (local.get $hfsq_a) (local.get $r_a)))
-                         (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+              (f64x2.add (f64x2.mul (local.get $s_a) (f64x2.add (local.get $hfsq_a)
+                (local.get $r_a)))
+                         (f64x2.mul (local.get $dk_a) (f64x2.splat
+                           (f64.const 1.90821492927058770002e-10)))))
             (local.get $f_a))))
     (local.set $a_b (f64x2.sub
           (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
           (f64x2.sub
             (f64x2.sub (local.get $hfsq_b)
-              (f64x2.add (f64x2.mul (local.get $s_b) (f64x2.add (local.get $hfsq_b) (local.get $r_b)))
-                         (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+              (f64x2.add (f64x2.mul (local.get $s_b) (f64x2.add (local.get $hfsq_b)
+                (local.get $r_b)))
+                         (f64x2.mul (local.get $dk_b) (f64x2.splat
+                           (f64.const 1.90821492927058770002e-10)))))
             (local.get $f_b))))
     (local.set $b_a (f64x2.sub
           (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
           (f64x2.sub
             (f64x2.sub (f64x2.mul (local.get $s_a) (f64x2.sub (local.get $f_a) (local.get $r_a)))
-                       (f64x2.mul (local.get $dk_a) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+                       (f64x2.mul (local.get $dk_a) (f64x2.splat
+                         (f64.const 1.90821492927058770002e-10))))
             (local.get $f_a))))
     (local.set $b_b (f64x2.sub
           (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 6.93147180369123816490e-01)))
           (f64x2.sub
             (f64x2.sub (f64x2.mul (local.get $s_b) (f64x2.sub (local.get $f_b) (local.get $r_b)))
-                       (f64x2.mul (local.get $dk_b) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+                       (f64x2.mul (local.get $dk_b) (f64x2.splat
+                         (f64.const 1.90821492927058770002e-10))))
             (local.get $f_b))))
     (local.set $w_a (f64x2.neg (v128.bitselect (local.get $a_a) (local.get $b_a)
           (i64x2.gt_s
@@ -381,28 +409,45 @@
             (i32.eqz (i64x2.all_true (f64x2.lt (local.get $w_b) (f64x2.splat (f64.const 5))))))
       (then
         (call $gaussianPair (local.get $ptr) (local.get $w0) (local.get $w1))
-        (call $gaussianPair (i32.add (local.get $ptr) (i32.const 8)) (local.get $w2) (local.get $w3))
+        (call $gaussianPair (i32.add (local.get $ptr) (i32.const 8)) (local.get $w2)
+          (local.get $w3))
         (return)))
     (local.set $w_a (f64x2.sub (local.get $w_a) (f64x2.splat (f64.const 2.5))))
     (local.set $w_b (f64x2.sub (local.get $w_b) (f64x2.splat (f64.const 2.5))))
     (local.set $p_a (f64x2.splat (f64.const 2.81022636e-08)))
     (local.set $p_b (f64x2.splat (f64.const 2.81022636e-08)))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
-    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p_a) (local.get $w_a))))
-    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul
+      (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 3.43273939e-07)) (f64x2.mul
+      (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul
+      (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -3.5233877e-06)) (f64x2.mul
+      (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul
+      (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -4.39150654e-06)) (f64x2.mul
+      (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p_a)
+      (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 0.00021858087)) (f64x2.mul (local.get $p_b)
+      (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul
+      (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -0.00125372503)) (f64x2.mul
+      (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul
+      (local.get $p_a) (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const -0.00417768164)) (f64x2.mul
+      (local.get $p_b) (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p_a)
+      (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 0.246640727)) (f64x2.mul (local.get $p_b)
+      (local.get $w_b))))
+    (local.set $p_a (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p_a)
+      (local.get $w_a))))
+    (local.set $p_b (f64x2.add (f64x2.splat (f64.const 1.50140941)) (f64x2.mul (local.get $p_b)
+      (local.get $w_b))))
     (local.set $p_a (f64x2.mul (f64x2.splat (f64.const 1.4142135623730951))
                                  (f64x2.mul (local.get $p_a) (local.get $x_a))))
     (local.set $p_b (f64x2.mul (f64x2.splat (f64.const 1.4142135623730951))
@@ -456,14 +501,22 @@
     (local.set $k0 (i32x4.splat (local.get $key0)))
     (local.set $k1 (i32x4.splat (local.get $key1)))
     (loop $roundLoop
-      (local.set $pa (i64x2.extmul_low_i32x4_u (local.get $c0) (i32x4.splat (i32.const 0xD2511F53))))
-      (local.set $pb (i64x2.extmul_high_i32x4_u (local.get $c0) (i32x4.splat (i32.const 0xD2511F53))))
-      (local.set $hi0 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $pa) (local.get $pb)))
-      (local.set $lo0 (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $pa) (local.get $pb)))
-      (local.set $pa (i64x2.extmul_low_i32x4_u (local.get $c2) (i32x4.splat (i32.const 0xCD9E8D57))))
-      (local.set $pb (i64x2.extmul_high_i32x4_u (local.get $c2) (i32x4.splat (i32.const 0xCD9E8D57))))
-      (local.set $hi1 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $pa) (local.get $pb)))
-      (local.set $lo1 (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $pa) (local.get $pb)))
+      (local.set $pa (i64x2.extmul_low_i32x4_u (local.get $c0) (i32x4.splat
+        (i32.const 0xD2511F53))))
+      (local.set $pb (i64x2.extmul_high_i32x4_u (local.get $c0) (i32x4.splat
+        (i32.const 0xD2511F53))))
+      (local.set $hi0 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $pa)
+        (local.get $pb)))
+      (local.set $lo0 (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $pa)
+        (local.get $pb)))
+      (local.set $pa (i64x2.extmul_low_i32x4_u (local.get $c2) (i32x4.splat
+        (i32.const 0xCD9E8D57))))
+      (local.set $pb (i64x2.extmul_high_i32x4_u (local.get $c2) (i32x4.splat
+        (i32.const 0xCD9E8D57))))
+      (local.set $hi1 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $pa)
+        (local.get $pb)))
+      (local.set $lo1 (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $pa)
+        (local.get $pb)))
       (local.set $c0 (v128.xor (v128.xor (local.get $hi1) (local.get $c1)) (local.get $k0)))
       (local.set $c1 (local.get $lo1))
       (local.set $c2 (v128.xor (v128.xor (local.get $hi0) (local.get $c3)) (local.get $k1)))
@@ -501,14 +554,23 @@
           (f32x4.splat (f32.const 0x1p-24))))
 ))
     ;; transpose: row j = (c0[j], c1[j], c2[j], c3[j]), the values of block first + j
-    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0) (local.get $c1)))
-    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c2) (local.get $c3)))
-    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0) (local.get $c1)))
-    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c2) (local.get $c3)))
-    (v128.store offset=0 (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
-    (v128.store offset=16 (local.get $at) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
-    (v128.store offset=32 (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
-    (v128.store offset=48 (local.get $at) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c0)
+      (local.get $c1)))
+    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c2)
+      (local.get $c3)))
+    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c0)
+      (local.get $c1)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c2)
+      (local.get $c3)))
+    (v128.store offset=0 (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (local.get $t0) (local.get $t1)))
+    (v128.store offset=16 (local.get $at)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (v128.store offset=32 (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (local.get $t2) (local.get $t3)))
+    (v128.store offset=48 (local.get $at)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2)
+        (local.get $t3))))
 
   ;; Writes the 4-word blocks first .. first + blocks - 1 of the stream (counter
   ;; (block, sample, step, stream), key (key0, key1)) at ptr, 16 bytes a block, transformed by
