@@ -7,6 +7,13 @@
  * - on webgpu, when an adapter is offered: the host time to issue the draw (the call returning;
  *   the device computes it asynchronously) and the time until the values are ready.
  * Each as a percentage of the median wasm SGD step (the issue's target for host work: < 5%).
+ * On wasm and cpu three ways are timed: the JavaScript reference fill (`philoxFillKeyed`, what the
+ * kernels ran before `src/math/philox_fill.wat`), the kernel with the prefetch off (the
+ * WebAssembly fill on the main thread), and the kernel with the background prefetch
+ * (`src/backends/philox_prefetch.ts`), each draw following an SGD step of the MLP as in training,
+ * so that the thread has a step's time to fill ahead; the prefetch row also gives how many draws
+ * came from the thread (pieces of 16,384 values), how many the main thread filled, and how many
+ * of those the thread was filling at that moment.
  * Rounds: `USAM_BENCH_ROUNDS` (default 20). Timings on a shared machine vary; rerun on a quiet one.
  *
  * @module
@@ -15,6 +22,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../src/backends/mod.ts";
 import { probeWebGpuAdapter } from "../src/backends/webgpu.ts";
+import {
+  philoxPrefetchSettled,
+  philoxPrefetchStats,
+  resetPhiloxPrefetchStats,
+  setPhiloxPrefetch,
+} from "../src/backends/philox_prefetch.ts";
+import { philoxFillKeyed, philoxKey } from "../src/math/philox.ts";
 import { Random } from "../src/math/random.ts";
 import { createModel } from "../src/models/mod.ts";
 import { drawRecipe } from "../src/optimizers/draws.ts";
@@ -29,8 +43,13 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Median ms of one SGD `minimize` of the MLP on the current backend. */
-function sgdStepMs(): { ms: number; shapes: number[][]; parameters: number } {
+/** The MLP, a batch and an SGD optimizer on the current backend: `step()` is one `minimize`. */
+function sgdWorkload(): {
+  step: () => void;
+  dispose: () => void;
+  shapes: number[][];
+  parameters: number;
+} {
   const model = createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10, seed: 1 } as never);
   const rng = new Random(2);
   const xs = tf.tensor(Float32Array.from(rng.gaussianVector(BATCH * 784)), [BATCH, 28, 28, 1]);
@@ -44,18 +63,87 @@ function sgdStepMs(): { ms: number; shapes: number[][]; parameters: number } {
       ) as tf.Scalar
     );
   const optimizer = sgd({ lr: 1e-4 });
+  return {
+    step: () => optimizer.minimize(loss),
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+      tf.dispose([xs, labels, ys]);
+    },
+    shapes: model.trainableWeights.map((w) => w.shape as number[]),
+    parameters: model.countParams(),
+  };
+}
+
+/** Median ms of one SGD `minimize` of the MLP on the current backend. */
+function sgdStepMs(): { ms: number; shapes: number[][]; parameters: number } {
+  const workload = sgdWorkload();
   const times: number[] = [];
   for (let i = 0; i < ROUNDS + 2; i++) {
     const start = performance.now();
-    optimizer.minimize(loss);
+    workload.step();
     if (i >= 2) times.push(performance.now() - start);
   }
-  const shapes = model.trainableWeights.map((w) => w.shape as number[]);
-  const parameters = model.countParams();
-  optimizer.dispose();
-  model.dispose();
-  tf.dispose([xs, labels, ys]);
-  return { ms: median(times), shapes, parameters };
+  workload.dispose();
+  return { ms: median(times), shapes: workload.shapes, parameters: workload.parameters };
+}
+
+/** Median and min ms of the JavaScript reference fill of one Gaussian perturbation. */
+function referenceFillMs(shapes: number[][]): { issue: number; issueMin: number; ready: number } {
+  const times: number[] = [];
+  const key = philoxKey(1);
+  for (let i = 0; i < ROUNDS + 2; i++) {
+    const start = performance.now();
+    let offset = 0;
+    for (const shape of shapes) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      philoxFillKeyed(new Float32Array(size), key, [0, i, 0], offset, "gaussian");
+      offset += size;
+    }
+    if (i >= 2) times.push(performance.now() - start);
+  }
+  const ms = median(times);
+  return { issue: ms, issueMin: Math.min(...times), ready: ms };
+}
+
+/**
+ * Median and min ms of the draw of one Gaussian perturbation with the background prefetch, each
+ * draw after one SGD step (as in training), and where the draws came from. The thread is started
+ * (and waited for, once) before the timed rounds: its start-up, about a module load, is paid once
+ * per process.
+ */
+async function prefetchedDrawMs(): Promise<{
+  issue: number;
+  issueMin: number;
+  ready: number;
+  note: string;
+}> {
+  const workload = sgdWorkload();
+  const weights = workload.shapes.map((shape) => tf.zeros(shape));
+  const times: number[] = [];
+  setPhiloxPrefetch("worker");
+  tf.dispose(drawRecipe({ kind: "gaussian" }, { seed: 1, step: 0, sample: 0 }, weights));
+  await philoxPrefetchSettled(); // the thread is up
+  resetPhiloxPrefetchStats();
+  for (let i = 1; i <= ROUNDS + 2; i++) {
+    workload.step();
+    const start = performance.now();
+    const deltas = drawRecipe({ kind: "gaussian" }, { seed: 1, step: i, sample: 0 }, weights);
+    if (i > 2) times.push(performance.now() - start);
+    tf.dispose(deltas);
+  }
+  const stats = philoxPrefetchStats();
+  setPhiloxPrefetch("off");
+  tf.dispose(weights);
+  workload.dispose();
+  const ms = median(times);
+  return {
+    issue: ms,
+    issueMin: Math.min(...times),
+    ready: ms,
+    note: `; ${stats.prefetched} pieces from the thread, ${stats.filled} on the main thread ` +
+      `(${stats.raced} of them while the thread was filling them)`,
+  };
 }
 
 /** Median ms to issue one Gaussian perturbation (and to have it ready) on the current backend. */
@@ -100,14 +188,25 @@ Deno.bench({
       "|---|---|---|---|",
     ];
     const pct = (ms: number) => `${(100 * ms / step.ms).toFixed(1)}%`;
-    const row = (name: string, d: { issue: number; issueMin: number; ready: number }) =>
+    const row = (
+      name: string,
+      d: { issue: number; issueMin: number; ready: number; note?: string },
+    ) =>
       `| ${name} | ${d.issue.toFixed(3)}, ${d.issueMin.toFixed(3)} | ${pct(d.issue)}, ${
         pct(d.issueMin)
-      } | ${d.ready.toFixed(3)} |`;
+      } | ${d.ready.toFixed(3)}${d.note ?? ""} |`;
+    lines.push(row("host JavaScript reference fill (the kernels before the wasm fill)", {
+      ...referenceFillMs(step.shapes),
+    }));
     for (const backend of ["wasm", "cpu"] as const) {
       await initBackend(backend);
+      const previous = setPhiloxPrefetch("off");
       const d = await drawMs(step.shapes);
-      lines.push(row(`${backend} (the draw runs on the host)`, d));
+      lines.push(row(`${backend}, prefetch off (WebAssembly fill on the main thread)`, d));
+      lines.push(
+        row(`${backend}, background prefetch (draws between SGD steps)`, await prefetchedDrawMs()),
+      );
+      setPhiloxPrefetch(previous);
     }
     const probe = await probeWebGpuAdapter();
     if (probe.available) {

@@ -7,7 +7,8 @@
  * Trace-SAM n=1 and Det-SAM n=1; 3 for Frob-SAM n=2), the overhead above that floor (target
  * < 5%), and images/s of the SGD step. The cost of the counter-based perturbation draws themselves
  * is in `bench/draws_bench.ts`. Backend: `USAM_BENCH_BACKEND` (default wasm), started with
- * `initBackend`. Rounds: `USAM_BENCH_ROUNDS` (default 6).
+ * `initBackend`. Rounds: `USAM_BENCH_ROUNDS` (default 6). The cpu/wasm draws' background
+ * prefetch: `USAM_BENCH_PREFETCH` (`worker`, the default, or `off`; `setPhiloxPrefetch`).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import process from "node:process";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../src/backends/mod.ts";
+import { type PhiloxPrefetchMode, setPhiloxPrefetch } from "../src/backends/philox_prefetch.ts";
 import { Random } from "../src/math/random.ts";
 import { createModel } from "../src/models/mod.ts";
 import { createOptimizer, OPTIMIZER_NAMES, type UsamOptimizer } from "../src/optimizers/mod.ts";
@@ -23,7 +25,9 @@ const requested = (Deno.env.get("USAM_BENCH_BACKEND") ?? "wasm") as Parameters<
   typeof initBackend
 >[0];
 const chosen = await initBackend(requested);
-const backend = `${chosen.backend} (${chosen.adapter})`;
+const prefetch = (Deno.env.get("USAM_BENCH_PREFETCH") ?? "worker") as PhiloxPrefetchMode;
+setPhiloxPrefetch(prefetch);
+const backend = `${chosen.backend} (${chosen.adapter}; draw prefetch ${prefetch})`;
 
 interface Workload {
   name: string;
@@ -60,8 +64,13 @@ const cpuTimings = new Map<string, number[]>();
 const optimizers = new Map<string, UsamOptimizer>();
 const ROUNDS = Number(Deno.env.get("USAM_BENCH_ROUNDS") ?? 6);
 
+/**
+ * Each optimizer its own seed, as separate runs have: the draw prefetch serves the next step of
+ * one stream position, and optimizers stepping in turn on the same seed would keep taking each
+ * other's request back (a cost no training run has).
+ */
 function makeOptimizer(name: typeof OPTIMIZER_NAMES[number]): UsamOptimizer {
-  return createOptimizer(name, { lr: 1e-4, seed: 1 });
+  return createOptimizer(name, { lr: 1e-4, seed: 1 + OPTIMIZER_NAMES.indexOf(name) });
 }
 
 for (const w of workloads) {

@@ -35,3 +35,10 @@ export { fastWasmMatMulEnabled, setFastWasmMatMul } from "./wasm_matmul.ts";
 export { setFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
 export { setFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 export { conv2DBackpropFilterWasm } from "./wasm_conv2d_backprop_filter.ts";
+export {
+  type PhiloxPrefetchMode,
+  philoxPrefetchSettled,
+  type PhiloxPrefetchStats,
+  philoxPrefetchStats,
+  setPhiloxPrefetch,
+} from "./philox_prefetch.ts";

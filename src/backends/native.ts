@@ -18,6 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { philoxWasmKernel } from "./philox_wasm.ts";
 import { startWasm } from "./wasm.ts";
 import { loadOpenBlas, OPENBLAS_DEBIAN_PACKAGE } from "./native_openblas.ts";
 import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
@@ -88,6 +89,11 @@ export async function startNative(): Promise<NativeStart> {
       tf.copyRegisteredKernels("wasm", NATIVE_BACKEND);
     } finally {
       unregisterDnnlKernels();
+    }
+    // The optimizers' perturbation kernel is registered for wasm when philox.ts is first imported,
+    // which may come after the copy above; it runs unchanged on this backend instance.
+    if (tf.getKernel(philoxWasmKernel.kernelName, NATIVE_BACKEND) === undefined) {
+      tf.registerKernel({ ...philoxWasmKernel, backendName: NATIVE_BACKEND });
     }
     const kernels: string[] = dnnl.kernels.map((name) => `${name} (oneDNN)`);
     if (registerNativeMatMul(blas, NATIVE_BACKEND)) kernels.push("BatchMatMul", "_FusedMatMul");

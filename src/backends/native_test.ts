@@ -615,3 +615,36 @@ console.log("done");`;
     assert.equal(output.code, 0, `exit ${output.code} ${output.signal ?? ""} ${stderr}`);
   },
 });
+
+Deno.test({
+  name:
+    "the optimizers' UsamPhilox kernel runs on native, also when philox.ts is imported after it",
+  ignore,
+  fn: async () => {
+    // A fresh process, so that nothing has imported philox.ts before the native backend starts.
+    const here = (name: string) => new URL(name, import.meta.url).href;
+    const code = `
+      import * as tf from "@tensorflow/tfjs-core";
+      import { initBackend } from "${here("./init.ts")}";
+      await initBackend("native");
+      const { philoxDraw } = await import("${here("./philox.ts")}");
+      const native = Array.from(await philoxDraw([4], { seed: 3, step: 1, sample: 0, distribution: "bits" }).data());
+      await tf.setBackend("cpu");
+      const cpu = Array.from(await philoxDraw([4], { seed: 3, step: 1, sample: 0, distribution: "bits" }).data());
+      console.log(JSON.stringify({ native, cpu }));
+    `;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", code],
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.ok(output.success, stderr);
+    const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
+    const { native, cpu } = JSON.parse(lines[lines.length - 1]);
+    // Philox words are integers: the same key and counter give the same bits on every backend.
+    assert.equal(native.length, 4);
+    assert.deepEqual(native, cpu);
+  },
+});

@@ -2,7 +2,9 @@
  * `philoxDraw`: counter-based random tensors made by the backend itself (kernel `UsamPhilox`, on
  * cpu, wasm and webgpu), value `index` of sample `sample` at step `step` of a run seeded `seed`
  * being the same number on every backend (`src/math/philox.ts` has the definition and the host
- * reference). Importing this module registers the three kernels.
+ * reference). Importing this module registers the three kernels. On cpu and wasm the kernel is a
+ * host fill (`src/math/philox_fill.ts`, WebAssembly) that a background thread runs a step ahead
+ * (`philox_prefetch.ts`, `setPhiloxPrefetch`): the same bits on every path.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * The `UsamPhilox` kernel on the cpu backend: the host fill of `src/math/philox.ts` into a new
- * tensor.
+ * The `UsamPhilox` kernel on the cpu backend: the host fill of `src/math/philox_fill.ts` (the
+ * bits of `src/math/philox.ts`) into a new tensor.
  *
  * @module
  */

@@ -1,11 +1,12 @@
 /**
  * The `UsamPhilox` kernel's contract, shared by its cpu, wasm and webgpu implementations: the
- * attributes, and the host fill both cpu and wasm run (`src/math/philox.ts`).
+ * attributes, and the host fill both cpu and wasm run (`src/math/philox_fill.ts`).
  *
  * @module
  */
 import type { DataType, NamedAttrMap } from "@tensorflow/tfjs-core";
-import { type PhiloxDistribution, philoxFillKeyed } from "../math/philox.ts";
+import type { PhiloxDistribution } from "../math/philox.ts";
+import { prefetchedFill } from "./philox_prefetch.ts";
 
 /** The TF.js kernel name of the counter-based draw. */
 export const PHILOX_KERNEL = "UsamPhilox";
@@ -58,7 +59,9 @@ export function philoxDtype(distribution: PhiloxDistribution): DataType {
 }
 
 /**
- * The host fill the cpu and wasm kernels share: `out` gets the values of `attrs`.
+ * The host fill the cpu and wasm kernels share: `out` gets the values of `attrs`, by the
+ * WebAssembly fill of `src/math/philox_fill.ts` (the reference's bits, a fraction of its time),
+ * prefetched a step ahead on a background thread where one can run (`philox_prefetch.ts`).
  *
  * @example
  * ```ts
@@ -70,11 +73,5 @@ export function philoxDtype(distribution: PhiloxDistribution): DataType {
  * ```
  */
 export function fillFromAttrs<T extends Float32Array | Int32Array>(out: T, attrs: PhiloxAttrs): T {
-  return philoxFillKeyed(
-    out,
-    [attrs.key0, attrs.key1],
-    [attrs.sample, attrs.step, attrs.stream],
-    attrs.offset,
-    attrs.distribution,
-  );
+  return prefetchedFill(out, attrs);
 }

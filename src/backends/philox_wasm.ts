@@ -1,8 +1,7 @@
 /**
- * The `UsamPhilox` kernel on the wasm backend: the host fill of `src/math/philox.ts` written
- * straight into the output's wasm memory (no copy, no upload). It runs in JavaScript, not in the
- * wasm module: the draw is integer arithmetic, a polynomial and one log per value (plus a sqrt in
- * the tails), which V8 compiles to about the same machine code.
+ * The `UsamPhilox` kernel on the wasm backend: the host fill of `src/math/philox_fill.ts` (a
+ * small WebAssembly module of its own, bit-identical to `src/math/philox.ts`) copied into the
+ * output's memory in the backend's heap (no upload).
  *
  * @module
  */

@@ -18,6 +18,7 @@
  */
 export * from "./random.ts";
 export * from "./philox.ts";
+export { philoxFillFast, philoxFillUsesWasm } from "./philox_fill.ts";
 export * from "./finite_diff.ts";
 export * from "./linalg.ts";
 export * from "./polynomial.ts";

@@ -3,7 +3,10 @@
  * backend's `UsamPhilox` kernel: sample i of step t of a run seeded s is the Philox stream
  * `(s, t, i)` over the flattened weights, variable k taking the indices after those of variables
  * 0..k-1. So nothing is uploaded (on webgpu nothing is computed on the host either; on cpu and
- * wasm the kernel is host code writing into the output tensor); the draws are the same on every
+ * wasm the kernel is host code writing into the output tensor: a WebAssembly fill, prefetched a
+ * step ahead on a background thread, `setPhiloxPrefetch` in `src/backends/philox_prefetch.ts`,
+ * same bits either way; a training loop's draw of step t + 1 is then a copy); the draws are the
+ * same on every
  * backend (bits on cpu and wasm; on webgpu, bits for the cube and float32 rounding for the
  * Gaussian, `philox_test.ts`; the sphere up to its float32 norm); and a resumed run gets the same
  * numbers. A measure without a recipe (a user's own) is sampled on the host from
