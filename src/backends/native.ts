@@ -78,11 +78,13 @@ export async function startNative(): Promise<NativeStart> {
     // backend gets its own kernels back right after: `wasm` stays plain wasm. ----
     const dnnl = registerDnnlKernels("wasm");
     // USAM_NATIVE_THREADS (checked by loadOpenBlas) sets oneDNN's OpenMP threads too.
-    const threads = Deno.env.get("USAM_NATIVE_THREADS");
-    if (threads) {
-      setDnnlThreads(Number(threads));
-      dnnl.threads = Number(threads);
-    }
+    // oneDNN runs on one OpenMP thread unless USAM_NATIVE_THREADS asks for more: with two
+    // OpenMP threads inside this process, 4 runs in 12 of native_test.ts ended in a segfault or a
+    // glibc heap-corruption abort (0 in 12 with one thread, while OpenBLAS kept its threads), and
+    // one thread also measured faster on this 2-core machine (ResNet-18 x1/16 step 165 vs 220 ms).
+    const threads = Number(Deno.env.get("USAM_NATIVE_THREADS") || 1);
+    setDnnlThreads(threads);
+    dnnl.threads = threads;
     try {
       // This project's wasm kernels (startWasm registered them) are the fallback of every native
       // kernel, and serve every op that has no native kernel.
