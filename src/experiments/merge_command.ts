@@ -63,7 +63,12 @@ const USAGE = `Usage: deno task merge DIR... [options]
 
 Combines the result folders of a sharded comparison (deno task compare --shard i/n --out DIR),
 reports missing and duplicated runs, copies one result per run into --out and writes the report
-into <out>/report.`;
+into <out>/report.
+
+  DIR...              the result folders to combine (at least one)
+
+Exit codes: 0 merged and complete, 1 runs missing or unreadable (unless --allow-incomplete),
+2 bad usage.`;
 
 /**
  * `deno task merge` without `Deno.exit`; returns the exit code.

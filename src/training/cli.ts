@@ -97,7 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       checkpointDir,
       resume: invocation.resume,
       backend: invocation.backend,
-      dataDir: invocation.dataDir,
+      dataDir: invocation.dataDir === null ? null : userPath(invocation.dataDir),
       signal: controller.signal,
       onStart: (start) => {
         stepsPerEpoch = start.stepsPerEpoch;
