@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { compareMain } from "./compare_command.ts";
+import { join } from "node:path";
+import { compareMain, parseCompareArgs } from "./compare_command.ts";
 import { mergeMain } from "./merge_command.ts";
 import { regressMain } from "./regress_command.ts";
 
@@ -36,4 +37,30 @@ Deno.test("compare, merge and regress: --help exits 0 with the usage; bad flags 
   }
   const merge = await capture(mergeMain, ["--help"]);
   assert.match(merge.out, /DIR\.\.\. +the result folders to combine/);
+});
+
+Deno.test("compare, merge and regress take relative paths from INIT_CWD (where deno task was run)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "usam-init-cwd-" });
+  const saved = Deno.env.get("INIT_CWD");
+  Deno.env.set("INIT_CWD", dir);
+  try {
+    const args = await parseCompareArgs(["--preset", "ci", "--out", "mine"]);
+    assert.equal(args.out, join(dir, "mine"));
+    // Defaults stay where the documentation says: under the repository's results/.
+    assert.equal((await parseCompareArgs(["--preset", "ci"])).out, join("results", "runs", "ci"));
+    await Deno.writeTextFile(join(dir, "afile"), "");
+    const merge = await capture(mergeMain, ["afile"]);
+    assert.equal(merge.code, 2);
+    assert.equal(
+      merge.err,
+      `merge: result folder ${JSON.stringify(join(dir, "afile"))} is not a folder\n`,
+    );
+    const regress = await capture(regressMain, ["--baseline", "none.json"]);
+    assert.equal(regress.code, 2);
+    assert.ok(regress.err.includes(join(dir, "none.json")), regress.err);
+  } finally {
+    if (saved === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", saved);
+    await Deno.remove(dir, { recursive: true });
+  }
 });

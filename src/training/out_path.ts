@@ -70,3 +70,28 @@ function unusable(path: string, error: unknown): RangeError {
   const reason = error instanceof Error ? error.message : String(error);
   return new RangeError(`--out ${path} cannot be written (${reason})`, { cause: error });
 }
+
+/**
+ * A copy of parsed options with the named path options that were given taken through
+ * {@link userPath} (defaults are not in `given`: they stay relative to the repository root).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { userPaths } from "./out_path.ts";
+ * const given = { out: "runs", jobs: 2 };
+ * assert.deepEqual(userPaths(given, ["out", "grid"], "/home/me"), { out: "/home/me/runs", jobs: 2 });
+ * ```
+ */
+export function userPaths(
+  given: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+  initCwd: string | undefined = Deno.env.get("INIT_CWD"),
+): Record<string, unknown> {
+  const resolved = { ...given };
+  for (const key of keys) {
+    const value = resolved[key];
+    if (typeof value === "string" && value !== "") resolved[key] = userPath(value, initCwd);
+  }
+  return resolved;
+}
