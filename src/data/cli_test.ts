@@ -22,13 +22,21 @@ Deno.test("data CLI: verifies Fashion-MNIST through the data layer and reports f
       (line) => failed.push(line),
     );
     assert.equal(code, 1, "mnist is not in the empty folders and downloads are off");
-    assert.match(failed.join("\n"), /^mnist: missing train-images-idx3-ubyte.gz/m);
+    assert.match(failed.join("\n"), /^data: mnist: missing train-images-idx3-ubyte.gz/m);
     const help: string[] = [];
     assert.equal(await runDataCli(["--help"], (line) => help.push(line)), 0);
+    assert.match(help.join(""), /^Usage: deno task data \[options\]/);
     assert.match(help.join(""), /--data-dir DIR/);
-    const bad: string[] = [];
-    assert.equal(await runDataCli(["--bogus"], (line) => bad.push(line)), 2);
-    assert.match(bad.join(""), /bogus/);
+    // Bad flags and unknown datasets: exit 2, one "data: " line on the error stream, nothing else.
+    for (const argv of [["--bogus"], ["--dataset", "imagenet"]]) {
+      const out: string[] = [];
+      const errors: string[] = [];
+      const code = await runDataCli(argv, (l) => out.push(l), (l) => errors.push(l));
+      assert.equal(code, 2, argv.join(" "));
+      assert.deepEqual(out, [], argv.join(" "));
+      assert.equal(errors.length, 1);
+      assert.match(errors[0], /^data: .*(bogus|--dataset must be one of .*"imagenet")/);
+    }
   } finally {
     if (saved !== undefined) Deno.env.set("USAM_DATA", saved);
     await Deno.remove(empty, { recursive: true });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { userPaths } from "../training/out_path.ts";
 import { join } from "node:path";
 import { headlineTable } from "../report/markdown.ts";
 import { BACKEND_NAMES } from "../backends/init.ts";
@@ -153,7 +154,11 @@ export interface CompareArgs {
 export async function parseCompareArgs(argv: readonly string[]): Promise<CompareArgs> {
   const { given, help } = parseOptions("compare", [COMPARE_OPTIONS], argv);
   if (help) return { help: true } as CompareArgs;
-  const o = { ...defaultsOf<Record<string, unknown>>(COMPARE_OPTIONS), ...given };
+  // Paths the user gave are relative to where they ran the command (`deno task` changes folder).
+  const o = {
+    ...defaultsOf<Record<string, unknown>>(COMPARE_OPTIONS),
+    ...userPaths(given, ["out", "grid", "report", "dataDir"]),
+  };
   validateOptions(COMPARE_OPTIONS, o, "compare");
   if ((o.preset === null) === (o.grid === null)) {
     throw new RangeError(

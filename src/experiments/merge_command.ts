@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { userPath, userPaths } from "../training/out_path.ts";
 import { basename, join } from "node:path";
 import { headlineTable } from "../report/markdown.ts";
 import { writeTextAtomic } from "../report/results_dir.ts";
@@ -63,7 +64,12 @@ const USAGE = `Usage: deno task merge DIR... [options]
 
 Combines the result folders of a sharded comparison (deno task compare --shard i/n --out DIR),
 reports missing and duplicated runs, copies one result per run into --out and writes the report
-into <out>/report.`;
+into <out>/report.
+
+  DIR...              the result folders to combine (at least one)
+
+Exit codes: 0 merged and complete, 1 runs missing or unreadable (unless --allow-incomplete),
+2 bad usage.`;
 
 /**
  * `deno task merge` without `Deno.exit`; returns the exit code.
@@ -90,9 +96,13 @@ export async function mergeMain(argv: readonly string[], io: CommandIo = {}): Pr
       stdout(optionsHelp(USAGE, [MERGE_OPTIONS]));
       return 0;
     }
-    o = { ...defaultsOf<Record<string, unknown>>(MERGE_OPTIONS), ...parsed.given };
+    // Paths the user gave are relative to where they ran the command (`deno task` changes folder).
+    o = {
+      ...defaultsOf<Record<string, unknown>>(MERGE_OPTIONS),
+      ...userPaths(parsed.given, ["out", "grid"]),
+    };
     validateOptions(MERGE_OPTIONS, o, "merge");
-    dirs = parsed.positionals;
+    dirs = parsed.positionals.map((dir) => userPath(dir));
     if (dirs.length === 0) throw new RangeError("give at least one result folder (DIR...)");
     if (o.preset !== null && o.grid !== null) {
       throw new RangeError("give at most one of --preset and --grid");

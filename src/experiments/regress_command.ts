@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { userPaths } from "../training/out_path.ts";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/init.ts";
 import type { ComparisonSummary } from "../report/aggregate.ts";
@@ -223,7 +224,11 @@ export async function regressMain(argv: readonly string[], io: RegressIo = {}): 
       stdout(optionsHelp(USAGE, [REGRESS_OPTIONS]));
       return 0;
     }
-    o = { ...defaultsOf<Record<string, unknown>>(REGRESS_OPTIONS), ...parsed.given };
+    // Paths the user gave are relative to where they ran the command (`deno task` changes folder).
+    o = {
+      ...defaultsOf<Record<string, unknown>>(REGRESS_OPTIONS),
+      ...userPaths(parsed.given, ["out", "dataDir", "baseline", "history"]),
+    };
     validateOptions(REGRESS_OPTIONS, o, "regress");
     if (o.update && o.sabotage !== null) {
       throw new RangeError("--update with --sabotage would write a damaged baseline; refused");

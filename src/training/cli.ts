@@ -10,7 +10,14 @@
  *
  * @module
  */
-import { parseTrainArgs, type TrainConfig, trainHelp, type TrainInvocation } from "./config.ts";
+import {
+  configWarnings,
+  parseTrainArgs,
+  type TrainConfig,
+  trainHelp,
+  type TrainInvocation,
+} from "./config.ts";
+import { checkOutPath, userPath } from "./out_path.ts";
 import { type EpochRecord, writeRunResult } from "./result.ts";
 import { train } from "./train.ts";
 import { Progress } from "../io/progress.ts";
@@ -58,6 +65,7 @@ export function defaultOutPath(now: Date = new Date(), pid: number = Deno.pid): 
 export async function main(argv: readonly string[]): Promise<number> {
   let config: TrainConfig;
   let invocation: TrainInvocation;
+  let out: string;
   try {
     const parsed = parseTrainArgs(argv);
     if (parsed.help) {
@@ -65,15 +73,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     ({ config, invocation } = parsed);
+    if (invocation.resume && invocation.out === null) {
+      throw new RangeError("--resume needs --out FILE (the run to resume is found next to it)");
+    }
+    out = invocation.out === null ? defaultOutPath() : userPath(invocation.out);
+    await checkOutPath(out);
   } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
+    console.error(errorLine(error));
     return 2;
   }
-  if (invocation.resume && invocation.out === null) {
-    console.error("error: --resume needs --out FILE (the run to resume is found next to it)");
-    return 2;
-  }
-  const out = invocation.out ?? defaultOutPath();
   const checkpointDir = checkpointDirFor(out);
 
   const controller = new AbortController();
@@ -83,14 +91,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     isTerminal: Deno.stdout.isTerminal(),
     write: (text) => Deno.stdout.writeSync(new TextEncoder().encode(text)),
   });
+  let stepsPerEpoch = 0;
   try {
     const result = await train(config, {
       checkpointDir,
       resume: invocation.resume,
       backend: invocation.backend,
-      dataDir: invocation.dataDir,
+      dataDir: invocation.dataDir === null ? null : userPath(invocation.dataDir),
       signal: controller.signal,
       onStart: (start) => {
+        stepsPerEpoch = start.stepsPerEpoch;
         const env = start.environment;
         console.log(
           `backend ${env.backend}${env.adapter ? ` (adapter ${env.adapter})` : ""}, ` +
@@ -99,6 +109,9 @@ export async function main(argv: readonly string[]): Promise<number> {
             `${config.model} (${start.parameters} parameters), ${config.optimizer}, ` +
             `${start.stepsPerEpoch} steps per epoch`,
         );
+        for (const warning of configWarnings(config, start.trainImages)) {
+          console.error(`train: warning: ${warning}`);
+        }
         if (start.resumedEpochs > 0) {
           console.log(`resumed from ${checkpointDir} after epoch ${start.resumedEpochs}`);
         }
@@ -116,7 +129,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     await writeRunResult(out, result);
     if (result.status === "failed") {
       const f = result.failure!;
-      console.error(`error: training diverged at epoch ${f.epoch}, step ${f.step}: ${f.message}`);
+      // Steps are counted 1-based over the whole run, as in failure.step and its message; the
+      // step within the epoch is what the progress bar showed.
+      const within = f.step === undefined || f.epoch === undefined
+        ? ""
+        : `, step ${f.step - (f.epoch - 1) * stepsPerEpoch} of ${stepsPerEpoch}`;
+      console.error(
+        `train: training diverged at step ${f.step} (epoch ${f.epoch}${within}): ${f.message}`,
+      );
       console.error(`wrote ${out} (status "failed")`);
       return 1;
     }
@@ -132,11 +152,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`interrupted; continue with the same flags plus --resume --out ${out}`);
       return 130;
     }
-    console.error(`error: ${(error as Error).message}`);
+    console.error(errorLine(error));
     return 1;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
   }
+}
+
+/** An error as the one line every command prints: `train: <message>`. */
+function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `train: ${message.replace(/^train: /, "")}`;
 }
 
 /** The line printed after each epoch. */

@@ -6,17 +6,17 @@ import type { RunResult } from "./result.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 
-function command(args: string[]): Deno.Command {
+function command(args: string[], env: Record<string, string> = {}): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   });
 }
 
-async function run(args: string[]) {
-  const output = await command(args).output();
+async function run(args: string[], env: Record<string, string> = {}) {
+  const output = await command(args, env).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
@@ -166,13 +166,86 @@ Deno.test("a diverging run exits 1 and its JSON says failed, with the step", asy
     const out = join(dir, "diverged.json");
     const diverged = await run([...SMALL, "--epochs", "1", "--lr", "1e8", "--out", out]);
     assert.equal(diverged.code, 1);
-    assert.match(diverged.stderr, /diverged at epoch 1, step \d+/);
+    assert.match(
+      diverged.stderr,
+      /^train: training diverged at step \d+ \(epoch 1, step \d+ of 20\)/m,
+    );
     const result: RunResult = JSON.parse(await Deno.readTextFile(out));
     assert.equal(result.status, "failed");
     assert.equal(result.failure!.epoch, 1);
     assert.ok(result.failure!.step! >= 1);
     assert.equal(result.config.lr, 1e8);
     assert.equal(result.environment.backend, "wasm");
+    // The penalty optimizers' advice names λ/ρ² (trace-sam: 1 / 0.01² = 10000).
+    assert.match(result.failure!.message, /λ\/ρ² = 10000 .*a larger --rho or a smaller --lambda/);
+  });
+});
+
+Deno.test("every step number of a divergence counts alike: 1-based over the run", async () => {
+  await withTempDir(async (dir) => {
+    // SGD at lr 1e8: the optimizer itself meets the non-finite loss (it counts from 0 inside).
+    const out = join(dir, "sgd.json");
+    const args = ["--backend", "wasm", "--train-limit", "640", "--test-limit", "100"];
+    const diverged = await run([...args, "--batch-size", "64", "--lr", "1e8", "--out", out]);
+    assert.equal(diverged.code, 1, diverged.stderr);
+    const result: RunResult = JSON.parse(await Deno.readTextFile(out));
+    const step = result.failure!.step!;
+    const line = diverged.stderr.split("\n").find((l) => l.includes("diverged"))!;
+    assert.match(line, /sgd: non-finite loss at step \d+/);
+    const counts = [...line.matchAll(/step (\d+)/g)].map((m) => Number(m[1]));
+    // "at step N (epoch 1, step N of 10): sgd: non-finite loss at step N: ..." in epoch 1.
+    assert.equal(counts.length, 3, line);
+    assert.deepEqual(counts, [step, step, step], line);
+    assert.match(line, /of 10\)/);
+  });
+});
+
+Deno.test("an unusable --out and a useless Hessian setting fail before training, exit 2", async () => {
+  await withTempDir(async (dir) => {
+    const folder = await run(["--backend", "wasm", "--out", dir]);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /^train: --out .* is a folder; give a file path/m);
+    assert.equal(folder.stdout, "", "nothing started");
+    const proc = await run(["--backend", "wasm", "--out", "/proc/usam/run.json"]);
+    assert.equal(proc.code, 2);
+    assert.match(proc.stderr, /^train: --out \/proc\/usam\/run.json cannot be written/m);
+    assert.equal(proc.stdout, "");
+    const hessian = await run(["--hessian-every", "1", "--hessian-samples", "1"]);
+    assert.equal(hessian.code, 2);
+    assert.match(hessian.stderr, /^train: --hessian-samples must be an integer >= 2/m);
+    const dataset = await run(["--dataset", "imagenet"]);
+    assert.equal(dataset.code, 2);
+    assert.match(dataset.stderr, /^train: --dataset must be one of/m);
+    const rho = await run(["--optimizer", "sgd", "--rho", "5"]);
+    assert.equal(rho.code, 2);
+    assert.match(rho.stderr, /^train: --rho has no effect with --optimizer sgd/m);
+    const lr = await run(["--lr", "-1"]);
+    assert.equal(lr.code, 2);
+    assert.match(lr.stderr, /^train: --lr must be a positive number, got -1$/m);
+  });
+});
+
+Deno.test("a relative --out is relative to INIT_CWD; an oversized batch is warned once", async () => {
+  await withTempDir(async (dir) => {
+    const args = [
+      "--backend",
+      "wasm",
+      "--train-limit",
+      "200",
+      "--test-limit",
+      "100",
+      "--epochs",
+      "1",
+    ];
+    const done = await run([...args, "--batch-size", "5000", "--out", "sub/run.json"], {
+      INIT_CWD: dir,
+    });
+    assert.equal(done.code, 0, done.stderr);
+    const result: RunResult = JSON.parse(await Deno.readTextFile(join(dir, "sub", "run.json")));
+    assert.equal(result.status, "completed");
+    const warnings = done.stderr.match(/train: warning: --batch-size 5000 is larger than the 200/g);
+    assert.equal(warnings?.length, 1, done.stderr);
+    assert.equal(result.epochs[0].gradientEvaluations, 1, "one full-batch step");
   });
 });
 

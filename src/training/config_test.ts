@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
+  configWarnings,
   DEFAULT_TRAIN_CONFIG,
   DEFAULT_TRAIN_INVOCATION,
+  divergenceAdvice,
   makeTrainConfig,
   parseTrainArgs,
   trainHelp,
@@ -34,8 +36,6 @@ Deno.test("every flag reaches its config field", () => {
     "2",
     "--samples",
     "3",
-    "--eta",
-    "0.1",
     "--half-width",
     "0.02",
     "--lr",
@@ -88,7 +88,7 @@ Deno.test("every flag reaches its config field", () => {
     rho: 0.5,
     lambda: 2,
     samples: 3,
-    eta: 0.1,
+    eta: 0.01,
     halfWidth: 0.02,
     lr: 0.001,
     momentum: 0,
@@ -119,8 +119,11 @@ Deno.test("optimizer hyperparameters default to the authors' settings of that op
   assert.equal(parse(["--optimizer", "sam"]).rho, 0.05);
   assert.equal(parse(["--optimizer", "asam"]).rho, 0.5);
   assert.equal(parse(["--optimizer", "asam"]).eta, 0.01);
+  assert.equal(parse(["--optimizer", "asam", "--eta", "0.1"]).eta, 0.1);
+  // Not the authors' CIFAR values (λ/ρ² = 200, in the paper preset): those diverge on the
+  // default MLP (scripts/frob_sam_defaults.ts).
   const frob = parse(["--optimizer", "frob-sam"]);
-  assert.deepEqual([frob.rho, frob.lambda, frob.samples], [0.005, 0.005, 2]);
+  assert.deepEqual([frob.rho, frob.lambda, frob.samples], [0.01, 1e-4, 2]);
   const det = parse(["--optimizer", "det-sam"]);
   assert.deepEqual([det.rho, det.lambda, det.samples, det.halfWidth], [1, 1, 1, 0.01]);
   assert.equal(parse(["--optimizer", "trace-sam", "--rho", "0.2"]).rho, 0.2);
@@ -220,4 +223,67 @@ Deno.test("--help is recognized and lists every flag with its default", () => {
   }
   assert.match(help, /--lr <value>\s+base learning rate \(default: 0\.03\)/);
   assert.match(help, /--optimizer <value>.*\(default: sgd\)/);
+});
+
+Deno.test("flags that would change nothing are refused before any work, naming flag and reason", () => {
+  const cases: [string[], RegExp][] = [
+    [["--optimizer", "sgd", "--rho", "5"], /--rho has no effect with --optimizer sgd/],
+    [["--rho", "5"], /--rho has no effect with --optimizer sgd/],
+    [["--optimizer", "sam", "--lambda", "1"], /--lambda has no effect with --optimizer sam/],
+    [["--optimizer", "sam", "--samples", "2"], /--samples has no effect with --optimizer sam/],
+    [["--optimizer", "trace-sam", "--eta", "0.1"], /--eta has no effect/],
+    [["--optimizer", "frob-sam", "--half-width", "0.1"], /--half-width has no effect/],
+    [
+      ["--optimizer", "adam", "--momentum", "0.5"],
+      /--momentum has no effect with --optimizer adam/,
+    ],
+    [["--milestones", "5"], /--milestones has no effect with --schedule cosine/],
+    [["--gamma", "0.5"], /--gamma has no effect/],
+    [["--hessian-samples", "5"], /--hessian-samples has no effect without --hessian-every/],
+    [["--hessian-subset", "100"], /--hessian-subset has no effect/],
+    // 1 corrupts every label; 1 Hessian probe gives no standard error (it failed after epoch 1).
+    [["--label-noise", "1"], /--label-noise must be in \[0, 1\) \(1 would corrupt every label/],
+    [
+      ["--hessian-every", "1", "--hessian-samples", "1"],
+      /--hessian-samples must be an integer >= 2/,
+    ],
+    [["--dataset", "imagenet"], /--dataset must be one of fashion-mnist, .*got "imagenet"/],
+  ];
+  for (const [argv, pattern] of cases) {
+    assert.throws(() => parseTrainArgs(argv), pattern, `argv ${argv.join(" ")}`);
+  }
+  // The same values where they do something are accepted.
+  assert.equal(parse(["--optimizer", "sam", "--rho", "5"]).rho, 5);
+  assert.equal(
+    parse(["--schedule", "multistep", "--milestones", "5", "--gamma", "0.5"]).gamma,
+    0.5,
+  );
+  assert.equal(parse(["--hessian-every", "1", "--hessian-samples", "2"]).hessianSamples, 2);
+  assert.equal(parse(["--label-noise", "0.99"]).labelNoise, 0.99);
+  // A complete config (a checkpoint's, a grid's) holds every field: only given flags are checked.
+  assert.equal(makeTrainConfig({ ...DEFAULT_TRAIN_CONFIG, optimizer: "sgd" }).rho, 0.05);
+});
+
+Deno.test("warnings name flags that are valid but will not do what they say", () => {
+  const big = configWarnings(makeTrainConfig({ batchSize: 5000 }), 2000);
+  assert.equal(big.length, 1);
+  assert.match(big[0], /--batch-size 5000 is larger than the 2000 training images/);
+  assert.deepEqual(configWarnings(makeTrainConfig({ batchSize: 2000 }), 2000), []);
+  // rho·h = 1e-30 vanishes next to float32 weights: Det-SAM's step is SGD's.
+  const tiny = configWarnings(makeTrainConfig({ optimizer: "det-sam", halfWidth: 1e-30 }));
+  assert.equal(tiny.length, 1);
+  assert.match(tiny[0], /--half-width 1e-30 .* the run is SGD's; use --half-width >= 0.000001/);
+  assert.deepEqual(configWarnings(makeTrainConfig({ optimizer: "det-sam" })), []);
+});
+
+Deno.test("the divergence advice names λ/ρ² for the penalty optimizers and what to change", () => {
+  const authors = makeTrainConfig({ optimizer: "frob-sam", rho: 0.005, lambda: 0.005 });
+  assert.match(divergenceAdvice(authors), /rho 0.005, lambda 0.005: λ\/ρ² = 200 /);
+  assert.match(divergenceAdvice(authors), /a larger --rho or a smaller --lambda/);
+  assert.match(divergenceAdvice(makeTrainConfig({ optimizer: "trace-sam" })), /λ\/ρ² = 10000/);
+  assert.match(
+    divergenceAdvice(makeTrainConfig({ optimizer: "sam" })),
+    /smaller --rho \(now 0.05\)/,
+  );
+  assert.match(divergenceAdvice(makeTrainConfig({})), /smaller --lr \(now 0.03\)/);
 });

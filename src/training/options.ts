@@ -221,7 +221,10 @@ export function parseOptions(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals });
   } catch (error) {
-    throw new RangeError(`${command}: ${(error as Error).message} (see --help)`);
+    // node appends a hint about "--" to unknown options when positionals are allowed; the
+    // commands take no positional that starts with "-", so it only misleads.
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+    throw new RangeError(`${command}: ${message} (see --help)`);
   }
   const given: Record<string, unknown> = {};
   for (const [flag, raw] of Object.entries(parsed.values)) {

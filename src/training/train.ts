@@ -48,6 +48,7 @@ import {
 } from "./checkpoint.ts";
 import {
   DEFAULT_TRAIN_CONFIG,
+  divergenceAdvice,
   makeTrainConfig,
   makeTrainInvocation,
   type TrainConfig,
@@ -104,6 +105,8 @@ export interface TrainOptions {
   backend?: BackendName;
   /** Where the dataset files are (default: `USAM_DATA`, the cache, system paths). */
   dataDir?: string | null;
+  /** Test hook: replaces the Hessian measures (to make one fail after an epoch). */
+  hessianMeasures?: typeof hessianMeasures;
 }
 
 /** The per-dataset settings batches need: augmentation only where it is standard (CIFAR, SVHN). */
@@ -267,7 +270,7 @@ export async function train(
           return result("failed", {
             step: error.step,
             epoch,
-            message: error.message,
+            message: `${error.message}; ${divergenceAdvice(config)}`,
           });
         }
         throw error;
@@ -296,15 +299,23 @@ export async function train(
         return result("failed", {
           step: globalStep,
           epoch,
-          message:
-            `test loss is ${test.loss} after epoch ${epoch} (step ${globalStep}): the run diverged`,
+          message: `test loss is ${test.loss} after epoch ${epoch} (step ${globalStep}): the run ` +
+            `diverged; ${divergenceAdvice(config)}`,
         });
       }
       if (hessianBatch && epoch % config.hessianEvery === 0) {
         try {
-          record.hessian = await measureHessian(model, hessianBatch, config, epochIndex);
+          record.hessian = await measureHessian(
+            model,
+            hessianBatch,
+            config,
+            epochIndex,
+            options.hessianMeasures ?? hessianMeasures,
+          );
         } catch (error) {
-          // Recorded as a failed run, not thrown: a sweep must not retry it forever.
+          // Recorded as a failed run, not thrown: a sweep must not retry it forever. The epoch
+          // was trained and evaluated: it is kept, without its Hessian.
+          history = [...history, record];
           return result("failed", {
             step: globalStep,
             epoch,
@@ -414,7 +425,7 @@ async function runEpoch(context: EpochContext) {
       if (!Number.isFinite(loss)) {
         throw new EpochFailure(
           globalStep + 1,
-          `non-finite loss at step ${globalStep + 1}: ${loss}`,
+          `${config.optimizer}: non-finite loss at step ${globalStep + 1}: ${loss}`,
         );
       }
       lossSum += loss * size;
@@ -435,7 +446,15 @@ async function runEpoch(context: EpochContext) {
     } catch (error) {
       correctTotal.dispose();
       if (error instanceof NonFiniteError) {
-        throw new EpochFailure(globalStep + 1, error.message, { cause: error });
+        // The optimizer counts its own iterations from 0; every message of a run counts the
+        // 1-based global step, as `failure.step` does.
+        const where = error.where ? ` (${error.where})` : "";
+        throw new EpochFailure(
+          globalStep + 1,
+          `${config.optimizer}: non-finite ${error.quantity} at step ${globalStep + 1}: ` +
+            `${error.value}${where}`,
+          { cause: error },
+        );
       }
       throw error;
     } finally {
@@ -522,10 +541,11 @@ async function measureHessian(
   batch: HessianBatch,
   config: TrainConfig,
   epochIndex: number,
+  measure: typeof hessianMeasures,
 ): Promise<HessianRecord> {
   // Inference mode (crossEntropyLoss's default): BatchNorm uses its moving statistics, so the
   // loss is a fixed function of the weights and its Hessian is well defined.
-  const measures = await hessianMeasures(model, crossEntropyLoss(), batch, {
+  const measures = await measure(model, crossEntropyLoss(), batch, {
     samples: config.hessianSamples,
     maxIterations: config.hessianSamples,
     seed: deriveSeed(config.seed, "hessian", epochIndex),

@@ -5,6 +5,7 @@ import { readCheckpoint } from "./checkpoint.ts";
 import { makeTrainConfig, type TrainConfig } from "./config.ts";
 import type { EpochRecord } from "./result.ts";
 import { train, type TrainOptions } from "./train.ts";
+import { hessianMeasures } from "../hessian/mod.ts";
 
 // End-to-end tests on the real Fashion-MNIST that Debian installs (the CI installs it too), on
 // the wasm backend: the same backend for every run, so "same weights" can mean bitwise.
@@ -207,4 +208,31 @@ Deno.test("Hessian measures appear every k epochs on the fixed subset", async ()
     hessian.topEigenvalue <= hessian.frobenius + slack,
     `λ_max ${hessian.topEigenvalue} > ‖H‖_F ${hessian.frobenius} + ${slack}`,
   );
+});
+
+Deno.test("a Hessian measurement that fails after epoch 2 keeps both trained epochs", async () => {
+  let calls = 0;
+  const result = await trainWasm(
+    config({
+      trainLimit: 256,
+      testLimit: 100,
+      epochs: 3,
+      hessianEvery: 1,
+      hessianSubset: 32,
+      hessianSamples: 2,
+    }),
+    {
+      hessianMeasures: (...args) => {
+        if (++calls === 2) throw new RangeError("measurement broke");
+        return hessianMeasures(...args);
+      },
+    },
+  );
+  assert.equal(result.status, "failed");
+  assert.equal(result.failure!.epoch, 2);
+  assert.match(result.failure!.message, /Hessian measures after epoch 2 failed: measurement broke/);
+  assert.deepEqual(result.epochs.map((e) => e.epoch), [1, 2], "the trained epochs are kept");
+  assert.ok(result.epochs[0].hessian, "epoch 1 measured");
+  assert.equal(result.epochs[1].hessian, undefined, "epoch 2 has no measure");
+  assert.equal(result.final!.testAccuracy, result.epochs[1].testAccuracy);
 });
