@@ -284,3 +284,59 @@ Deno.test("resumeCommand replaces --resume and --out and quotes for the shell", 
     `deno task train '--note=it'\\''s' --resume --out r.json`,
   );
 });
+
+// util-linux `script` runs the command on a pseudo-terminal, so the CLI draws its progress bars.
+const HAS_SCRIPT = (() => {
+  try {
+    return Deno.statSync("/usr/bin/script").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "on a terminal the Hessian measures show a progress bar; their time is recorded apart",
+  ignore: !HAS_SCRIPT,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const out = join(dir, "hessian.json");
+      const flags = [
+        "--backend",
+        "wasm",
+        "--train-limit",
+        "320",
+        "--test-limit",
+        "100",
+        "--batch-size",
+        "64",
+        "--epochs",
+        "1",
+        "--hessian-every",
+        "1",
+        "--hessian-subset",
+        "64",
+        "--hessian-samples",
+        "4",
+        "--out",
+        out,
+      ];
+      const line = [Deno.execPath(), "run", "-A", CLI, ...flags].join(" ");
+      const output = await new Deno.Command("/usr/bin/script", {
+        args: ["-qec", line, "/dev/null"],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const text = new TextDecoder().decode(output.stdout);
+      assert.equal(output.code, 0, text);
+      // The bar is redrawn in place; its last state is the full count (4 probes, 4 Lanczos steps
+      // and the residual's product).
+      assert.match(text, /\repoch 1\/1 Hessian measures [█░]+ 9\/9 Hessian-vector products/);
+      const result = JSON.parse(await Deno.readTextFile(out)) as RunResult;
+      const [epoch] = result.epochs;
+      assert.ok(epoch.hessianSeconds! > 0, `hessianSeconds ${epoch.hessianSeconds}`);
+      assert.equal(epoch.backend, "wasm");
+      assert.match(text, new RegExp(`\\(${epoch.hessianSeconds!.toFixed(1)} s\\)`));
+    });
+  },
+});
