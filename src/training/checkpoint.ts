@@ -3,6 +3,10 @@
  * optimizer's state (step counter, momentum or Adam moments), the epoch history and the config,
  * in one binary file written atomically. The random streams need no saved state: each epoch's
  * streams are derived from (seed, epoch) (see `seeds.ts`), so resuming at epoch k replays them.
+ * A run stopped inside an epoch (Ctrl-C, SIGTERM) also writes one, with `partial`: the steps of
+ * that epoch already taken and the epoch's running sums. The perturbation draws are keyed by the
+ * optimizer's step counter (saved with its state) and the batch order by (seed, epoch), so the
+ * resume redraws and drops those steps' batches and continues bitwise.
  *
  * File layout: the 8 bytes `USAMCKP1`, a little-endian uint32 header length, the UTF-8 JSON
  * header, zero padding to a multiple of 8, then the tensors' raw little-endian bytes. The header

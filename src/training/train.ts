@@ -8,7 +8,9 @@
  * optimizer's perturbations, the Hessian subset and probes) is derived from `config.seed` and, for
  * the per-epoch ones, the epoch number (`seeds.ts`). The optimizer is rebuilt at the start of every
  * epoch from the saved state of the previous one, in the uninterrupted run exactly as in a resumed
- * one, so `--resume` replays the same arithmetic and reaches bitwise the same weights.
+ * one, so `--resume` replays the same arithmetic and reaches bitwise the same weights. An abort
+ * (Ctrl-C) is seen after the current step: the checkpoint then holds that step's weights and
+ * optimizer state and the epoch's partial sums, and the resume skips the epoch's done batches.
  *
  * Reads from the device are asynchronous only (`await tensor.data()`): the synchronous
  * `dataSync` does not work on Deno's WebGPU. A training step is `await optimizer.step(f)`, whose
