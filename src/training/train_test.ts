@@ -244,6 +244,7 @@ Deno.test("an abort mid-epoch or mid-Hessian checkpoints that point and resumes 
     assert.equal(uninterrupted.epochs[0].hessianSeconds, undefined);
 
     // 1. Stopped inside epoch 1 after step 4: the checkpoint holds that step.
+    const tensorsBefore = tf.memory().numTensors;
     const mid = join(dir, "mid");
     const stepsSeen: number[] = [];
     const first = new AbortController();
@@ -285,6 +286,7 @@ Deno.test("an abort mid-epoch or mid-Hessian checkpoints that point and resumes 
     assert.equal(inHessian.epoch, 1);
     assert.equal(inHessian.partial?.steps, 10, "epoch 2's steps are all kept");
     assert.equal(inHessian.history.length, 1);
+    assert.equal(tf.memory().numTensors, tensorsBefore, "tensors left behind by the aborts");
 
     // 3. The last resume redoes only the measurements, and every figure is bitwise the same.
     const steps: number[] = [];
