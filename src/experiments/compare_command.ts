@@ -4,7 +4,8 @@
  * into `<out>/report`. `bench/compare.ts` is the command-line entry; this module is the command.
  *
  * Exit codes: 0 done, 1 some runs crashed or are missing, 2 bad usage or an invalid grid (every
- * run's config is checked before the first starts), 130 interrupted.
+ * run's config is checked before the first starts), 130 interrupted by SIGINT (143 by SIGTERM):
+ * the first signal stops after the current step, a second Ctrl-C quits at once.
  *
  * @module
  */
@@ -96,6 +97,11 @@ export const COMPARE_OPTIONS = {
     help: "worker processes sharing --out (one core each; runs are locked, never duplicated)",
   },
   retryFailed: { kind: "boolean", default: false, help: "redo runs whose result says failed" },
+  allowBackendChange: {
+    kind: "boolean",
+    default: false,
+    help: "resume a run's checkpoint written on another backend (refused otherwise)",
+  },
   list: { kind: "boolean", default: false, help: "print the runs with their status and exit" },
   report: {
     kind: "string",
@@ -132,6 +138,7 @@ export interface CompareArgs {
   dataDir: string | null;
   jobs: number;
   retryFailed: boolean;
+  allowBackendChange: boolean;
   list: boolean;
   report: boolean;
   /** Where the report goes; null means `<out>/report`. */
@@ -182,6 +189,7 @@ export async function parseCompareArgs(argv: readonly string[]): Promise<Compare
     backend: o.backend as string,
     dataDir: o.dataDir as string | null,
     retryFailed: o.retryFailed as boolean,
+    allowBackendChange: o.allowBackendChange as boolean,
     list: o.list as boolean,
     report: !(o.noReport as boolean),
   };
@@ -245,26 +253,43 @@ export async function compareMain(argv: readonly string[], io: CommandIo = {}): 
     return await finish(args, { stdout, stderr }, codes.some((c) => c !== 0));
   }
   const controller = new AbortController();
-  const onInterrupt = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    stderr("\ninterrupted: stopping after the current step (press Ctrl-C again to quit now)\n");
-    controller.abort(new Error("interrupted"));
+  let received: Deno.Signal | null = null;
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const onInterrupt = (name: Deno.Signal) => {
+    received = name;
+    // With no listener left the next signal has its default action, so a second Ctrl-C quits at
+    // once, even inside a long step where no listener could run (a listener calling Deno.exit
+    // waited for the step, or for the end of the epoch).
+    removeListeners();
+    stderr(
+      `\ninterrupted (${name}): stopping after the current step; its checkpoint is kept and a ` +
+        `rerun of this command resumes it (press Ctrl-C again to quit now)\n`,
+    );
+    controller.abort(new Error(`interrupted by ${name}`));
   };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  const listeners = signals.map((name) => [name, () => onInterrupt(name)] as const);
+  const removeListeners = () => {
+    for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+  };
+  for (const [name, listener] of listeners) Deno.addSignalListener(name, listener);
   let outcome;
   try {
     outcome = await runGrid({
       grid: args.grid,
       outDir: args.out,
       shard: args.shard,
-      train: io.train ?? gridTrainFunction({ backend: args.backend, dataDir: args.dataDir }),
+      train: io.train ?? gridTrainFunction({
+        backend: args.backend,
+        dataDir: args.dataDir,
+        allowBackendChange: args.allowBackendChange,
+      }),
       retryFailed: args.retryFailed,
       signal: controller.signal,
       progress: { isTerminal: io.isTerminal ?? Deno.stdout.isTerminal(), write: stdout },
       log: (line) => stdout(`${line}\n`),
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    removeListeners();
   }
   const crashed = [...(outcome.tuning?.crashed ?? []), ...(outcome.final?.crashed ?? [])];
   for (const phase of [outcome.tuning, outcome.final]) {
@@ -277,7 +302,7 @@ export async function compareMain(argv: readonly string[], io: CommandIo = {}): 
     );
   }
   for (const c of crashed) stderr(`crashed ${c.id}: ${c.message}\n`);
-  if (controller.signal.aborted) return 130;
+  if (controller.signal.aborted) return received === "SIGTERM" ? 143 : 130;
   if (outcome.incomplete) stderr(`compare: ${outcome.incomplete}\n`);
   return await finish(args, { stdout, stderr }, crashed.length > 0 || outcome.incomplete !== null);
 }

@@ -30,7 +30,7 @@ export type TrainOutcome = RunResultOf<object, object>;
 /** The options the runner gives the training function. */
 export type RunTrainOptions = Pick<
   TrainOptions,
-  "signal" | "checkpointDir" | "resume" | "onStart" | "onStep"
+  "signal" | "checkpointDir" | "resume" | "onStart" | "onStep" | "onHessian"
 >;
 
 /** The injected training function. */
@@ -264,6 +264,12 @@ async function runOne(
           `${counter.prefix(label)} epoch ${step.epoch}/${step.epochs}`,
           step.step,
           step.stepsPerEpoch,
+        ),
+      onHessian: (h) =>
+        counter.progress.bar(
+          `${counter.prefix(label)} epoch ${h.epoch} Hessian`,
+          h.done,
+          h.total,
         ),
     });
     await writeJsonAtomic(`${base}.json`, { ...result, run: runLabels(spec) });

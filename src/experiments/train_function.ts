@@ -19,12 +19,13 @@ import type { TrainFunction } from "./runner.ts";
  * ```
  */
 export function gridTrainFunction(
-  invocation: { backend: string; dataDir: string | null },
+  invocation: { backend: string; dataDir: string | null; allowBackendChange?: boolean },
 ): TrainFunction {
   return (flags, options) =>
     train(flags, {
       ...options,
       backend: invocation.backend as BackendName,
       dataDir: invocation.dataDir,
+      allowBackendChange: invocation.allowBackendChange,
     });
 }

@@ -279,6 +279,13 @@ export interface HessianMeasuresOptions extends StepOption {
   tolerance?: number;
   /** Seed of the probes and of the Lanczos start; default 0. */
   seed?: number;
+  /**
+   * Awaited after each Hessian-vector product with the products done and the most there can be
+   * (samples + maxIterations + 1; Lanczos may stop early, and a last call then reports the
+   * total).
+   * For progress displays; a throw (an abort) stops the measures, the weights restored.
+   */
+  onProduct?: (done: number, total: number) => void | Promise<void>;
 }
 
 /** What {@link hessianMeasures} returns: the three measures the paper tracks. */
@@ -321,14 +328,29 @@ export async function hessianMeasures(
   const caller = "hessianMeasures";
   validateProblem(caller, model, lossFn, batch);
   const { samples, seed } = monteCarloOptions(caller, options);
+  const onProduct = options.onProduct;
+  if (onProduct !== undefined && typeof onProduct !== "function") {
+    throw new TypeError(`${caller}: onProduct must be a function, got ${typeof onProduct}`);
+  }
   return await withHessianOperator(model, lossFn, batch, async (op) => {
-    const apply = operatorFor(op, options, caller);
+    const product = operatorFor(op, options, caller);
+    // Probes share their products; Lanczos takes at most maxIterations (its default, 20), plus
+    // one for the residual of its estimate.
+    const total = samples + (options.maxIterations ?? 20) + 1;
+    let done = 0;
+    const apply = onProduct === undefined ? product : async (v: Float64Array) => {
+      const hv = await product(v);
+      done += 1;
+      await onProduct(done, total);
+      return hv;
+    };
     const probes = await probe(apply, op.dimension, samples, seed);
     const top = await topEigenvalueOfOperator(apply, op.dimension, {
       maxIterations: options.maxIterations,
       tolerance: options.tolerance,
       seed,
     });
+    if (onProduct !== undefined && done < total) await onProduct(total, total);
     return {
       trace: meanWithStandardError(probes.quadratic),
       frobenius: meanWithStandardError(probes.squaredNorm),

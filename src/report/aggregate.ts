@@ -9,7 +9,7 @@
  * @module
  */
 import { median } from "simple-statistics";
-import type { RunRecord } from "../training/result.ts";
+import { runBackends, type RunRecord } from "../training/result.ts";
 import {
   holmBonferroni,
   type PairedResult,
@@ -119,6 +119,12 @@ export interface CellSummary {
   methods: MethodSummary[];
   /** Every method with results ran the same seeds (two or more): the tests are paired. */
   pairedSeeds: boolean;
+  /**
+   * The backends the cell's runs trained on, each with its runs ("sam s1"; a run resumed on
+   * another backend is under both). More than one means the methods are not compared on equal
+   * terms: the SAM family differs across backends. Absent in summaries assembled by hand.
+   */
+  backends?: { backend: string; runs: string[] }[];
   /**
    * Highest mean accuracy. `p` is Welch's p against the runner-up (as before), `pPaired` the
    * paired one, `test` the one relied on, `pHolm` its Holm-adjusted p; `significant` when
@@ -405,7 +411,12 @@ export function aggregate(
         significant: false,
       };
     }
-    return { dataset, model, setting, methods, pairedSeeds, best };
+    const backends = orderedUnique(inCell.flatMap(runBackends)).map((backend) => ({
+      backend,
+      runs: inCell.filter((r) => runBackends(r).includes(backend))
+        .map((r) => `${r.run.method} s${r.run.seed}`),
+    }));
+    return { dataset, model, setting, methods, pairedSeeds, best, backends };
   });
   // Holm over the whole family of the report, then copy the adjusted p where tables show it.
   const adjusted = holmBonferroni(comparisons.map((c) => c.p));

@@ -240,3 +240,27 @@ Deno.test("markdown: best in bold, dagger only when significant", () => {
   assert.match(md, /frob-sam seed 0: loss is NaN at step 5/);
   assert.match(md, /\| mlp \| sam \| 2\.00 \| 2\.00 ± 0\.04 \| 3 \|/);
 });
+
+Deno.test("report: a note in each cell whose runs used different backends, none otherwise", () => {
+  const cell = (setting: string) => [
+    syntheticRun({ setting, method: "sgd", seed: 0, accuracy: 0.8 }),
+    syntheticRun({ setting, method: "sam", seed: 0, accuracy: 0.81 }),
+  ];
+  const [mixedSgd, mixedSam] = cell("mixed");
+  // One run resumed from wasm onto cpu: its epochs say so.
+  mixedSam.epochs = mixedSam.epochs.map((e, k) => ({ ...e, backend: k === 0 ? "wasm" : "cpu" }));
+  const summary = aggregate([mixedSgd, mixedSam, ...cell("same")]);
+  const mixed = summary.cells.find((c) => c.setting === "mixed")!;
+  assert.deepEqual(mixed.backends, [
+    { backend: "cpu", runs: ["sgd s0", "sam s0"] },
+    { backend: "wasm", runs: ["sam s0"] },
+  ]);
+  assert.deepEqual(summary.cells.find((c) => c.setting === "same")!.backends, [
+    { backend: "cpu", runs: ["sgd s0", "sam s0"] },
+  ]);
+  const md = renderMarkdown(summary, "t");
+  const notes = md.match(/the runs of this cell used different backends \([^)]*\)/g) ?? [];
+  assert.deepEqual(notes, [
+    "the runs of this cell used different backends (cpu: sgd s0, sam s0; wasm: sam s0)",
+  ]);
+});

@@ -172,6 +172,14 @@ export function reportDocument(summary: ComparisonSummary, title: string): Block
         ? "Every method ran the same seeds: tests paired by seed."
         : "The methods did not all run the same seeds: unpaired (Welch) tests only.",
     );
+    if (c.backends && c.backends.length > 1) {
+      paragraph(
+        `Note: the runs of this cell used different backends (${
+          c.backends.map((b) => `${b.backend}: ${b.runs.join(", ")}`).join("; ")
+        }). The SAM family's results differ across backends (up to 2 points after 2 epochs ` +
+          `between cpu and wasm), so part of a difference here may be the backend's.`,
+      );
+    }
     // One row per method and reference it is compared with (the method's own columns only on
     // its first row): narrower than side-by-side SGD and SAM columns.
     const rows = c.methods.flatMap((m) => {

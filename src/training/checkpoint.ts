@@ -3,6 +3,10 @@
  * optimizer's state (step counter, momentum or Adam moments), the epoch history and the config,
  * in one binary file written atomically. The random streams need no saved state: each epoch's
  * streams are derived from (seed, epoch) (see `seeds.ts`), so resuming at epoch k replays them.
+ * A run stopped inside an epoch (Ctrl-C, SIGTERM) also writes one, with `partial`: the steps of
+ * that epoch already taken and the epoch's running sums. The perturbation draws are keyed by the
+ * optimizer's step counter (saved with its state) and the batch order by (seed, epoch), so the
+ * resume redraws and drops those steps' batches and continues bitwise.
  *
  * File layout: the 8 bytes `USAMCKP1`, a little-endian uint32 header length, the UTF-8 JSON
  * header, zero padding to a multiple of 8, then the tensors' raw little-endian bytes. The header
@@ -29,6 +33,23 @@ export interface SavedTensor {
   data: Float32Array | Int32Array;
 }
 
+/**
+ * The steps of an epoch that were done when the run was interrupted mid-epoch: the running sums
+ * the epoch record is made of. A resume skips these steps' batches (same order, same
+ * augmentation draws) and continues the sums, so it reaches bitwise the same epoch record.
+ */
+export interface PartialEpoch {
+  /** Steps of the epoch already taken (the epoch is `Checkpoint.epoch + 1`). */
+  steps: number;
+  /** Σ clean loss × batch size over those steps (a float64, stored exactly by JSON). */
+  lossSum: number;
+  images: number;
+  /** Correct training predictions so far (an integer). */
+  correct: number;
+  /** Training seconds so far (wall-clock: not part of the bitwise guarantee). */
+  seconds: number;
+}
+
 /** Everything needed to continue a run after `epoch` completed epochs. */
 export interface Checkpoint {
   config: TrainConfig;
@@ -41,6 +62,10 @@ export interface Checkpoint {
   model: SavedTensor[];
   /** Optimizer state as `optimizer.getWeights()` lists it. */
   optimizer: SavedTensor[];
+  /** Present when the run stopped inside epoch `epoch + 1` (Ctrl-C, SIGTERM). */
+  partial?: PartialEpoch;
+  /** The TF.js backend that wrote it (absent in older checkpoints). */
+  backend?: string;
 }
 
 interface TensorEntry {
@@ -60,6 +85,8 @@ interface Header {
   model: TensorEntry[];
   optimizer: TensorEntry[];
   sha256: string;
+  partial?: PartialEpoch;
+  backend?: string;
 }
 
 /**
@@ -124,6 +151,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     model,
     optimizer,
     sha256: createHash("sha256").update(data).digest("hex"),
+    ...(checkpoint.partial ? { partial: checkpoint.partial } : {}),
+    ...(checkpoint.backend !== undefined ? { backend: checkpoint.backend } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align8(MAGIC.length + 4 + headerBytes.length);
@@ -194,13 +223,42 @@ export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): Chec
         ? new Int32Array(data.buffer, e.offset, e.length)
         : new Float32Array(data.buffer, e.offset, e.length),
     }));
-  return {
+  const checkpoint: Checkpoint = {
     config: header.config,
     epoch: header.epoch,
     step: header.step,
     history: header.history,
     model: tensors(header.model),
     optimizer: tensors(header.optimizer),
+  };
+  if (header.partial !== undefined) checkpoint.partial = parsePartial(header.partial, source);
+  if (header.backend !== undefined) {
+    if (typeof header.backend !== "string") {
+      throw new RangeError(
+        `${source}: backend must be a string, got ${JSON.stringify(header.backend)}`,
+      );
+    }
+    checkpoint.backend = header.backend;
+  }
+  return checkpoint;
+}
+
+function parsePartial(partial: unknown, source: string): PartialEpoch {
+  const p = partial as Record<string, unknown>;
+  const keys = ["steps", "lossSum", "images", "correct", "seconds"] as const;
+  if (p === null || typeof p !== "object" || keys.some((k) => typeof p[k] !== "number")) {
+    throw new RangeError(
+      `${source}: partial epoch must hold numbers ${keys.join(", ")}, got ${
+        JSON.stringify(partial)
+      }`,
+    );
+  }
+  return {
+    steps: p.steps as number,
+    lossSum: p.lossSum as number,
+    images: p.images as number,
+    correct: p.correct as number,
+    seconds: p.seconds as number,
   };
 }
 

@@ -99,3 +99,23 @@ Deno.test("writeCheckpoint replaces the file atomically and leaves no temporary 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a mid-epoch checkpoint keeps its partial sums exactly, and its backend", () => {
+  // lossSum is a float64 sum: JSON must give back the same double, not a rounded one.
+  const partial = { steps: 7, lossSum: 0.1 + 0.2 + 1 / 3, images: 448, correct: 301, seconds: 0.5 };
+  const back = decodeCheckpoint(encodeCheckpoint({ ...sample(), partial, backend: "wasm" }));
+  assert.deepEqual(back.partial, partial);
+  assert.equal(back.backend, "wasm");
+  // An epoch-end checkpoint has neither.
+  const plain = decodeCheckpoint(encodeCheckpoint(sample()));
+  assert.equal(plain.partial, undefined);
+  assert.equal(plain.backend, undefined);
+  const damaged = encodeCheckpoint({
+    ...sample(),
+    partial: { ...partial, correct: "many" as unknown as number },
+  });
+  assert.throws(
+    () => decodeCheckpoint(damaged, "c.bin"),
+    /c\.bin: partial epoch must hold numbers/,
+  );
+});

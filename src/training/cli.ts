@@ -1,7 +1,10 @@
 /**
  * `deno task train`: parses the flags, runs {@link train}, shows progress (a bar per epoch on a
  * TTY, plain lines otherwise), writes the JSON result atomically, and exits non-zero on failure:
- * 0 completed, 1 failed or crashed, 2 bad flags, 130 interrupted (resume with `--resume`).
+ * 0 completed, 1 failed or crashed, 2 bad flags, 130 interrupted by SIGINT, 143 by SIGTERM.
+ * On the first SIGINT or SIGTERM the run stops after the current step, writes a checkpoint of that
+ * exact point (mid-epoch included) and prints the command that resumes it; a second Ctrl-C quits
+ * at once (the listeners are removed, so the signal's default action applies).
  *
  * @example
  * ```sh
@@ -19,6 +22,7 @@ import {
 } from "./config.ts";
 import { checkOutPath, userPath } from "./out_path.ts";
 import { type EpochRecord, writeRunResult } from "./result.ts";
+import { readCheckpoint } from "./checkpoint.ts";
 import { train } from "./train.ts";
 import { Progress } from "../io/progress.ts";
 
@@ -85,8 +89,31 @@ export async function main(argv: readonly string[]): Promise<number> {
   const checkpointDir = checkpointDirFor(out);
 
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  Deno.addSignalListener("SIGINT", onSignal);
+  let received: "SIGINT" | "SIGTERM" | null = null;
+  const listeners = {
+    SIGINT: () => onSignal("SIGINT"),
+    SIGTERM: () => onSignal("SIGTERM"),
+  } as const;
+  const removeListeners = () => {
+    for (const [name, listener] of Object.entries(listeners)) {
+      Deno.removeSignalListener(name as Deno.Signal, listener);
+    }
+  };
+  const onSignal = (name: "SIGINT" | "SIGTERM") => {
+    received = name;
+    // Without listeners the next signal has its default action: a second Ctrl-C quits at once,
+    // even inside a long synchronous kernel where no listener could run.
+    removeListeners();
+    progress.clear();
+    console.error(
+      `\n${name}: stopping after the current step to write a checkpoint ` +
+        `(press Ctrl-C again to quit now)`,
+    );
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  for (const [name, listener] of Object.entries(listeners)) {
+    Deno.addSignalListener(name as Deno.Signal, listener);
+  }
   const progress = new Progress({
     isTerminal: Deno.stdout.isTerminal(),
     write: (text) => Deno.stdout.writeSync(new TextEncoder().encode(text)),
@@ -98,6 +125,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       resume: invocation.resume,
       backend: invocation.backend,
       dataDir: invocation.dataDir === null ? null : userPath(invocation.dataDir),
+      allowBackendChange: invocation.allowBackendChange,
       signal: controller.signal,
       onStart: (start) => {
         stepsPerEpoch = start.stepsPerEpoch;
@@ -122,6 +150,13 @@ export async function main(argv: readonly string[]): Promise<number> {
           step.step,
           step.stepsPerEpoch,
           `loss ${step.loss.toFixed(4)} lr ${step.learningRate.toPrecision(3)}`,
+        ),
+      onHessian: (h) =>
+        progress.bar(
+          `epoch ${h.epoch}/${config.epochs} Hessian measures`,
+          h.done,
+          h.total,
+          "Hessian-vector products",
         ),
       onEpoch: (record, run) => progress.line(epochLine(record, run.epochs)),
     });
@@ -149,13 +184,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     progress.clear();
     if (controller.signal.aborted) {
-      console.error(`interrupted; continue with the same flags plus --resume --out ${out}`);
-      return 130;
+      const checkpoint = await readCheckpoint(checkpointDir).catch(() => null);
+      const where = checkpoint
+        ? `checkpoint ${checkpointDir} at epoch ${
+          checkpoint.epoch + (checkpoint.partial ? 1 : 0)
+        }, step ${checkpoint.step} (${
+          checkpoint.partial
+            ? `${checkpoint.partial.steps} steps into the epoch`
+            : "the end of the epoch"
+        })`
+        : "no checkpoint written (interrupted before the first step)";
+      console.error(`interrupted: ${where}; resume with:\n  ${resumeCommand(argv, out)}`);
+      return received === "SIGTERM" ? 143 : 130;
     }
     console.error(errorLine(error));
     return 1;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    removeListeners();
   }
 }
 
@@ -176,7 +221,9 @@ function epochLine(record: EpochRecord, epochs: number): string {
   const hessian = record.hessian
     ? `, Hessian trace ${record.hessian.trace.toPrecision(4)} frobenius ${
       record.hessian.frobenius.toPrecision(4)
-    } top eigenvalue ${record.hessian.topEigenvalue.toPrecision(4)}`
+    } top eigenvalue ${record.hessian.topEigenvalue.toPrecision(4)}${
+      record.hessianSeconds !== undefined ? ` (${record.hessianSeconds.toFixed(1)} s)` : ""
+    }`
     : "";
   const speed = record.imagesPerSecond ? `, ${Math.round(record.imagesPerSecond)} images/s` : "";
   return `epoch ${record.epoch}/${epochs}: train loss ${record.trainLoss.toFixed(4)} accuracy ${
@@ -184,6 +231,35 @@ function epochLine(record: EpochRecord, epochs: number): string {
   }${validation}, test loss ${record.testLoss.toFixed(4)} accuracy ${pct(record.testAccuracy)}, ${
     record.seconds.toFixed(1)
   } s${speed}${hessian}`;
+}
+
+/**
+ * The command that resumes an interrupted run: the same flags, with `--resume --out OUT` (any
+ * `--resume`/`--out` given are replaced), each argument quoted for a POSIX shell when needed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resumeCommand } from "./cli.ts";
+ * assert.equal(
+ *   resumeCommand(["--optimizer", "sam", "--out=a b.json"], "a b.json"),
+ *   "deno task train --optimizer sam --resume --out 'a b.json'",
+ * );
+ * ```
+ */
+export function resumeCommand(argv: readonly string[], out: string): string {
+  const kept: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === "--resume" || a.startsWith("--out=") || a.startsWith("--resume=")) continue;
+    if (a === "--out") {
+      k++; // and its value
+      continue;
+    }
+    kept.push(a);
+  }
+  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return ["deno", "task", "train", ...kept, "--resume", "--out", out].map(quote).join(" ");
 }
 
 if (import.meta.main) {

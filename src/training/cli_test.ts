@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readCheckpoint } from "./checkpoint.ts";
-import { checkpointDirFor, defaultOutPath } from "./cli.ts";
+import { checkpointDirFor, defaultOutPath, resumeCommand } from "./cli.ts";
 import type { RunResult } from "./result.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
@@ -257,3 +257,159 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Collects a stream's text, resolving `seen(pattern)` when the text first matches. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      for (const w of waiters.filter((w) => w.pattern.test(text))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+    for (const w of waiters) w.resolve(); // ended without a match: the caller's assertions say so
+  })();
+  return {
+    get text() {
+      return text;
+    },
+    done,
+    seen: (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        if (pattern.test(text)) resolve();
+        else waiters.push({ pattern, resolve });
+      }),
+  };
+}
+
+/** Starts a 2-epoch run of 20 steps each, sends `signal` once training starts, and waits. */
+async function interruptedRun(out: string, signal: "SIGINT" | "SIGTERM") {
+  const child = command([...SMALL, "--epochs", "2", "--out", out]).spawn();
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  // Printed by onStart, just before the first step.
+  await stdout.seen(/steps per epoch/);
+  child.kill(signal);
+  const status = await child.status;
+  await Promise.all([stdout.done, stderr.done]);
+  return { status, stdout: stdout.text, stderr: stderr.text };
+}
+
+Deno.test("SIGINT mid-epoch stops after the current step, checkpoints it and prints the resume command", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "stopped.json");
+    const stopped = await interruptedRun(out, "SIGINT");
+    assert.equal(stopped.status.code, 130, stopped.stderr);
+    // Not after the epoch: no epoch line, and the checkpoint is inside epoch 1.
+    assert.doesNotMatch(stopped.stdout, /epoch 1\/2:/);
+    const checkpoint = (await readCheckpoint(checkpointDirFor(out)))!;
+    assert.equal(checkpoint.epoch, 0);
+    assert.ok(
+      checkpoint.partial && checkpoint.partial.steps < 20,
+      `partial ${JSON.stringify(checkpoint.partial)}`,
+    );
+    assert.match(stopped.stderr, /SIGINT: stopping after the current step/);
+    const printed = stopped.stderr.match(/resume with:\n {2}deno task train (.*)\n/);
+    assert.ok(printed, stopped.stderr);
+    assert.match(printed[1], /--resume --out /);
+    assert.ok(printed[1].includes(out));
+
+    // The printed command (its flags; no spaces in these paths) resumes to the uninterrupted run.
+    const resumed = await run(printed[1].split(" "));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const wholeOut = join(dir, "whole.json");
+    const whole = await run([...SMALL, "--epochs", "2", "--out", wholeOut]);
+    assert.equal(whole.code, 0, whole.stderr);
+    const figures = async (path: string) =>
+      (JSON.parse(await Deno.readTextFile(path)) as RunResult).epochs.map((e) => [
+        e.trainLoss,
+        e.trainAccuracy,
+        e.testLoss,
+        e.testAccuracy,
+        e.gradientEvaluations,
+      ]);
+    assert.deepEqual(await figures(out), await figures(wholeOut));
+  });
+});
+
+Deno.test("SIGTERM does the same and exits 143", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "terminated.json");
+    const stopped = await interruptedRun(out, "SIGTERM");
+    assert.equal(stopped.status.code, 143, stopped.stderr);
+    assert.match(stopped.stderr, /resume with:\n {2}deno task train .*--resume --out /);
+    const checkpoint = (await readCheckpoint(checkpointDirFor(out)))!;
+    assert.ok(checkpoint.partial && checkpoint.partial.steps < 20, "stopped inside epoch 1");
+  });
+});
+
+Deno.test("resumeCommand replaces --resume and --out and quotes for the shell", () => {
+  assert.equal(
+    resumeCommand(["--lr", "0.1", "--out", "old.json", "--resume"], "new dir/r.json"),
+    "deno task train --lr 0.1 --resume --out 'new dir/r.json'",
+  );
+  assert.equal(
+    resumeCommand(["--note=it's"], "r.json"),
+    `deno task train '--note=it'\\''s' --resume --out r.json`,
+  );
+});
+
+// util-linux `script` runs the command on a pseudo-terminal, so the CLI draws its progress bars.
+const HAS_SCRIPT = (() => {
+  try {
+    return Deno.statSync("/usr/bin/script").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "on a terminal the Hessian measures show a progress bar; their time is recorded apart",
+  ignore: !HAS_SCRIPT,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const out = join(dir, "hessian.json");
+      const flags = [
+        "--backend",
+        "wasm",
+        "--train-limit",
+        "320",
+        "--test-limit",
+        "100",
+        "--batch-size",
+        "64",
+        "--epochs",
+        "1",
+        "--hessian-every",
+        "1",
+        "--hessian-subset",
+        "64",
+        "--hessian-samples",
+        "4",
+        "--out",
+        out,
+      ];
+      const line = [Deno.execPath(), "run", "-A", CLI, ...flags].join(" ");
+      const output = await new Deno.Command("/usr/bin/script", {
+        args: ["-qec", line, "/dev/null"],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const text = new TextDecoder().decode(output.stdout);
+      assert.equal(output.code, 0, text);
+      // The bar is redrawn in place; its last state is the full count (4 probes, 4 Lanczos steps
+      // and the residual's product).
+      assert.match(text, /\repoch 1\/1 Hessian measures [█░]+ 9\/9 Hessian-vector products/);
+      const result = JSON.parse(await Deno.readTextFile(out)) as RunResult;
+      const [epoch] = result.epochs;
+      assert.ok(epoch.hessianSeconds! > 0, `hessianSeconds ${epoch.hessianSeconds}`);
+      assert.equal(epoch.backend, "wasm");
+      assert.match(text, new RegExp(`\\(${epoch.hessianSeconds!.toFixed(1)} s\\)`));
+    });
+  },
+});

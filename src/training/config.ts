@@ -110,6 +110,8 @@ export interface TrainInvocation {
   backend: BackendName;
   /** `--data-dir`: where the dataset files are (else `USAM_DATA`, the cache, system paths). */
   dataDir: string | null;
+  /** `--allow-backend-change`: let `--resume` continue a checkpoint of another backend. */
+  allowBackendChange: boolean;
 }
 
 const positive = { expected: "a positive number", test: (v: number) => v > 0 };
@@ -300,6 +302,11 @@ export const TRAIN_INVOCATION_OPTIONS = {
     nullable: true,
     help: "dataset directory",
     shownDefault: "$USAM_DATA, cache, /usr/share/datasets",
+  },
+  allowBackendChange: {
+    kind: "boolean",
+    default: false,
+    help: "with --resume: continue a checkpoint written on another backend (refused otherwise)",
   },
 } satisfies OptionTable;
 

@@ -80,6 +80,7 @@ Deno.test("every flag reaches its config field", () => {
     "--resume",
     "--data-dir",
     "/data",
+    "--allow-backend-change",
   ]);
   assert.deepEqual(config, {
     dataset: "mnist",
@@ -112,6 +113,7 @@ Deno.test("every flag reaches its config field", () => {
     out: "/tmp/run.json",
     resume: true,
     dataDir: "/data",
+    allowBackendChange: true,
   });
 });
 

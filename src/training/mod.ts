@@ -41,6 +41,7 @@ export {
   parseRunRecord,
   parseRunResult,
   readRunResult,
+  runBackends,
   type RunCounts,
   type RunEnvironment,
   type RunLabels,

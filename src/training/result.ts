@@ -54,6 +54,16 @@ export interface EpochRecord {
   gradientEvaluations: number;
   /** Present on epochs where `--hessian-every` asked for it. */
   hessian?: HessianRecord;
+  /**
+   * Wall-clock seconds of the Hessian measures after this epoch (present with `hessian`). Kept
+   * apart from `seconds`, which never included them: cost ratios compare training alone.
+   */
+  hessianSeconds?: number;
+  /**
+   * The TF.js backend this epoch trained on (absent in older files). A resumed run may have
+   * epochs from two backends (`--allow-backend-change`); each epoch says where it ran.
+   */
+  backend?: string;
 }
 
 /** Where the run ran (see `environment.ts`). */
@@ -127,6 +137,39 @@ export interface RunRecord extends RunResultOf<Record<string, unknown>, Record<s
 }
 
 /**
+ * The backends a run trained on, in epoch order: each epoch's `backend`, or the environment's
+ * for files written before epochs recorded it. Two entries mean a resume switched backend.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runBackends } from "./result.ts";
+ * const epoch = { epoch: 1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5,
+ *   seconds: 1, gradientEvaluations: 1 };
+ * assert.deepEqual(runBackends({ environment: { backend: "cpu" }, epochs: [epoch] }), ["cpu"]);
+ * assert.deepEqual(
+ *   runBackends({ environment: { backend: "cpu" }, epochs: [{ ...epoch, backend: "wasm" },
+ *     { ...epoch, epoch: 2, backend: "cpu" }] }),
+ *   ["wasm", "cpu"],
+ * );
+ * ```
+ */
+export function runBackends(
+  record: { environment: Record<string, unknown> | RunEnvironment; epochs: EpochRecord[] },
+): string[] {
+  const fallback = typeof record.environment.backend === "string"
+    ? record.environment.backend
+    : null;
+  const seen: string[] = [];
+  for (const e of record.epochs) {
+    const backend = e.backend ?? fallback;
+    if (backend !== null && !seen.includes(backend)) seen.push(backend);
+  }
+  if (seen.length === 0 && fallback !== null) seen.push(fallback);
+  return seen;
+}
+
+/**
  * Writes a result as indented JSON, atomically.
  *
  * @example
@@ -188,9 +231,22 @@ function parseEpoch(source: string, e: unknown, path: string): EpochRecord {
     seconds: numberField(source, e, path, "seconds"),
     gradientEvaluations: numberField(source, e, path, "gradientEvaluations"),
   };
-  for (const key of ["validationLoss", "validationAccuracy", "imagesPerSecond"] as const) {
+  for (
+    const key of [
+      "validationLoss",
+      "validationAccuracy",
+      "imagesPerSecond",
+      "hessianSeconds",
+    ] as const
+  ) {
     const v = optionalNumber(source, e, path, key);
     if (v !== undefined) record[key] = v;
+  }
+  if (e.backend !== undefined) {
+    if (typeof e.backend !== "string" || e.backend === "") {
+      fail(source, `${path}.backend`, e.backend);
+    }
+    record.backend = e.backend;
   }
   if (e.hessian !== undefined && e.hessian !== null) {
     const h = e.hessian;

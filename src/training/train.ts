@@ -8,7 +8,9 @@
  * optimizer's perturbations, the Hessian subset and probes) is derived from `config.seed` and, for
  * the per-epoch ones, the epoch number (`seeds.ts`). The optimizer is rebuilt at the start of every
  * epoch from the saved state of the previous one, in the uninterrupted run exactly as in a resumed
- * one, so `--resume` replays the same arithmetic and reaches bitwise the same weights.
+ * one, so `--resume` replays the same arithmetic and reaches bitwise the same weights. An abort
+ * (Ctrl-C) is seen after the current step: the checkpoint then holds that step's weights and
+ * optimizer state and the epoch's partial sums, and the resume skips the epoch's done batches.
  *
  * Reads from the device are asynchronous only (`await tensor.data()`): the synchronous
  * `dataSync` does not work on Deno's WebGPU. A training step is `await optimizer.step(f)`, whose
@@ -18,6 +20,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type BackendName, initBackend } from "../backends/mod.ts";
@@ -42,6 +45,7 @@ import {
 import { Random } from "../math/random.ts";
 import {
   type Checkpoint,
+  type PartialEpoch,
   readCheckpoint,
   type SavedTensor,
   writeCheckpoint,
@@ -89,13 +93,30 @@ export interface TrainStep {
   learningRate: number;
 }
 
+/** What `onHessian` reports after each Hessian-vector product of the per-epoch measures. */
+export interface TrainHessianProgress {
+  /** 1-based epoch the measures follow. */
+  epoch: number;
+  /** Hessian-vector products done. */
+  done: number;
+  /** Products at most (probes + Lanczos steps + 1; Lanczos may stop early, then `done` jumps). */
+  total: number;
+}
+
 /** Options of {@link train}. */
 export interface TrainOptions {
   onStart?: (start: TrainStart) => void;
   onStep?: (step: TrainStep) => void;
   /** Called after each epoch's record (and checkpoint) is complete. */
   onEpoch?: (record: EpochRecord, run: { epochs: number }) => void | Promise<void>;
-  /** Aborting stops the run between steps; `train` then rejects with the signal's reason. */
+  /** Called during the Hessian measures (`hessianEvery`), which can take many epochs' time. */
+  onHessian?: (progress: TrainHessianProgress) => void;
+  /**
+   * Aborting stops the run after the current step (or Hessian-vector product, or evaluation
+   * batch); `train` then rejects with the signal's reason. With a `checkpointDir`, a checkpoint
+   * of the exact point is written first (mid-epoch included), from which `resume` continues to
+   * bitwise the same result.
+   */
   signal?: AbortSignal;
   /** Directory for `checkpoint.bin`, written after every epoch; none when absent. */
   checkpointDir?: string;
@@ -107,6 +128,11 @@ export interface TrainOptions {
   dataDir?: string | null;
   /** Test hook: replaces the Hessian measures (to make one fail after an epoch). */
   hessianMeasures?: typeof hessianMeasures;
+  /**
+   * Let `resume` continue a checkpoint written on another backend (refused by default: the SAM
+   * family's results differ across backends). Each epoch records its backend either way.
+   */
+  allowBackendChange?: boolean;
 }
 
 /** The per-dataset settings batches need: augmentation only where it is standard (CIFAR, SVHN). */
@@ -140,7 +166,11 @@ export async function train(
   if (options.resume && !checkpointDir) {
     throw new TypeError("train: resume needs a checkpointDir to resume from");
   }
-  const invocation = makeTrainInvocation({ backend: options.backend, dataDir: options.dataDir });
+  const invocation = makeTrainInvocation({
+    backend: options.backend,
+    dataDir: options.dataDir,
+    allowBackendChange: options.allowBackendChange,
+  });
   signal?.throwIfAborted();
 
   const chosen = await initBackend(invocation.backend);
@@ -186,14 +216,19 @@ export async function train(
     let optimizerState: SavedTensor[] = [];
     let globalStep = 0;
     let startEpoch = 0;
+    let partial: PartialEpoch | null = null;
     if (options.resume) {
       const checkpoint = await readCheckpoint(checkpointDir!);
       if (checkpoint) {
         assertResumable(checkpoint, config);
+        assertSameBackend(checkpoint, environment.backend, invocation.allowBackendChange);
         restoreModel(model, checkpoint.model);
         history = checkpoint.history;
         optimizerState = checkpoint.optimizer;
-        globalStep = checkpoint.step;
+        partial = checkpoint.partial ?? null;
+        // The global step at the start of the epoch to run (a partial epoch's steps are redone
+        // from the sums it saved, not recounted).
+        globalStep = checkpoint.step - (partial?.steps ?? 0);
         startEpoch = checkpoint.epoch;
       }
     }
@@ -239,16 +274,33 @@ export async function train(
       };
     };
 
+    /** Writes a checkpoint of the point reached inside epoch `epochIndex + 1`, then stops. */
+    const stopInsideEpoch = async (
+      epochIndex: number,
+      sums: PartialEpoch,
+      state: SavedTensor[],
+    ): Promise<never> => {
+      if (checkpointDir) {
+        await writeCheckpoint(checkpointDir, {
+          config,
+          epoch: epochIndex,
+          step: globalStep + sums.steps,
+          history,
+          model: await saveModel(model),
+          optimizer: state,
+          partial: sums,
+          backend: environment.backend,
+        });
+      }
+      throw signal!.reason;
+    };
+
     for (let epochIndex = startEpoch; epochIndex < config.epochs; epochIndex++) {
       const epoch = epochIndex + 1;
+      // Between epochs: the last epoch's checkpoint is on disk already.
+      signal?.throwIfAborted();
       const optimizer = await buildOptimizer(config, epochIndex, optimizerState, model);
-      let trained: {
-        loss: number;
-        correct: number;
-        images: number;
-        seconds: number;
-        steps: number;
-      };
+      let trained: PartialEpoch & { interrupted: boolean };
       try {
         trained = await runEpoch({
           model,
@@ -263,7 +315,9 @@ export async function train(
           signal,
           onStep: options.onStep,
           augment: AUGMENTED_DATASETS.has(config.dataset),
+          resumeFrom: partial,
         });
+        partial = null;
       } catch (error) {
         optimizer.dispose();
         if (error instanceof EpochFailure) {
@@ -275,15 +329,31 @@ export async function train(
         }
         throw error;
       }
-      globalStep += trained.steps;
-      optimizerState = await saveOptimizer(optimizer, model);
+      const epochState = await saveOptimizer(optimizer, model);
       optimizer.dispose();
-
-      const test = await evaluate(model, testSet, numClasses);
-      const validation = validationSet ? await evaluate(model, validationSet, numClasses) : null;
+      const sums: PartialEpoch = {
+        steps: trained.steps,
+        lossSum: trained.lossSum,
+        images: trained.images,
+        correct: trained.correct,
+        seconds: trained.seconds,
+      };
+      if (trained.interrupted) await stopInsideEpoch(epochIndex, sums, epochState);
+      // An abort during the evaluation or the Hessian measures keeps the trained epoch: the
+      // checkpoint holds every step's sums, and the resume redoes only the measurements.
+      const measuring = <T>(work: () => Promise<T>): Promise<T> =>
+        work().catch((error) =>
+          signal?.aborted ? stopInsideEpoch(epochIndex, sums, epochState) : Promise.reject(error)
+        );
+      const test = await measuring(() => evaluate(model, testSet, numClasses, signal));
+      const validation = validationSet
+        ? await measuring(() => evaluate(model, validationSet, numClasses, signal))
+        : null;
+      globalStep += trained.steps;
+      optimizerState = epochState;
       const record: EpochRecord = {
         epoch,
-        trainLoss: trained.loss,
+        trainLoss: trained.lossSum / trained.images,
         trainAccuracy: trained.correct / trained.images,
         ...(validation
           ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
@@ -293,6 +363,7 @@ export async function train(
         seconds: trained.seconds,
         imagesPerSecond: trained.images / trained.seconds,
         gradientEvaluations: trained.steps * optimizer.gradientEvaluations,
+        backend: environment.backend,
       };
       if (!Number.isFinite(test.loss)) {
         // The last step's weights can be finite yet overflow the loss on unseen data: a divergence.
@@ -304,6 +375,7 @@ export async function train(
         });
       }
       if (hessianBatch && epoch % config.hessianEvery === 0) {
+        const hessianStarted = performance.now();
         try {
           record.hessian = await measureHessian(
             model,
@@ -311,8 +383,14 @@ export async function train(
             config,
             epochIndex,
             options.hessianMeasures ?? hessianMeasures,
+            {
+              signal,
+              onProduct: (done, total) => options.onHessian?.({ epoch, done, total }),
+            },
           );
+          record.hessianSeconds = (performance.now() - hessianStarted) / 1000;
         } catch (error) {
+          if (signal?.aborted) await stopInsideEpoch(epochIndex, sums, epochState);
           // Recorded as a failed run, not thrown: a sweep must not retry it forever. The epoch
           // was trained and evaluated: it is kept, without its Hessian.
           history = [...history, record];
@@ -334,6 +412,7 @@ export async function train(
           history,
           model: await saveModel(model),
           optimizer: optimizerState,
+          backend: environment.backend,
         });
       }
       await options.onEpoch?.(record, { epochs: config.epochs });
@@ -383,17 +462,46 @@ interface EpochContext {
   signal?: AbortSignal;
   onStep?: (step: TrainStep) => void;
   augment: boolean;
+  /** The steps already done in this epoch by an interrupted run (null: start the epoch). */
+  resumeFrom: PartialEpoch | null;
 }
 
-async function runEpoch(context: EpochContext) {
+/**
+ * Lets the event loop run: a signal listener (Ctrl-C) is a macrotask, and on the cpu and wasm
+ * backends a step's awaited reads resolve as microtasks, so without this a SIGINT was only seen
+ * at the next file write, after the epoch's evaluation (10 s on a full-data CNN epoch).
+ * A setImmediate turn costs about 5 µs and runs other tasks' callbacks (an abort queued by
+ * another task), but Deno does not always poll the signal op on it; a timer turn does, at about
+ * 2 ms (timer granularity), so one is taken every {@link TIMER_TURN_MS} ms: a signal is seen
+ * within that time plus one step, for under 2% of the training time.
+ */
+async function nextTurn(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const now = performance.now();
+  if (now - lastTimerTurn >= TIMER_TURN_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    lastTimerTurn = performance.now();
+  }
+}
+
+/** How often {@link nextTurn} takes a timer turn, in ms. */
+const TIMER_TURN_MS = 100;
+let lastTimerTurn = 0;
+
+async function runEpoch(
+  context: EpochContext,
+): Promise<PartialEpoch & { interrupted: boolean }> {
   const { model, optimizer, trainSet, config, epochIndex, schedule, signal } = context;
   const numClasses = context.numClasses;
-  let lossSum = 0;
-  let images = 0;
+  const from = context.resumeFrom;
+  let lossSum = from?.lossSum ?? 0;
+  let images = from?.images ?? 0;
   let steps = 0;
-  let seconds = 0;
+  let seconds = from?.seconds ?? 0;
+  let interrupted = false;
   // The running count of correct predictions stays on the device: read once, after the last step.
-  let correctTotal: tf.Scalar = tf.scalar(0);
+  // Integer counts are exact in float32, so restarting the sum from a saved count changes no bit.
+  let correctTotal: tf.Scalar = tf.scalar(from?.correct ?? 0);
   for (
     const batch of batches(trainSet, {
       batchSize: config.batchSize,
@@ -401,6 +509,16 @@ async function runEpoch(context: EpochContext) {
       augment: context.augment,
     })
   ) {
+    if (from && steps < from.steps) {
+      // Drawn and dropped: the generator's shuffle and augmentation streams advance as they did.
+      tf.dispose([batch.xs, batch.ys]);
+      steps++;
+      continue;
+    }
+    if (interrupted) {
+      tf.dispose([batch.xs, batch.ys]);
+      break;
+    }
     const started = performance.now();
     const globalStep = context.firstStep + steps;
     const learningRate = schedule(globalStep);
@@ -461,13 +579,15 @@ async function runEpoch(context: EpochContext) {
       tf.dispose([batch.xs, batch.ys]);
       if (correctCount) (correctCount as tf.Scalar).dispose();
     }
-    if (signal?.aborted) correctTotal.dispose();
-    signal?.throwIfAborted();
+    if (signal) {
+      await nextTurn();
+      interrupted = signal.aborted;
+    }
   }
   // Counts up to 2^24 are exact in float32: far above any epoch's image count here.
   const correct = (await correctTotal.data())[0];
   correctTotal.dispose();
-  return { loss: lossSum / images, correct, images, seconds, steps };
+  return { lossSum, correct, images, seconds, steps, interrupted };
 }
 
 function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
@@ -476,7 +596,12 @@ function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   );
 }
 
-async function evaluate(model: tfl.LayersModel, set: ImageSet, numClasses: number) {
+async function evaluate(
+  model: tfl.LayersModel,
+  set: ImageSet,
+  numClasses: number,
+  signal?: AbortSignal,
+) {
   let lossSum = 0;
   let correct = 0;
   for (const batch of batches(set, { batchSize: EVALUATION_BATCH, seed: 0, shuffle: false })) {
@@ -503,6 +628,10 @@ async function evaluate(model: tfl.LayersModel, set: ImageSet, numClasses: numbe
     }
     lossSum += values[0];
     correct += values[1];
+    if (signal) {
+      await nextTurn();
+      signal.throwIfAborted();
+    }
   }
   return { loss: lossSum / set.count, accuracy: correct / set.count };
 }
@@ -542,6 +671,7 @@ async function measureHessian(
   config: TrainConfig,
   epochIndex: number,
   measure: typeof hessianMeasures,
+  watch: { signal?: AbortSignal; onProduct: (done: number, total: number) => void },
 ): Promise<HessianRecord> {
   // Inference mode (crossEntropyLoss's default): BatchNorm uses its moving statistics, so the
   // loss is a fixed function of the weights and its Hessian is well defined.
@@ -549,6 +679,13 @@ async function measureHessian(
     samples: config.hessianSamples,
     maxIterations: config.hessianSamples,
     seed: deriveSeed(config.seed, "hessian", epochIndex),
+    onProduct: async (done, total) => {
+      watch.onProduct(done, total);
+      if (watch.signal) {
+        await nextTurn();
+        watch.signal.throwIfAborted();
+      }
+    },
   });
   const squared = measures.frobenius;
   const frobenius = Math.sqrt(Math.max(squared.value, 0));
@@ -730,4 +867,15 @@ function assertResumable(checkpoint: Checkpoint, config: TrainConfig): void {
       `resume: the checkpoint is at epoch ${checkpoint.epoch} of ${config.epochs}`,
     );
   }
+}
+
+function assertSameBackend(checkpoint: Checkpoint, backend: string, allowed: boolean): void {
+  // Older checkpoints carry no backend: their epochs may say where they ran; else nothing is known.
+  const saved = checkpoint.backend ?? checkpoint.history.at(-1)?.backend;
+  if (saved === undefined || saved === backend || allowed) return;
+  throw new RangeError(
+    `resume: the checkpoint was written on backend ${saved}, this run is on ${backend} ` +
+      `(the SAM family's results differ across backends); resume with --backend ${saved}, ` +
+      `or pass --allow-backend-change to continue on ${backend} (each epoch records its backend)`,
+  );
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs-core";
 import { readCheckpoint } from "./checkpoint.ts";
 import { makeTrainConfig, type TrainConfig } from "./config.ts";
@@ -235,4 +236,156 @@ Deno.test("a Hessian measurement that fails after epoch 2 keeps both trained epo
   assert.ok(result.epochs[0].hessian, "epoch 1 measured");
   assert.equal(result.epochs[1].hessian, undefined, "epoch 2 has no measure");
   assert.equal(result.final!.testAccuracy, result.epochs[1].testAccuracy);
+});
+
+/** The figures of an epoch that do not depend on the clock (wall-clock seconds dropped). */
+function computedPart(record: EpochRecord) {
+  const { hessianSeconds: _h, ...rest } = deterministicPart(record);
+  return rest;
+}
+
+Deno.test("an abort mid-epoch or mid-Hessian checkpoints that point and resumes to bitwise the same run", async () => {
+  await withTempDir(async (dir) => {
+    // 10 steps per epoch; trace-sam: perturbation draws, momentum, and Hessian measures in epoch 2.
+    const run = config({
+      optimizer: "trace-sam",
+      trainLimit: 640,
+      testLimit: 200,
+      epochs: 2,
+      batchSize: 64,
+      hessianEvery: 2,
+      hessianSubset: 64,
+      hessianSamples: 4,
+    });
+    const hessianProgress: number[] = [];
+    const uninterrupted = await trainWasm(run, {
+      onHessian: (h) => hessianProgress.push(h.done),
+    });
+    assert.equal(uninterrupted.status, "completed");
+    // Progress after every Hessian-vector product, ending at the total (4 probes + 4 Lanczos
+    // steps + the residual's product).
+    assert.ok(hessianProgress.length >= 6, `progress calls ${hessianProgress}`);
+    assert.equal(hessianProgress.at(-1), 9);
+    // The Hessian time is recorded apart from the training seconds.
+    const measured = uninterrupted.epochs[1];
+    assert.ok(measured.hessianSeconds! > 0, `hessianSeconds ${measured.hessianSeconds}`);
+    assert.equal(uninterrupted.epochs[0].hessianSeconds, undefined);
+
+    // 1. Stopped inside epoch 1 after step 4: the checkpoint holds that step.
+    const tensorsBefore = tf.memory().numTensors;
+    const mid = join(dir, "mid");
+    const stepsSeen: number[] = [];
+    const first = new AbortController();
+    await assert.rejects(
+      trainWasm(run, {
+        checkpointDir: mid,
+        signal: first.signal,
+        onStep: (s) => {
+          stepsSeen.push(s.step);
+          if (s.step === 4) first.abort(new Error("stop at step 4"));
+        },
+      }),
+      /stop at step 4/,
+    );
+    assert.deepEqual(stepsSeen, [1, 2, 3, 4], "no step after the abort");
+    const midPoint = (await readCheckpoint(mid))!;
+    assert.equal(midPoint.epoch, 0);
+    assert.equal(midPoint.step, 4);
+    assert.equal(midPoint.partial?.steps, 4);
+    assert.equal(midPoint.partial?.images, 4 * 64);
+
+    // 2. The resume is stopped again, inside the Hessian measures after epoch 2.
+    const second = new AbortController();
+    const resumedSteps: string[] = [];
+    await assert.rejects(
+      trainWasm(run, {
+        checkpointDir: mid,
+        resume: true,
+        signal: second.signal,
+        onStep: (s) => resumedSteps.push(`${s.epoch}.${s.step}`),
+        onHessian: (h) => {
+          if (h.done === 3) second.abort(new Error("stop in the Hessian"));
+        },
+      }),
+      /stop in the Hessian/,
+    );
+    assert.equal(resumedSteps[0], "1.5", "the resume continues at step 5");
+    const inHessian = (await readCheckpoint(mid))!;
+    assert.equal(inHessian.epoch, 1);
+    assert.equal(inHessian.partial?.steps, 10, "epoch 2's steps are all kept");
+    assert.equal(inHessian.history.length, 1);
+    assert.equal(tf.memory().numTensors, tensorsBefore, "tensors left behind by the aborts");
+
+    // 3. The last resume redoes only the measurements, and every figure is bitwise the same.
+    const steps: number[] = [];
+    const resumed = await trainWasm(run, {
+      checkpointDir: mid,
+      resume: true,
+      onStep: (s) => steps.push(s.step),
+    });
+    assert.deepEqual(steps, [], "no step retrained");
+    assert.equal(resumed.status, "completed");
+    assert.deepEqual(resumed.epochs.map(computedPart), uninterrupted.epochs.map(computedPart));
+  });
+});
+
+Deno.test("an abort from another task (as a signal listener is) is seen after the next step", async () => {
+  // A signal listener runs as a macrotask. The cpu and wasm backends' reads resolve as
+  // microtasks, so unless train yields to the event loop after each step the abort is only seen
+  // once the epoch and its evaluation are over (10 s on a full-data CNN epoch).
+  await withTempDir(async (dir) => {
+    const controller = new AbortController();
+    await assert.rejects(
+      trainWasm(config({ trainLimit: 1280, testLimit: 100, epochs: 1, batchSize: 32 }), {
+        checkpointDir: dir,
+        signal: controller.signal,
+        onStep: (s) => {
+          if (s.step === 2) setImmediate(() => controller.abort(new Error("from a macrotask")));
+        },
+      }),
+      /from a macrotask/,
+    );
+    const checkpoint = (await readCheckpoint(dir))!;
+    assert.ok(checkpoint.partial, "a mid-epoch checkpoint");
+    // Step 2's own yield to the event loop runs the abort queued before it: it stops right there.
+    assert.equal(
+      checkpoint.partial.steps,
+      2,
+      `stopped after step ${checkpoint.partial.steps} of 40`,
+    );
+  });
+});
+
+Deno.test("a resume on another backend is refused, naming both, unless allowed; epochs record theirs", async () => {
+  await withTempDir(async (dir) => {
+    const run = config({
+      optimizer: "sam",
+      trainLimit: 320,
+      testLimit: 100,
+      epochs: 2,
+      batchSize: 64,
+    });
+    const controller = new AbortController();
+    await assert.rejects(
+      trainWasm(run, {
+        checkpointDir: dir,
+        signal: controller.signal,
+        onEpoch: () => controller.abort(new Error("after epoch 1")),
+      }),
+      /after epoch 1/,
+    );
+    assert.equal((await readCheckpoint(dir))?.backend, "wasm");
+    await assert.rejects(
+      train(run, { backend: "cpu", checkpointDir: dir, resume: true }),
+      /written on backend wasm, this run is on cpu.*--allow-backend-change/,
+    );
+    const switched = await train(run, {
+      backend: "cpu",
+      checkpointDir: dir,
+      resume: true,
+      allowBackendChange: true,
+    });
+    assert.equal(switched.status, "completed");
+    assert.deepEqual(switched.epochs.map((e) => e.backend), ["wasm", "cpu"]);
+  });
 });
