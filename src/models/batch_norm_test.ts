@@ -5,6 +5,7 @@ import { Random } from "../math/random.ts";
 import { initBackend } from "../backends/init.ts";
 import { nativeUnavailableReason } from "../backends/native.ts";
 import { FusedBatchNormalization } from "./batch_norm.ts";
+import { dnnlBatchNormCacheSize, setDnnlBatchNorm } from "../backends/native_dnnl_batch_norm.ts";
 
 /** float32 unit roundoff. */
 const U = 2 ** -24;
@@ -65,6 +66,37 @@ function run(layer: tfl.layers.Layer, k: Case): Float32Array[] {
 
 const NAMES = ["y", "dx", "dgamma", "dbeta", "moving_mean", "moving_variance"];
 
+/**
+ * Asserts `got` within the float32 bound of `expected` (tfjs-layers on cpu); returns the worst
+ * error as a fraction of its bound. tfjs-layers reduces in float32 over the m elements of a
+ * channel (and chains a few more roundings); a sum of m float32 terms is off by at most about m·u
+ * times the sum of their magnitudes (Higham's γ_m bound), and every output here is a bounded
+ * combination of such sums of O(1) terms, scaled by max|output|, plus a few roundings of the final
+ * value: bound (8m + 16)·u·max(1, max|expected|).
+ */
+function assertClose(
+  got: Float32Array[],
+  expected: Float32Array[],
+  k: Case,
+  label: string,
+): number {
+  const m = k.x.length / k.shape[k.shape.length - 1];
+  let worst = 0;
+  got.forEach((g, i) => {
+    const e = expected[i];
+    const bound = (8 * m + 16) * U * Math.max(1, ...Array.from(e, Math.abs));
+    for (let j = 0; j < e.length; j++) {
+      const error = Math.abs(g[j] - e[j]);
+      worst = Math.max(worst, error / bound);
+      assert.ok(
+        error <= bound,
+        `${label} shape [${k.shape}] ${NAMES[i]}[${j}]: ${g[j]} vs ${e[j]} (bound ${bound})`,
+      );
+    }
+  });
+  return worst;
+}
+
 function layers(): [tfl.layers.Layer, tfl.layers.Layer] {
   const args = { axis: -1, momentum: 0.9, epsilon: 1e-5 };
   return [tfl.layers.batchNormalization(args), new FusedBatchNormalization(args)];
@@ -111,25 +143,7 @@ Deno.test("FusedBatchNormalization agrees with tfjs-layers on cpu: forward, grad
     const got = run(fused, k);
     assert.equal(tf.memory().numTensors, before + 8, `trial ${trial}: tensors leaked`);
     const m = k.x.length / k.shape[k.shape.length - 1];
-    got.forEach((g, i) => {
-      const e = expected[i];
-      // tfjs-layers reduces in float32 over the m elements of a channel (and chains a few more
-      // roundings); a sum of m float32 terms is off by at most about m·u times the sum of their
-      // magnitudes (Higham's γ_m bound), and every output here is a bounded combination of such
-      // sums of O(1) terms, scaled by max|output|, plus a few roundings of the final value.
-      const scale = Math.max(1, ...Array.from(e, Math.abs));
-      const bound = (8 * m + 16) * U * scale;
-      for (let j = 0; j < e.length; j++) {
-        const error = Math.abs(g[j] - e[j]);
-        worst = Math.max(worst, error / ((8 * m + 16) * U * scale));
-        assert.ok(
-          error <= bound,
-          `trial ${trial} shape [${k.shape}] ${NAMES[i]}[${j}]: ${g[j]} vs ${
-            e[j]
-          } (bound ${bound})`,
-        );
-      }
-    });
+    worst = Math.max(worst, assertClose(got, expected, k, `trial ${trial}`));
     tf.dispose([plain.weights.map((w) => w.read()), fused.weights.map((w) => w.read())]);
   }
   console.log(`worst error / bound: ${worst.toFixed(4)}`);
@@ -154,35 +168,57 @@ Deno.test("FusedBatchNormalization in inference uses the moving statistics, as t
   assert.deepEqual(Array.from(b), Array.from(a));
 });
 
-for (const backend of ["wasm", "native"] as const) {
-  Deno.test({
-    name: `FusedBatchNormalization on ${backend} equals cpu bit for bit and repeats its bits`,
-    ignore: backend === "native" && nativeUnavailableReason() !== undefined,
-    fn: async () => {
-      const rng = new Random(17);
-      for (let trial = 0; trial < 12; trial++) {
-        const k = randomCase(rng, trial);
+Deno.test("FusedBatchNormalization on wasm equals cpu bit for bit and repeats its bits", async () => {
+  const rng = new Random(17);
+  for (let trial = 0; trial < 12; trial++) {
+    const k = randomCase(rng, trial);
+    await initBackend("cpu");
+    const cpu = run(layers()[1], k);
+    await initBackend("wasm");
+    assert.ok(tf.getKernel("UsamBatchNormTrain", "wasm"), "no fused kernel on wasm");
+    const first = run(layers()[1], k);
+    const second = run(layers()[1], k);
+    // The same float64 loops in the same order on the same float32 inputs: identical bits.
+    first.forEach((f, i) => {
+      assert.deepEqual(Array.from(f), Array.from(second[i]), `trial ${trial} ${NAMES[i]} repeat`);
+      assert.deepEqual(Array.from(f), Array.from(cpu[i]), `trial ${trial} ${NAMES[i]} vs cpu`);
+    });
+  }
+});
+
+Deno.test({
+  name:
+    "FusedBatchNormalization on native (oneDNN) agrees with tfjs-layers on cpu, repeats its bits",
+  ignore: nativeUnavailableReason() !== undefined,
+  fn: async () => {
+    const rng = new Random(23);
+    let worst = 0;
+    const previous = setDnnlBatchNorm(true); // opt-in (native_dnnl_batch_norm.ts says why)
+    try {
+      for (let trial = 0; trial < 24; trial++) {
+        // NHWC cases (rank 4 goes to oneDNN; the others to the JavaScript kernels), one large.
+        const k = randomCase(rng, 3 * trial + 2);
         await initBackend("cpu");
-        const cpu = run(layers()[1], k);
-        await initBackend(backend);
-        assert.ok(tf.getKernel("UsamBatchNormTrain", backend), `no fused kernel on ${backend}`);
+        const reference = run(layers()[0], k);
+        await initBackend("native");
         const first = run(layers()[1], k);
         const second = run(layers()[1], k);
-        // The same float64 loops in the same order on the same float32 inputs: identical bits.
-        // (The gradient's loss is a sum on each backend; only dx..dbeta depend on it through dy,
-        // which is an input here, so nothing backend-specific enters the compared values.)
         first.forEach((f, i) => {
           assert.deepEqual(
             Array.from(f),
             Array.from(second[i]),
             `trial ${trial} ${NAMES[i]} repeat`,
           );
-          assert.deepEqual(Array.from(f), Array.from(cpu[i]), `trial ${trial} ${NAMES[i]} vs cpu`);
         });
+        worst = Math.max(worst, assertClose(first, reference, k, `native trial ${trial}`));
       }
-    },
-  });
-}
+    } finally {
+      setDnnlBatchNorm(previous);
+    }
+    assert.ok(dnnlBatchNormCacheSize() > 0, "oneDNN's batch norm never ran");
+    console.log(`native: worst error / bound ${worst.toFixed(4)}`);
+  },
+});
 
 Deno.test("batchNormTrain rejects bad input with the parameter named", async () => {
   await initBackend("cpu");
