@@ -142,7 +142,6 @@ Deno.test("FusedBatchNormalization agrees with tfjs-layers on cpu: forward, grad
     const expected = run(plain, k);
     const got = run(fused, k);
     assert.equal(tf.memory().numTensors, before + 8, `trial ${trial}: tensors leaked`);
-    const m = k.x.length / k.shape[k.shape.length - 1];
     worst = Math.max(worst, assertClose(got, expected, k, `trial ${trial}`));
     tf.dispose([plain.weights.map((w) => w.read()), fused.weights.map((w) => w.read())]);
   }
