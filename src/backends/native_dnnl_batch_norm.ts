@@ -209,9 +209,10 @@ function nchwOf(shape: readonly number[]): number[] {
 // batch 128, native), a step with oneDNN's batch norm took 87–123 ms in 10 of 13 processes but
 // 353–363 ms in the other 3, against 117–158 ms in 7 of 7 with the JavaScript kernels. With
 // oneDNN's 2 OpenMP threads (no switch to 1 below), 257 and 338 ms. Timed per call inside a step:
-// the slow calls were the C = 16 and C = 32 shapes (bnorm_jit:avx512_core), 13–27 ms each around
-// dnnl_primitive_execute where ONEDNN_VERBOSE reports 0.04 ms of execution; the tensors' heap
-// offsets were only 8-byte aligned. Not resolved; the JavaScript kernels are the default.
+// the slow calls were the C = 16 and C = 32 shapes (bnorm_jit:avx512_core), 13–27 ms each, and
+// ONEDNN_VERBOSE puts that time inside the primitive's execution, while the same shapes in a loop
+// of their own (fresh random tensors) took about 0.1 ms. The heap offsets of the tensors in the
+// step were only 8-byte aligned. Not resolved; the JavaScript kernels are the default.
 let dnnlEnabled = false;
 
 /**
