@@ -2,7 +2,7 @@
  * Where one training step spends its time, per kernel and per kind of work:
  *
  * `deno run -A bench/profile_step.ts [--backend wasm] [--model resnet16|resnet4|cnn|mlp]
- * [--optimizer sgd|sam] [--steps 5]`
+ * [--optimizer sgd|sam] [--steps 5] [--batch-norm js|onednn|composite]`
  *
  * Kernel times come from `tf.profile` (the backend's own timer around each kernel). Each kernel is
  * attributed to the layer that ran it: forward kernels by wrapping every layer's `call`, backward
@@ -20,6 +20,8 @@ import { initBackend } from "../src/backends/mod.ts";
 import { createModel } from "../src/models/mod.ts";
 import { createOptimizer } from "../src/optimizers/mod.ts";
 import { Random } from "../src/math/random.ts";
+import { setFusedBatchNorm } from "../src/backends/batch_norm_train.ts";
+import { setDnnlBatchNorm } from "../src/backends/native_dnnl_batch_norm.ts";
 
 interface EngineInternals {
   state: {
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "resnet16" },
     optimizer: { type: "string", default: "sgd" },
     steps: { type: "string", default: "5" },
+    "batch-norm": { type: "string", default: "js" },
   },
 });
 const MODELS: Record<string, () => tfl.LayersModel> = {
@@ -51,6 +54,16 @@ if (!Object.hasOwn(MODELS, values.model)) {
     `profile_step: --model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`,
   );
 }
+// Which training batch norm runs: oneDNN's (native only), the fused JavaScript kernels, or TF.js's
+// composite ops (tf.moments + FusedBatchNorm, what tfjs-layers' BatchNormalization runs).
+const batchNormMode = values["batch-norm"];
+if (batchNormMode !== "onednn" && batchNormMode !== "js" && batchNormMode !== "composite") {
+  throw new RangeError(
+    `profile_step: --batch-norm must be onednn, js or composite, got ${batchNormMode}`,
+  );
+}
+setDnnlBatchNorm(batchNormMode === "onednn");
+setFusedBatchNorm(batchNormMode !== "composite");
 const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 1) {
   throw new RangeError(`profile_step: --steps must be a positive integer, got ${values.steps}`);
@@ -77,7 +90,7 @@ const kernelCount = () => engine.state.profiling ? engine.state.activeProfile.ke
 function categoryOf(layer: tfl.layers.Layer): string {
   const name = layer.getClassName();
   if (name === "Conv2D") return "convolution";
-  if (name === "BatchNormalization") return "batch norm";
+  if (name === "BatchNormalization" || name === "FusedBatchNormalization") return "batch norm";
   if (name === "Dense") return "dense";
   if (name === "MaxPooling2D" || name === "GlobalAveragePooling2D") return "pooling";
   if (name === "Flatten") return "reshape";

@@ -7,7 +7,7 @@
  * - plain heap copies: `Tile` (native_tile.ts), 38% of a wasm ResNet step in batch-norm gradients;
  * - no copy at all: `Identity` aliases its input (native_identity.ts);
  * - oneDNN (`libdnnl2`): convolution forward and both gradients (native_dnnl*.ts, plugged in
- *   below).
+ *   below), and the fused training batch norm (native_dnnl_batch_norm.ts).
  *
  * It is the *same* `BackendWasm` instance as `wasm`, registered a second time under the name
  * `native` with a copy of every wasm kernel, so tensors, the heap and XNNPACK's caches are shared
@@ -27,6 +27,7 @@ import { registerNativeTile } from "./native_tile.ts";
 import { registerNativeIdentity } from "./native_identity.ts";
 import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
+import { registerDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
 
 /** The TF.js backend name of the native path. */
 export const NATIVE_BACKEND = "native";
@@ -103,6 +104,10 @@ export async function startNative(): Promise<NativeStart> {
     setWasmMatMulDelegate(NATIVE_BACKEND, nativeMatMulInto(blas));
     kernels.push("conv-gradient GEMMs");
     if (registerNativeTile(NATIVE_BACKEND)) kernels.push("Tile");
+    // The fused training batch norm (wasm's JavaScript kernels, copied above, are its fallback).
+    if (registerDnnlBatchNorm(NATIVE_BACKEND)) {
+      kernels.push("UsamBatchNormTrain (oneDNN)", "UsamBatchNormTrainGrad (oneDNN)");
+    }
     if (registerNativeIdentity(NATIVE_BACKEND)) kernels.push("Identity");
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {

@@ -106,6 +106,12 @@ export const ARG = {
   diffDst: 145,
   diffWeights: 161,
   diffBias: 169,
+  mean: 49,
+  variance: 50,
+  scale: 51,
+  shift: 52,
+  diffScale: 255,
+  diffShift: 256,
 } as const;
 /**
  * `dnnl_query_t` values.
@@ -235,6 +241,14 @@ const SYMBOLS = {
       "buffer",
       "buffer",
     ],
+    result: "i32",
+  },
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
     result: "i32",
   },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },

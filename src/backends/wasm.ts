@@ -2,8 +2,9 @@
  * Setting up the TF.js wasm backend under Deno: where its `.wasm` binaries are, and the kernels
  * this project adds or replaces (`Conv2DBackpropFilter` and the depthwise convolution gradients,
  * which TF.js lacks; faster `BatchMatMul`,
- * `_FusedMatMul`, `Conv2DBackpropInput` and `MaxPoolGrad`; a guard on the forward convolutions against a
- * TF.js sizing bug that corrupts the wasm heap).
+ * `_FusedMatMul`, `Conv2DBackpropInput`, `MaxPoolGrad` and `Tile`; the fused training batch norm
+ * of batch_norm_train.ts; a guard on the forward convolutions against a TF.js sizing bug that
+ * corrupts the wasm heap).
  *
  * @module
  */
@@ -17,6 +18,8 @@ import { registerFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_inpu
 import { registerWasmConvGuards } from "./wasm_conv2d_guard.ts";
 import { registerFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
 import { registerWasmDepthwiseGradients } from "./wasm_depthwise_grads.ts";
+import { registerFastWasmTile } from "./wasm_tile.ts";
+import { registerBatchNormTrainKernels } from "./batch_norm_train.ts";
 
 /** The binary the single-threaded SIMD build loads (the one used under Deno; see README). */
 const SIMD_BINARY = "tfjs-backend-wasm-simd.wasm";
@@ -79,6 +82,11 @@ export function registerWasmKernels(): string[] {
   done.push(...registerWasmDepthwiseGradients());
   if (registerFastWasmConv2DBackpropInput()) done.push("Conv2DBackpropInput");
   if (registerFastWasmMaxPoolGrad()) done.push("MaxPoolGrad");
+  // Bit-identical to TF.js's Tile (copies only; wasm_tile_test.ts).
+  if (registerFastWasmTile()) done.push("Tile");
+  if (registerBatchNormTrainKernels("wasm")) {
+    done.push("UsamBatchNormTrain", "UsamBatchNormTrainGrad");
+  }
   if (registerWasmConvGuards()) {
     done.push(
       "Conv2D",

@@ -6,6 +6,7 @@
  */
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { SeededInitializers } from "./initializers.ts";
+import { FusedBatchNormalization } from "./batch_norm.ts";
 
 /** A symbolic tensor of the functional API. */
 export type Symbolic = tfl.SymbolicTensor;
@@ -43,7 +44,9 @@ export function conv(
 }
 
 /**
- * BatchNorm over channels with PyTorch's constants (momentum 0.1 there is 0.9 here; eps 1e-5).
+ * BatchNorm over channels with PyTorch's constants (momentum 0.1 there is 0.9 here; eps 1e-5), as
+ * a {@link FusedBatchNormalization}: tfjs-layers' layer (same weights and config) with one fused
+ * kernel forward and one backward in training.
  *
  * @example
  * ```ts
@@ -56,7 +59,7 @@ export function conv(
  * ```
  */
 export function batchNorm(x: Symbolic): Symbolic {
-  return tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5 })
+  return new FusedBatchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5 })
     .apply(x) as Symbolic;
 }
 

@@ -87,7 +87,7 @@ Deno.test("full-width topologies match the published PyTorch parameter counts", 
     assert.equal(info.trainableParameters, expected, `${name} ${JSON.stringify(size)}`);
     // BatchNorm: one moving mean and one moving variance per normalized channel, and a trainable
     // gamma and beta for each of them.
-    const bn = info.layers.filter((l) => l.className === "BatchNormalization");
+    const bn = info.layers.filter((l) => l.className === "FusedBatchNormalization");
     assert.ok(bn.length > 0);
     assert.equal(info.nonTrainableParameters * 2, bn.reduce((s, l) => s + l.parameters, 0));
     model.dispose();

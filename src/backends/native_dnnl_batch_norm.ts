@@ -1,0 +1,362 @@
+/**
+ * The fused training batch norm (`UsamBatchNormTrain`, `UsamBatchNormTrainGrad` of
+ * batch_norm_train.ts) on the `native` backend through oneDNN 2.6's batch normalization primitive:
+ * forward training (`dnnl_use_scale | dnnl_use_shift`, mean and variance written as outputs) and
+ * backward (`dnnl_backward`: diff of the source, the scale and the shift), for NHWC tensors on the
+ * wasm heap, in place like the convolutions (native_dnnl_conv.ts). oneDNN's variance is the biased
+ * one (divided by N·H·W), as `tf.moments`'s.
+ *
+ * Rank-4 inputs only; others, and shapes oneDNN refuses, go to the JavaScript kernels. Opt-in
+ * ({@link setDnnlBatchNorm}): its step times were bimodal on the shared machine (see below).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { asWasmBackend, sizeOf, tensorData } from "./wasm_internals.ts";
+import {
+  ARG,
+  createPrimitive,
+  type Dnnl,
+  execArgs,
+  execute,
+  loadDnnl,
+  memoryDesc,
+  memoryObject,
+  OP_DESC_BYTES,
+  openMpThreads,
+  type Primitive,
+  PROP,
+  setHandle,
+  setOpenMpThreads,
+  TAG,
+} from "./native_dnnl_ffi.ts";
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "./batch_norm_train.ts";
+
+/** `dnnl_use_scale | dnnl_use_shift` (dnnl_types.h 2.6: 0x8 and 0x10). */
+const SCALE_AND_SHIFT = 0x8 | 0x10;
+
+interface Plan {
+  primitive: Primitive;
+  args: Uint8Array;
+  /** The memory objects pointed into the heap on each call, by role. */
+  heap: Map<string, Deno.PointerObject>;
+}
+
+const cache = new Map<string, Plan | null>();
+const CACHE_LIMIT = 128;
+let cacheOwner: Dnnl | undefined;
+
+/**
+ * Destroys every cached batch-norm primitive (they are rebuilt on demand).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clearDnnlBatchNormCache, dnnlBatchNormCacheSize } from "./native_dnnl_batch_norm.ts";
+ * clearDnnlBatchNormCache();
+ * assert.equal(dnnlBatchNormCacheSize(), 0);
+ * ```
+ */
+export function clearDnnlBatchNormCache(): void {
+  if (cacheOwner !== undefined) {
+    for (const plan of cache.values()) {
+      if (plan === null) continue;
+      cacheOwner.symbols.dnnl_primitive_destroy(plan.primitive.primitive);
+      cacheOwner.symbols.dnnl_primitive_desc_destroy(plan.primitive.pd);
+      for (const memory of plan.heap.values()) cacheOwner.symbols.dnnl_memory_destroy(memory);
+    }
+  }
+  cache.clear();
+}
+
+/**
+ * How many geometries have a cached plan (or a cached refusal).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dnnlBatchNormCacheSize } from "./native_dnnl_batch_norm.ts";
+ * assert.ok(dnnlBatchNormCacheSize() >= 0);
+ * ```
+ */
+export function dnnlBatchNormCacheSize(): number {
+  return cache.size;
+}
+
+function forwardDesc(dnnl: Dnnl, nchw: number[], epsilon: number): Uint8Array | null {
+  const desc = new Uint8Array(OP_DESC_BYTES);
+  const status = dnnl.symbols.dnnl_batch_normalization_forward_desc_init(
+    desc,
+    PROP.forwardTraining,
+    memoryDesc(dnnl, nchw, TAG.nhwc),
+    epsilon,
+    SCALE_AND_SHIFT,
+  );
+  return status === 0 ? desc : null;
+}
+
+function buildForward(dnnl: Dnnl, nchw: number[], epsilon: number): Plan | null {
+  const desc = forwardDesc(dnnl, nchw, epsilon);
+  const primitive = desc === null ? null : createPrimitive(dnnl, desc, null, null);
+  if (primitive === null) return null;
+  const data = () => memoryObject(dnnl, memoryDesc(dnnl, nchw, TAG.nhwc), false);
+  const channel = () => memoryObject(dnnl, memoryDesc(dnnl, [nchw[1]], TAG.a), false);
+  const heap = new Map([
+    ["x", data()],
+    ["y", data()],
+    ["scale", channel()],
+    ["offset", channel()],
+    ["mean", channel()],
+    ["variance", channel()],
+  ]);
+  const args = execArgs([
+    [ARG.src, heap.get("x")!],
+    [ARG.dst, heap.get("y")!],
+    [ARG.scale, heap.get("scale")!],
+    [ARG.shift, heap.get("offset")!],
+    [ARG.mean, heap.get("mean")!],
+    [ARG.variance, heap.get("variance")!],
+  ]);
+  return { primitive, args, heap };
+}
+
+function buildBackward(dnnl: Dnnl, nchw: number[], epsilon: number): Plan | null {
+  const desc = forwardDesc(dnnl, nchw, epsilon);
+  const forward = desc === null ? null : createPrimitive(dnnl, desc, null, null);
+  if (forward === null) return null;
+  const backwardDesc = new Uint8Array(OP_DESC_BYTES);
+  const status = dnnl.symbols.dnnl_batch_normalization_backward_desc_init(
+    backwardDesc,
+    PROP.backward,
+    memoryDesc(dnnl, nchw, TAG.nhwc),
+    memoryDesc(dnnl, nchw, TAG.nhwc),
+    epsilon,
+    SCALE_AND_SHIFT,
+  );
+  const primitive = status === 0 ? createPrimitive(dnnl, backwardDesc, null, forward.pd) : null;
+  // The forward primitive is only the hint of the backward one.
+  dnnl.symbols.dnnl_primitive_destroy(forward.primitive);
+  dnnl.symbols.dnnl_primitive_desc_destroy(forward.pd);
+  if (primitive === null) return null;
+  const data = () => memoryObject(dnnl, memoryDesc(dnnl, nchw, TAG.nhwc), false);
+  const channel = () => memoryObject(dnnl, memoryDesc(dnnl, [nchw[1]], TAG.a), false);
+  const heap = new Map([
+    ["dy", data()],
+    ["x", data()],
+    ["dx", data()],
+    ["scale", channel()],
+    ["shift", channel()],
+    ["mean", channel()],
+    ["variance", channel()],
+    ["dscale", channel()],
+    ["doffset", channel()],
+  ]);
+  const args = execArgs([
+    [ARG.diffDst, heap.get("dy")!],
+    [ARG.src, heap.get("x")!],
+    [ARG.scale, heap.get("scale")!],
+    // oneDNN 2.6 wants the shift among the backward arguments (exec_arg_md of DNNL_ARG_SHIFT is
+    // not empty) though the gradients do not depend on it: it reads the scale's memory.
+    [ARG.shift, heap.get("shift")!],
+    [ARG.mean, heap.get("mean")!],
+    [ARG.variance, heap.get("variance")!],
+    [ARG.diffSrc, heap.get("dx")!],
+    [ARG.diffScale, heap.get("dscale")!],
+    [ARG.diffShift, heap.get("doffset")!],
+  ]);
+  return { primitive, args, heap };
+}
+
+function run(
+  dnnl: Dnnl,
+  planKey: string,
+  build: () => Plan | null,
+  heap: ArrayBuffer,
+  offsets: Record<string, number>,
+): boolean {
+  let plan = cache.get(planKey);
+  if (plan === undefined) {
+    if (cache.size >= CACHE_LIMIT) clearDnnlBatchNormCache();
+    cacheOwner = dnnl;
+    plan = build();
+    cache.set(planKey, plan);
+  }
+  if (plan === null) return false;
+  for (const [role, memory] of plan.heap) {
+    const offset = offsets[role];
+    if (offset === undefined) throw new Error(`native_dnnl_batch_norm: no offset for ${role}`);
+    setHandle(dnnl, memory, heap, offset);
+  }
+  // One OpenMP thread: batch norm's reductions synchronize the team between phases, and with 2
+  // threads on 2 shared cores each barrier waited out other processes (257–338 ms steps).
+  const threads = openMpThreads();
+  if (threads !== 1) setOpenMpThreads(1);
+  try {
+    execute(dnnl, plan.primitive.primitive, plan.args);
+  } finally {
+    if (threads !== 1) setOpenMpThreads(threads);
+  }
+  return true;
+}
+
+/** oneDNN's logical N, C, H, W of an NHWC shape. */
+function nchwOf(shape: readonly number[]): number[] {
+  return [shape[0], shape[3], shape[1], shape[2]];
+}
+
+// Off by default: measured on the shared 2-core machine (bench/profile_step.ts, ResNet-18 ×1/16,
+// batch 128, native), a step with oneDNN's batch norm took 87–123 ms in 10 of 13 processes but
+// 353–363 ms in the other 3, against 117–158 ms in 7 of 7 with the JavaScript kernels. With
+// oneDNN's 2 OpenMP threads (no switch to 1 below), 257 and 338 ms. Timed per call inside a step:
+// the slow calls were the C = 16 and C = 32 shapes (bnorm_jit:avx512_core), 13–27 ms each, and
+// ONEDNN_VERBOSE puts that time inside the primitive's execution, while the same shapes in a loop
+// of their own (fresh random tensors) took about 0.1 ms. The heap offsets of the tensors in the
+// step were only 8-byte aligned. Not resolved; the JavaScript kernels are the default.
+let dnnlEnabled = false;
+
+/**
+ * Switches the oneDNN batch norm on, or off (the JavaScript kernels run instead; the default, see
+ * above), for measurements. Returns the previous setting.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
+ * const previous = setDnnlBatchNorm(false);
+ * assert.equal(setDnnlBatchNorm(previous), false);
+ * ```
+ */
+export function setDnnlBatchNorm(enabled: boolean): boolean {
+  if (typeof enabled !== "boolean") {
+    throw new TypeError(`setDnnlBatchNorm: enabled must be a boolean, got ${enabled}`);
+  }
+  const previous = dnnlEnabled;
+  dnnlEnabled = enabled;
+  return previous;
+}
+
+function usable(x: TensorInfo): boolean {
+  return dnnlEnabled && x.dtype === "float32" && x.shape.length === 4 && sizeOf(x.shape) > 0;
+}
+
+function forwardKernel(dnnl: Dnnl, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x, scale, offset } = args.inputs as Record<string, TensorInfo>;
+    const { epsilon } = args.attrs as unknown as { epsilon: number };
+    if (!usable(x) || scale.shape[0] !== x.shape[3] || offset.shape[0] !== x.shape[3]) {
+      return fallback(args);
+    }
+    const nchw = nchwOf(x.shape);
+    const planKey = `forward|${nchw}|${epsilon}`;
+    if (cache.get(planKey) === null) return fallback(args);
+    const backend = asWasmBackend(args.backend);
+    const channels = x.shape[3];
+    const outputs = [
+      backend.makeOutput(x.shape.slice(), "float32"),
+      backend.makeOutput([channels], "float32"),
+      backend.makeOutput([channels], "float32"),
+    ];
+    const at = (t: TensorInfo) => tensorData(backend, t).memoryOffset;
+    // The heap buffer is taken after the allocations, which may have grown it.
+    const ran = run(
+      dnnl,
+      planKey,
+      () => buildForward(dnnl, nchw, epsilon),
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      {
+        x: at(x),
+        scale: at(scale),
+        offset: at(offset),
+        y: at(outputs[0]),
+        mean: at(outputs[1]),
+        variance: at(outputs[2]),
+      },
+    );
+    if (ran) return outputs;
+    for (const t of outputs) backend.disposeData(t.dataId);
+    return fallback(args);
+  };
+}
+
+function backwardKernel(dnnl: Dnnl, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { dy, x, scale, mean, variance } = args.inputs as Record<string, TensorInfo>;
+    const { epsilon } = args.attrs as unknown as { epsilon: number };
+    if (!usable(x) || !tf.util.arraysEqual(dy.shape, x.shape) || dy.dtype !== "float32") {
+      return fallback(args);
+    }
+    const nchw = nchwOf(x.shape);
+    const planKey = `backward|${nchw}|${epsilon}`;
+    if (cache.get(planKey) === null) return fallback(args);
+    const backend = asWasmBackend(args.backend);
+    const channels = x.shape[3];
+    const outputs = [
+      backend.makeOutput(x.shape.slice(), "float32"),
+      backend.makeOutput([channels], "float32"),
+      backend.makeOutput([channels], "float32"),
+    ];
+    const at = (t: TensorInfo) => tensorData(backend, t).memoryOffset;
+    const ran = run(
+      dnnl,
+      planKey,
+      () => buildBackward(dnnl, nchw, epsilon),
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      {
+        dy: at(dy),
+        x: at(x),
+        scale: at(scale),
+        shift: at(scale),
+        mean: at(mean),
+        variance: at(variance),
+        dx: at(outputs[0]),
+        dscale: at(outputs[1]),
+        doffset: at(outputs[2]),
+      },
+    );
+    if (ran) return outputs;
+    for (const t of outputs) backend.disposeData(t.dataId);
+    return fallback(args);
+  };
+}
+
+const replaced = new Set<string>();
+
+/**
+ * Replaces the fused batch-norm kernels of `backendName` (the `native` backend, after it copied
+ * wasm's kernel table) with the oneDNN ones; the JavaScript kernels stay their fallback. Returns
+ * false when already done. Throws when oneDNN does not load or the kernels are not registered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./init.ts";
+ * try {
+ *   await initBackend("native"); // registers them, when the native libraries load
+ *   assert.ok(tf.getKernel("UsamBatchNormTrain", "native") !== undefined);
+ * } catch (error) {
+ *   assert.match((error as Error).message, /install/);
+ * }
+ * ```
+ */
+export function registerDnnlBatchNorm(backendName: string): boolean {
+  if (replaced.has(backendName)) return false;
+  const dnnl = loadDnnl();
+  const originals = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD].map((name) => {
+    const config = tf.getKernel(name, backendName);
+    if (config === undefined) {
+      throw new Error(
+        `registerDnnlBatchNorm: no '${name}' kernel is registered for '${backendName}'`,
+      );
+    }
+    return config;
+  });
+  const [forward, backward] = originals;
+  tf.unregisterKernel(BATCH_NORM_TRAIN, backendName);
+  tf.registerKernel({ ...forward, kernelFunc: forwardKernel(dnnl, forward.kernelFunc) });
+  tf.unregisterKernel(BATCH_NORM_TRAIN_GRAD, backendName);
+  tf.registerKernel({ ...backward, kernelFunc: backwardKernel(dnnl, backward.kernelFunc) });
+  replaced.add(backendName);
+  return true;
+}
