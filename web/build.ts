@@ -13,7 +13,6 @@ import { fileURLToPath } from "node:url";
 /** The exports the stubbed `node:` modules must offer for the bundle to link. */
 const NODE_STUB_EXPORTS = [
   "Worker",
-  "parentPort",
   "dirname",
   "join",
   "fileURLToPath",
@@ -21,13 +20,15 @@ const NODE_STUB_EXPORTS = [
   "existsSync",
   "readFileSync",
   "parseArgs",
+  "setPriority",
 ];
 
 function nodeStubSource(module: string): string {
   const lines = NODE_STUB_EXPORTS.map((name) =>
     `export function ${name}() { throw new Error("${module}.${name} is not available in the browser"); }`
   );
-  return lines.join("\n") + "\nexport default {};\n";
+  // As on a main thread in Node: no parent port (the prefetch worker's module checks it at load).
+  return lines.join("\n") + "\nexport const parentPort = null;\nexport default {};\n";
 }
 
 /** The built page: the script bundle and its size. */

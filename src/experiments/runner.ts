@@ -136,7 +136,7 @@ async function finishedOnDisk(path: string, id: string, retryFailed: boolean): P
  * import assert from "node:assert/strict";
  * import { runPending } from "./runner.ts";
  * import { expandGrid } from "./grid.ts";
- * const runs = expandGrid({ name: "t", datasets: ["d"], models: ["mlp"], optimizers: [{ optimizer: "sgd" }],
+ * const runs = expandGrid({ name: "t", datasets: ["fashion-mnist"], models: ["mlp"], optimizers: [{ optimizer: "sgd" }],
  *   seeds: [0], settings: [{ name: "clean" }] });
  * const fake = () => Promise.resolve({ status: "completed" as const, config: {}, environment: {},
  *   epochs: [], final: { testAccuracy: 0.5, testLoss: 1, trainLoss: 1, seconds: 0 } });

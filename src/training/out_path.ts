@@ -18,7 +18,7 @@ import { dirname, isAbsolute, join } from "node:path";
  * import { userPath } from "./out_path.ts";
  * assert.equal(userPath("runs/a.json", "/home/me"), "/home/me/runs/a.json");
  * assert.equal(userPath("/tmp/a.json", "/home/me"), "/tmp/a.json");
- * assert.equal(userPath("runs/a.json", undefined), "runs/a.json");
+ * assert.equal(userPath("runs/a.json", ""), "runs/a.json"); // no INIT_CWD: the current folder
  * ```
  */
 export function userPath(
