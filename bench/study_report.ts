@@ -19,5 +19,11 @@ const args = parseArgs({
 const report = await writeStudyReport(args.values.root!, {
   readme: args.values["no-readme"] ? null : args.values.readme,
 });
+if (!args.values["no-readme"]) {
+  // The README is deno-fmt formatted (prose wrapped at 100): format the regenerated section too.
+  const fmt = await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", args.values.readme!] })
+    .output();
+  if (!fmt.success) console.error(new TextDecoder().decode(fmt.stderr));
+}
 console.log(report.found);
 console.log(`wrote ${report.paths.join(", ")}`);
