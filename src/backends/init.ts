@@ -1,5 +1,5 @@
 /**
- * Choosing and starting a TF.js backend: `initBackend(name)` for `auto | wasm | webgpu |
+ * Choosing and starting a TF.js backend: `initBackend(name)` for `auto | native | wasm | webgpu |
  * tensorflow | cpu`, and `describeEnvironment()` for result files.
  *
  * @module
@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { startWasm } from "./wasm.ts";
+import { NATIVE_BACKEND, NATIVE_DEBIAN_PACKAGES, startNative } from "./native.ts";
 import { probeWebGpuAdapter, startWebGpu } from "./webgpu.ts";
 import {
   defaultNodeModulesDirectory,
@@ -22,20 +23,22 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BACKEND_NAMES } from "./init.ts";
- * console.assert(BACKEND_NAMES.includes("wasm"));
+ * assert.ok(BACKEND_NAMES.includes("wasm"));
  * ```
  */
-export const BACKEND_NAMES = ["auto", "wasm", "webgpu", "tensorflow", "cpu"] as const;
+export const BACKEND_NAMES = ["auto", "native", "wasm", "webgpu", "tensorflow", "cpu"] as const;
 
 /**
  * One of {@link BACKEND_NAMES}.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BackendName } from "./init.ts";
  * const name: BackendName = "auto";
- * console.assert(name === "auto");
+ * assert.ok(name === "auto");
  * ```
  */
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -45,9 +48,10 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { InitBackendOptions } from "./init.ts";
  * const options: InitBackendOptions = { nodeModules: "/opt/usam/node_modules" };
- * console.assert(options.nodeModules !== undefined);
+ * assert.ok(options.nodeModules !== undefined);
  * ```
  */
 export interface InitBackendOptions {
@@ -61,11 +65,12 @@ export interface InitBackendOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BackendChoice } from "./init.ts";
  * const choice: BackendChoice = {
  *   backend: "wasm", adapter: "wasm SIMD, 1 thread", description: "wasm: requested by name",
  * };
- * console.assert(choice.backend === "wasm");
+ * assert.ok(choice.backend === "wasm");
  * ```
  */
 export interface BackendChoice {
@@ -83,6 +88,8 @@ let currentRequest: BackendName | undefined;
 /**
  * Starts the TF.js backend `name` and makes it active:
  *
+ * - `native`: the wasm backend with its heavy kernels calling OpenBLAS (and oneDNN) through FFI
+ *   on the wasm heap (native.ts); an Error naming the package when a library is missing;
  * - `wasm`: WebAssembly (XNNPACK), with this folder's kernels registered (the missing
  *   `Conv2DBackpropFilter`; faster `BatchMatMul`, `_FusedMatMul`, `Conv2DBackpropInput`);
  * - `webgpu`: Deno's WebGPU, on whatever adapter it offers (a software one included);
@@ -90,16 +97,18 @@ let currentRequest: BackendName | undefined;
  *   Error with the install commands;
  * - `cpu`: TF.js's plain JavaScript backend (slow; the reference in tests);
  * - `auto`: `tensorflow` when installed, else `webgpu` when the adapter is a real (non-fallback)
- *   one, else `wasm`.
+ *   one, else `native` when its libraries load, else `wasm` (printing one line naming the Debian
+ *   packages that would give the native path).
  *
  * Idempotent: a second call with the same name returns the same choice without restarting.
  * An unknown name is a TypeError listing the valid ones.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "./init.ts";
  * const choice = await initBackend("auto");
- * console.log(choice.description);
+ * assert.match(choice.description, /auto chose it because/);
  * ```
  */
 export async function initBackend(
@@ -131,6 +140,19 @@ async function startNamed(
   nodeModules: string,
 ): Promise<BackendChoice> {
   switch (name) {
+    case "native": {
+      let native;
+      try {
+        native = await startNative();
+      } catch (error) {
+        throw new Error(`initBackend("native"): ${(error as Error).message}`);
+      }
+      return {
+        backend: NATIVE_BACKEND,
+        adapter: native.adapter,
+        description: `native: requested by name (${native.adapter})`,
+      };
+    }
     case "wasm":
       await startWasm();
       return { backend: "wasm", adapter: WASM_ADAPTER, description: "wasm: requested by name" };
@@ -192,6 +214,22 @@ async function startAuto(nodeModules: string): Promise<BackendChoice> {
       ? `the WebGPU adapter (${probe.description}) is a software fallback`
       : `there is no WebGPU adapter (${probe.description})`,
   );
+  try {
+    const native = await startNative();
+    return {
+      backend: NATIVE_BACKEND,
+      adapter: native.adapter,
+      description: `native: auto chose it because ${reasons.join(" and ")}, and the native ` +
+        `libraries load (${native.adapter})`,
+    };
+  } catch (error) {
+    reasons.push(`the native libraries do not load (${(error as Error).message})`);
+    console.warn(
+      `usam: using wasm; for the native CPU path (several times faster) install ` +
+        `${NATIVE_DEBIAN_PACKAGES.join(" ")} (Debian/Ubuntu: apt-get install ` +
+        `${NATIVE_DEBIAN_PACKAGES.join(" ")})`,
+    );
+  }
   await startWasm();
   return {
     backend: "wasm",
@@ -207,10 +245,11 @@ async function startAuto(nodeModules: string): Promise<BackendChoice> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeEnvironment, initBackend } from "./init.ts";
  * await initBackend("cpu");
  * const environment = describeEnvironment();
- * console.assert(environment.backend === "cpu" && environment.tfjs === "4.22.0");
+ * assert.ok(environment.backend === "cpu" && environment.tfjs === "4.22.0");
  * ```
  */
 export function describeEnvironment(): {

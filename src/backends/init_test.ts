@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_NAMES, describeEnvironment, initBackend } from "./init.ts";
 import { probeWebGpuAdapter } from "./webgpu.ts";
 import { findTensorflowPackage } from "./tensorflow.ts";
+import { nativeUnavailableReason } from "./native.ts";
 
 Deno.test("initBackend refuses an unknown name with a TypeError listing the valid ones", async () => {
   for (const bad of ["gpu", "", "WASM", 3, undefined]) {
@@ -16,19 +17,22 @@ Deno.test("initBackend refuses an unknown name with a TypeError listing the vali
   }
 });
 
-Deno.test("initBackend('auto') picks tensorflow, else a hardware WebGPU adapter, else wasm, and says why", async () => {
+Deno.test("initBackend('auto') picks tensorflow, else a hardware WebGPU adapter, else native, else wasm, and says why", async () => {
   const tensorflow = findTensorflowPackage();
   const probe = await probeWebGpuAdapter();
   const expected = tensorflow !== undefined
     ? "tensorflow"
     : probe.available && !probe.isFallback
     ? "webgpu"
+    : nativeUnavailableReason() === undefined
+    ? "native"
     : "wasm";
   const choice = await initBackend("auto");
   assert.equal(choice.backend, expected);
   assert.equal(tf.getBackend(), expected);
   assert.match(choice.description, /auto chose it because/);
-  if (expected === "wasm" && probe.available) {
+  if (expected === "native") assert.match(choice.description, /native libraries load \(OpenBLAS/);
+  if ((expected === "wasm" || expected === "native") && probe.available) {
     // Here: Deno's software adapter (llvmpipe) is a fallback, and the description names it.
     assert.ok(choice.description.includes(probe.description), choice.description);
   }
@@ -74,4 +78,38 @@ Deno.test("the wasm backend registers this project's kernels", async () => {
     return tf.grad(loss)(tf.ones([3, 3, 1, 1])).dataSync();
   });
   assert.deepEqual(Array.from(dW), new Array(9).fill(4)); // each tap sees the 2×2 valid outputs
+});
+
+Deno.test({
+  name: "initBackend('native') is the wasm backend's instance with native matmul kernels",
+  ignore: nativeUnavailableReason() !== undefined,
+  async fn() {
+    await initBackend("wasm");
+    const wasm = tf.backend();
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const choice = await initBackend("native");
+    assert.equal(choice.backend, "native");
+    assert.equal(tf.getBackend(), "native");
+    assert.match(choice.description, /^native: requested by name \(OpenBLAS/);
+    assert.equal(describeEnvironment().adapter, choice.adapter);
+    // One instance under two names: a wasm tensor is used in place, without a move.
+    assert.equal(tf.backend(), wasm);
+    assert.deepEqual(Array.from(tf.matMul(x, x, false, true).dataSync()), [5, 11, 11, 25]);
+    assert.notEqual(
+      tf.getKernel("BatchMatMul", "native")?.kernelFunc,
+      tf.getKernel("BatchMatMul", "wasm")?.kernelFunc,
+    );
+    // oneDNN's convolutions are native's only: the wasm backend keeps its own kernels.
+    for (const name of ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
+      assert.notEqual(
+        tf.getKernel(name, "native")?.kernelFunc,
+        tf.getKernel(name, "wasm")?.kernelFunc,
+        name,
+      );
+    }
+    // Every other wasm kernel is there too (copied), e.g. the project's Conv2DBackpropFilter.
+    assert.ok(tf.getKernel("Conv2DBackpropFilter", "native") !== undefined);
+    x.dispose();
+    assert.equal(await initBackend("native"), choice); // idempotent
+  },
 });

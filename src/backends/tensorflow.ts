@@ -16,8 +16,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TENSORFLOW_PACKAGES } from "./tensorflow.ts";
- * console.assert(TENSORFLOW_PACKAGES[0] === "@tensorflow/tfjs-node-gpu");
+ * assert.ok(TENSORFLOW_PACKAGES[0] === "@tensorflow/tfjs-node-gpu");
  * ```
  */
 export const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
@@ -27,11 +28,12 @@ export const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tf
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TensorflowPackage } from "./tensorflow.ts";
  * const found: TensorflowPackage = {
  *   name: "@tensorflow/tfjs-node", version: "4.22.0", entry: "/x/dist/index.js",
  * };
- * console.assert(found.name.endsWith("tfjs-node"));
+ * assert.ok(found.name.endsWith("tfjs-node"));
  * ```
  */
 export interface TensorflowPackage {
@@ -45,8 +47,9 @@ export interface TensorflowPackage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultNodeModulesDirectory } from "./tensorflow.ts";
- * console.assert(defaultNodeModulesDirectory().endsWith("node_modules"));
+ * assert.ok(defaultNodeModulesDirectory().endsWith("node_modules"));
  * ```
  */
 export function defaultNodeModulesDirectory(): string {
@@ -59,9 +62,10 @@ export function defaultNodeModulesDirectory(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findTensorflowPackage } from "./tensorflow.ts";
  * const found = findTensorflowPackage("/nonexistent/node_modules");
- * console.assert(found === undefined);
+ * assert.ok(found === undefined);
  * ```
  */
 export function findTensorflowPackage(
@@ -93,8 +97,9 @@ export function findTensorflowPackage(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tensorflowMissingMessage } from "./tensorflow.ts";
- * console.assert(tensorflowMissingMessage("/repo/node_modules").includes("npm i @tensorflow/tfjs-node"));
+ * assert.ok(tensorflowMissingMessage("/repo/node_modules").includes("npm i @tensorflow/tfjs-node"));
  * ```
  */
 export function tensorflowMissingMessage(nodeModules: string): string {
@@ -117,11 +122,12 @@ export function tensorflowMissingMessage(nodeModules: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startTensorflow } from "./tensorflow.ts";
  * try {
  *   await startTensorflow("/nonexistent/node_modules");
  * } catch (error) {
- *   console.assert((error as Error).message.includes("npm i @tensorflow/tfjs-node-gpu"));
+ *   assert.ok((error as Error).message.includes("npm i @tensorflow/tfjs-node-gpu"));
  * }
  * ```
  */

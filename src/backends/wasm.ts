@@ -30,8 +30,9 @@ const SIMD_BINARY = "tfjs-backend-wasm-simd.wasm";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wasmBinaryDirectory } from "./wasm.ts";
- * console.assert(wasmBinaryDirectory().endsWith("/dist/"));
+ * assert.ok(wasmBinaryDirectory().endsWith("/dist/"));
  * ```
  */
 export function wasmBinaryDirectory(): string {
@@ -58,10 +59,11 @@ export function wasmBinaryDirectory(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerWasmKernels } from "./wasm.ts";
  * registerWasmKernels();
- * console.assert(registerWasmKernels().length === 0); // the second call has nothing to do
+ * assert.ok(registerWasmKernels().length === 0); // the second call has nothing to do
  * ```
  */
 export function registerWasmKernels(): string[] {
@@ -96,10 +98,11 @@ export function registerWasmKernels(): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { startWasm } from "./wasm.ts";
  * await startWasm();
- * console.assert(tf.getBackend() === "wasm");
+ * assert.ok(tf.getBackend() === "wasm");
  * ```
  */
 export async function startWasm(): Promise<void> {

@@ -44,6 +44,7 @@ interface Conv2DBackpropFilterAttrs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { conv2DBackpropFilterWasm } from "./wasm_conv2d_backprop_filter.ts";
@@ -56,7 +57,7 @@ interface Conv2DBackpropFilterAttrs {
  * });
  * // The centre tap sees all 9 pixels; a corner tap sees 4.
  * const values = tf.engine().makeTensorFromTensorInfo(dW).dataSync();
- * console.assert(values[4] === 9 && values[0] === 4);
+ * assert.ok(values[4] === 9 && values[0] === 4);
  * ```
  */
 export function conv2DBackpropFilterWasm(
@@ -157,8 +158,9 @@ export function conv2DBackpropFilterWasm(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { conv2DBackpropFilterWasmConfig } from "./wasm_conv2d_backprop_filter.ts";
- * console.assert(conv2DBackpropFilterWasmConfig.backendName === "wasm");
+ * assert.ok(conv2DBackpropFilterWasmConfig.backendName === "wasm");
  * ```
  */
 export const conv2DBackpropFilterWasmConfig: KernelConfig = {
@@ -181,10 +183,11 @@ export const conv2DBackpropFilterWasmConfig: KernelConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
  * registerWasmConv2DBackpropFilter();
- * console.assert(registerWasmConv2DBackpropFilter() === false);
+ * assert.ok(registerWasmConv2DBackpropFilter() === false);
  * ```
  */
 export function registerWasmConv2DBackpropFilter(): boolean {

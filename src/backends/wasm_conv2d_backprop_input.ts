@@ -41,6 +41,7 @@ interface Conv2DBackpropInputAttrs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { conv2DBackpropInputWasm } from "./wasm_conv2d_backprop_input.ts";
@@ -53,7 +54,7 @@ interface Conv2DBackpropInputAttrs {
  * });
  * // The centre pixel feeds all 9 outputs; a corner pixel feeds 4.
  * const values = tf.engine().makeTensorFromTensorInfo(dx).dataSync();
- * console.assert(values[4] === 9 && values[0] === 4);
+ * assert.ok(values[4] === 9 && values[0] === 4);
  * ```
  */
 export function conv2DBackpropInputWasm(
@@ -133,10 +134,11 @@ export function conv2DBackpropInputWasm(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
  * registerFastWasmConv2DBackpropInput();
- * console.assert(registerFastWasmConv2DBackpropInput() === false);
+ * assert.ok(registerFastWasmConv2DBackpropInput() === false);
  * ```
  */
 export function registerFastWasmConv2DBackpropInput(): boolean {

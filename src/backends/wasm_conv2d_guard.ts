@@ -25,12 +25,13 @@ function pair(value: number | number[] | undefined): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkNumericPadding } from "./wasm_conv2d_guard.ts";
  * checkNumericPadding("Conv2D", [3, 3, 1, 1], { pad: 1, strides: 2 }); // fine
  * try {
  *   checkNumericPadding("Conv2D", [1, 3, 1, 1], { pad: 1, strides: [3, 1] });
  * } catch (error) {
- *   console.assert(error instanceof RangeError);
+ *   assert.ok(error instanceof RangeError);
  * }
  * ```
  */
@@ -61,10 +62,11 @@ export function checkNumericPadding(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerWasmConvGuards } from "./wasm_conv2d_guard.ts";
  * registerWasmConvGuards();
- * console.assert(registerWasmConvGuards() === false);
+ * assert.ok(registerWasmConvGuards() === false);
  * ```
  */
 export function registerWasmConvGuards(): boolean {

@@ -81,6 +81,7 @@ function depthwiseInfo(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { depthwiseBackpropFilterWasm } from "./wasm_depthwise_grads.ts";
@@ -91,7 +92,7 @@ function depthwiseInfo(
  * });
  * // Per channel: the centre tap sees 9 pixels, a corner tap 4.
  * const values = tf.engine().makeTensorFromTensorInfo(dW).dataSync();
- * console.assert(values[8] === 9 && values[0] === 4);
+ * assert.ok(values[8] === 9 && values[0] === 4);
  * ```
  */
 export function depthwiseBackpropFilterWasm(
@@ -135,6 +136,7 @@ export function depthwiseBackpropFilterWasm(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { depthwiseBackpropInputWasm } from "./wasm_depthwise_grads.ts";
@@ -145,7 +147,7 @@ export function depthwiseBackpropFilterWasm(
  * });
  * // The centre pixel feeds 9 outputs, a corner pixel 4.
  * const values = tf.engine().makeTensorFromTensorInfo(dx).dataSync();
- * console.assert(values[4] === 9 && values[0] === 4);
+ * assert.ok(values[4] === 9 && values[0] === 4);
  * ```
  */
 export function depthwiseBackpropInputWasm(
@@ -228,10 +230,11 @@ const inputConfig: KernelConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerWasmDepthwiseGradients } from "./wasm_depthwise_grads.ts";
  * registerWasmDepthwiseGradients();
- * console.assert(registerWasmDepthwiseGradients().length === 0);
+ * assert.ok(registerWasmDepthwiseGradients().length === 0);
  * ```
  */
 export function registerWasmDepthwiseGradients(): string[] {

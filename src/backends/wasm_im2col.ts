@@ -17,8 +17,9 @@ import type * as tf from "@tensorflow/tfjs-core";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IM2COL_CHUNK_ELEMENTS } from "./wasm_im2col.ts";
- * console.assert(IM2COL_CHUNK_ELEMENTS * 4 === 16 * 2 ** 20);
+ * assert.ok(IM2COL_CHUNK_ELEMENTS * 4 === 16 * 2 ** 20);
  * ```
  */
 export const IM2COL_CHUNK_ELEMENTS = 4 * 2 ** 20;
@@ -28,11 +29,12 @@ export const IM2COL_CHUNK_ELEMENTS = 4 * 2 ** 20;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { im2colGeometry } from "./wasm_im2col.ts";
  * const info = tf.backend_util.computeConv2DInfo([1, 5, 5, 2], [3, 3, 2, 4], 2, 1, "same");
  * const g = im2colGeometry(info);
- * console.assert(g.rowLength === 18 && g.outHeight === 3);
+ * assert.ok(g.rowLength === 18 && g.outHeight === 3);
  * ```
  */
 export interface Im2ColGeometry {
@@ -61,10 +63,11 @@ export interface Im2ColGeometry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { im2colGeometry } from "./wasm_im2col.ts";
  * const info = tf.backend_util.computeConv2DInfo([2, 4, 4, 1], [2, 2, 1, 1], 1, 1, "valid");
- * console.assert(im2colGeometry(info).rowsPerImage === 9);
+ * assert.ok(im2colGeometry(info).rowsPerImage === 9);
  * ```
  */
 export function im2colGeometry(info: tf.backend_util.Conv2DInfo): Im2ColGeometry {
@@ -101,10 +104,11 @@ export function im2colGeometry(info: tf.backend_util.Conv2DInfo): Im2ColGeometry
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { im2colGeometry, imagesPerChunk } from "./wasm_im2col.ts";
  * const info = tf.backend_util.computeConv2DInfo([8, 4, 4, 1], [2, 2, 1, 1], 1, 1, "valid");
- * console.assert(imagesPerChunk(im2colGeometry(info)) === 8);
+ * assert.ok(imagesPerChunk(im2colGeometry(info)) === 8);
  * ```
  */
 export function imagesPerChunk(g: Im2ColGeometry): number {
@@ -193,6 +197,7 @@ function forEachRun(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { fillIm2Col, im2colGeometry } from "./wasm_im2col.ts";
  * const g = im2colGeometry(
@@ -200,7 +205,7 @@ function forEachRun(
  * );
  * const heap = new Float32Array([1, 2, 3, 4, 0, 0, 0, 0]); // x, then a 1×4 block
  * fillIm2Col(heap, 0, 4, 0, 1, g);
- * console.assert(heap.slice(4).join() === "1,2,3,4");
+ * assert.ok(heap.slice(4).join() === "1,2,3,4");
  * ```
  */
 export function fillIm2Col(
@@ -237,6 +242,7 @@ export function fillIm2Col(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { fillIm2ColTransposed, im2colGeometry } from "./wasm_im2col.ts";
  * const g = im2colGeometry(
@@ -244,7 +250,7 @@ export function fillIm2Col(
  * );
  * const heap = new Float32Array([1, 2, 3, 4, 0, 0, 0, 0]); // x, then a 2×2 block
  * fillIm2ColTransposed(heap, 0, 4, 0, 1, g);
- * console.assert(heap.slice(4).join() === "1,3,2,4"); // tap kw=0 at both rows, then kw=1
+ * assert.ok(heap.slice(4).join() === "1,3,2,4"); // tap kw=0 at both rows, then kw=1
  * ```
  */
 export function fillIm2ColTransposed(
@@ -302,6 +308,7 @@ export function fillIm2ColTransposed(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { accumulateCol2Im, im2colGeometry } from "./wasm_im2col.ts";
  * const g = im2colGeometry(
@@ -309,7 +316,7 @@ export function fillIm2ColTransposed(
  * );
  * const heap = new Float32Array([10, 20, 1, 2]); // dx (2 pixels), then a 2×1 block
  * accumulateCol2Im(heap, 0, 2, 0, 1, g);
- * console.assert(heap[0] === 11 && heap[1] === 22);
+ * assert.ok(heap[0] === 11 && heap[1] === 22);
  * ```
  */
 export function accumulateCol2Im(

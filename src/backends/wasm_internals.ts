@@ -50,12 +50,13 @@ export interface WasmBackend {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const backend = asWasmBackend(tf.backend());
- * console.assert(backend.wasm.HEAPU8 instanceof Uint8Array);
+ * assert.ok(backend.wasm.HEAPU8 instanceof Uint8Array);
  * ```
  */
 export function asWasmBackend(backend: unknown): WasmBackend {
@@ -78,12 +79,13 @@ export function asWasmBackend(backend: unknown): WasmBackend {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend, tensorData } from "./wasm_internals.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const x = tf.ones([2]);
- * console.assert(tensorData(asWasmBackend(tf.backend()), x).id > 0);
+ * assert.ok(tensorData(asWasmBackend(tf.backend()), x).id > 0);
  * ```
  */
 export function tensorData(backend: WasmBackend, info: TensorInfo): WasmTensorData {
@@ -100,12 +102,13 @@ export function tensorData(backend: WasmBackend, info: TensorInfo): WasmTensorDa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend, heapFloat32 } from "./wasm_internals.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const x = tf.tensor1d([1, 2, 3]);
- * console.assert(heapFloat32(asWasmBackend(tf.backend()), x)[2] === 3);
+ * assert.ok(heapFloat32(asWasmBackend(tf.backend()), x)[2] === 3);
  * ```
  */
 export function heapFloat32(
@@ -124,6 +127,7 @@ export function heapFloat32(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend, heapFloat32, makeView, releaseView } from "./wasm_internals.ts";
  * import { initBackend } from "./mod.ts";
@@ -131,7 +135,7 @@ export function heapFloat32(
  * const backend = asWasmBackend(tf.backend());
  * const x = tf.tensor2d([[1, 2], [3, 4]]);
  * const row = makeView(backend, x, 2, [2]);
- * console.assert(heapFloat32(backend, row)[0] === 3);
+ * assert.ok(heapFloat32(backend, row)[0] === 3);
  * releaseView(backend, row);
  * ```
  */
@@ -196,8 +200,9 @@ export function disposeTemporary(backend: WasmBackend, info: TensorInfo): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sizeOf } from "./wasm_internals.ts";
- * console.assert(sizeOf([2, 3, 4]) === 24);
+ * assert.ok(sizeOf([2, 3, 4]) === 24);
  * ```
  */
 export function sizeOf(shape: readonly number[]): number {
@@ -211,8 +216,9 @@ export function sizeOf(shape: readonly number[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { int32Bytes } from "./wasm_internals.ts";
- * console.assert(int32Bytes([1, 2]).length === 8);
+ * assert.ok(int32Bytes([1, 2]).length === 8);
  * ```
  */
 export function int32Bytes(values: readonly number[]): Uint8Array {
@@ -230,11 +236,12 @@ type MarkedKernelFunc = KernelFunc & { [REPLACED]?: true };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { replaceWasmKernel } from "./wasm_internals.ts";
  * const wrap = (original: import("@tensorflow/tfjs-core").KernelFunc) => original;
  * replaceWasmKernel("Relu", wrap);
- * console.assert(replaceWasmKernel("Relu", wrap) === false);
+ * assert.ok(replaceWasmKernel("Relu", wrap) === false);
  * ```
  */
 export function replaceWasmKernel(

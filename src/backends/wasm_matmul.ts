@@ -81,13 +81,14 @@ const CPP_FLOAT32 = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import type { Matrices } from "./wasm_matmul.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const x = tf.zeros([2, 3, 4]);
  * const matrices: Matrices = { info: x, batch: 2, rows: 3, cols: 4 };
- * console.assert(matrices.batch * matrices.rows * matrices.cols === x.size);
+ * assert.ok(matrices.batch * matrices.rows * matrices.cols === x.size);
  * ```
  */
 export interface Matrices {
@@ -297,6 +298,7 @@ const PACK_COST = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { wasmMatMulInto } from "./wasm_matmul.ts";
@@ -314,7 +316,7 @@ const PACK_COST = 2;
  *   false,
  *   out,
  * );
- * console.assert(tf.engine().makeTensorFromTensorInfo(out).dataSync()[0] === 4);
+ * assert.ok(tf.engine().makeTensorFromTensorInfo(out).dataSync()[0] === 4);
  * ```
  */
 export function wasmMatMulInto(
@@ -325,6 +327,8 @@ export function wasmMatMulInto(
   transposeB: boolean,
   out: TensorInfo,
 ): void {
+  const delegate = delegates.get(tf.getBackend());
+  if (delegate !== undefined && delegate(backend, a, b, transposeA, transposeB, out)) return;
   const m = transposeA ? a.cols : a.rows;
   const n = transposeB ? b.rows : b.cols;
   const batch = Math.max(a.batch, b.batch);
@@ -350,6 +354,57 @@ export function wasmMatMulInto(
   } finally {
     scratch.release();
   }
+}
+
+/**
+ * A product routine that can stand in for {@link wasmMatMulInto}: same arguments; returns false to
+ * decline (the XNNPACK path then runs).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MatMulIntoDelegate } from "./wasm_matmul.ts";
+ * const decline: MatMulIntoDelegate = () => false;
+ * assert.equal(decline.length, 0);
+ * ```
+ */
+export type MatMulIntoDelegate = (
+  backend: WasmBackend,
+  a: Matrices,
+  b: Matrices,
+  transposeA: boolean,
+  transposeB: boolean,
+  out: TensorInfo,
+) => boolean;
+
+const delegates = new Map<string, MatMulIntoDelegate>();
+
+/**
+ * Routes {@link wasmMatMulInto} to `delegate` while the TF.js backend named `backendName` is the
+ * active one (`undefined` removes it). Why: the `native` backend is this wasm backend under a
+ * second name, and the kernels built on `wasmMatMulInto` (the convolution gradients) should run
+ * their products on its GEMM there, while `wasm` keeps XNNPACK's.
+ *
+ * @example
+ * ```ts
+ * import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
+ * setWasmMatMulDelegate("some-backend", () => false);
+ * setWasmMatMulDelegate("some-backend", undefined);
+ * ```
+ */
+export function setWasmMatMulDelegate(
+  backendName: string,
+  delegate: MatMulIntoDelegate | undefined,
+): void {
+  if (typeof backendName !== "string" || backendName === "wasm") {
+    throw new TypeError(
+      `setWasmMatMulDelegate: backendName must name a backend other than wasm, got ${
+        JSON.stringify(backendName)
+      }`,
+    );
+  }
+  if (delegate === undefined) delegates.delete(backendName);
+  else delegates.set(backendName, delegate);
 }
 
 /** The fast `BatchMatMul` kernel body. */
@@ -461,8 +516,9 @@ export function setFastWasmMatMul(enabled: boolean): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fastWasmMatMulEnabled } from "./wasm_matmul.ts";
- * console.assert(typeof fastWasmMatMulEnabled() === "boolean");
+ * assert.ok(typeof fastWasmMatMulEnabled() === "boolean");
  * ```
  */
 export function fastWasmMatMulEnabled(): boolean {
@@ -476,10 +532,11 @@ export function fastWasmMatMulEnabled(): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerFastWasmMatMul } from "./wasm_matmul.ts";
  * registerFastWasmMatMul();
- * console.assert(registerFastWasmMatMul() === false); // already in place
+ * assert.ok(registerFastWasmMatMul() === false); // already in place
  * ```
  */
 export function registerFastWasmMatMul(): boolean {

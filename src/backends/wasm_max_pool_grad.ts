@@ -32,6 +32,7 @@ interface MaxPoolGradAttrs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend } from "./wasm_internals.ts";
  * import { maxPoolGradWasm } from "./wasm_max_pool_grad.ts";
@@ -43,7 +44,7 @@ interface MaxPoolGradAttrs {
  *   filterSize: 2, strides: 2, pad: "valid",
  * });
  * // The gradient goes to the maximum, 5.
- * console.assert(tf.engine().makeTensorFromTensorInfo(dx).dataSync().join() === "0,7,0,0");
+ * assert.ok(tf.engine().makeTensorFromTensorInfo(dx).dataSync().join() === "0,7,0,0");
  * ```
  */
 export function maxPoolGradWasm(
@@ -140,10 +141,11 @@ export function setFastWasmMaxPoolGrad(enabled: boolean): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-wasm";
  * import { registerFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
  * registerFastWasmMaxPoolGrad();
- * console.assert(registerFastWasmMaxPoolGrad() === false);
+ * assert.ok(registerFastWasmMaxPoolGrad() === false);
  * ```
  */
 export function registerFastWasmMaxPoolGrad(): boolean {

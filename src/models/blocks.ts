@@ -15,13 +15,14 @@ export type Symbolic = tfl.SymbolicTensor;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import { conv } from "./blocks.ts";
  * import { SeededInitializers } from "./initializers.ts";
  * const x = tfl.input({ shape: [8, 8, 3] });
  * const y = conv(x, 4, 3, 2, new SeededInitializers(0));
- * console.assert(JSON.stringify(y.shape) === "[null,4,4,4]");
+ * assert.ok(JSON.stringify(y.shape) === "[null,4,4,4]");
  * ```
  */
 export function conv(
@@ -46,11 +47,12 @@ export function conv(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import { batchNorm } from "./blocks.ts";
  * const y = batchNorm(tfl.input({ shape: [4, 4, 2] }));
- * console.assert(y.shape[3] === 2);
+ * assert.ok(y.shape[3] === 2);
  * ```
  */
 export function batchNorm(x: Symbolic): Symbolic {
@@ -63,10 +65,11 @@ export function batchNorm(x: Symbolic): Symbolic {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import { relu } from "./blocks.ts";
- * console.assert(relu(tfl.input({ shape: [3] })).shape[1] === 3);
+ * assert.ok(relu(tfl.input({ shape: [3] })).shape[1] === 3);
  * ```
  */
 export function relu(x: Symbolic): Symbolic {
@@ -78,12 +81,13 @@ export function relu(x: Symbolic): Symbolic {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import * as tfl from "@tensorflow/tfjs-layers";
  * import { classifierHead } from "./blocks.ts";
  * import { SeededInitializers } from "./initializers.ts";
  * const y = classifierHead(tfl.input({ shape: [4, 4, 8] }), 10, new SeededInitializers(0));
- * console.assert(y.shape[1] === 10);
+ * assert.ok(y.shape[1] === 10);
  * ```
  */
 export function classifierHead(

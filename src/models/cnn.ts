@@ -28,10 +28,11 @@ export interface CnnOptions extends CommonModelOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createCnn } from "./cnn.ts";
  * const model = createCnn({ inputShape: [28, 28, 1], numClasses: 10 });
- * console.assert(model.countParams() === 44426);
+ * assert.ok(model.countParams() === 44426);
  * ```
  */
 export function createCnn(options: CnnOptions): tfl.LayersModel {

@@ -39,10 +39,11 @@ const FACTORIES: { [N in ModelName]: (options: ModelOptionsByName[N]) => tfl.Lay
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createModel } from "./create.ts";
  * const model = createModel("cnn", { inputShape: [28, 28, 1], numClasses: 10, seed: 3 });
- * console.assert(model.outputs[0].shape[1] === 10);
+ * assert.ok(model.outputs[0].shape[1] === 10);
  * ```
  */
 export function createModel<N extends ModelName>(

@@ -43,11 +43,12 @@ function countWeights(weights: readonly tfl.LayerVariable[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createModel } from "./create.ts";
  * import { describeModel } from "./describe.ts";
  * const info = describeModel(createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10 }));
- * console.assert(info.trainableParameters === 184330 && info.layers.length === 8);
+ * assert.ok(info.trainableParameters === 184330 && info.layers.length === 8);
  * ```
  */
 export function describeModel(model: tfl.LayersModel): ModelDescription {

@@ -3,7 +3,7 @@
  * inputs and extrapolates to a dataset size. This is how the defaults of the model zoo were
  * sized. Run it as a script:
  *
- * `deno run -A src/models/epoch_time.ts [--backend wasm] [--steps 20] [--batch-size 128]
+ * `deno run -A src/models/epoch_time.ts [--backend auto] [--steps 20] [--batch-size 128]
  * [--images 60000] [mlp cnn resnet vgg wrn]`
  *
  * @module
@@ -49,6 +49,7 @@ function positiveInteger(name: string, value: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createModel } from "./create.ts";
@@ -56,7 +57,7 @@ function positiveInteger(name: string, value: number): number {
  * await tf.setBackend("cpu");
  * const model = createModel("mlp", { inputShape: [8, 8, 1], numClasses: 3, widths: [16] });
  * const t = measureEpochTime(model, { batchSize: 4, steps: 2, warmup: 1, images: 40 });
- * console.assert(t.epochSeconds > 0 && Math.abs(t.epochSeconds - 10 * t.msPerStep / 1000) < 1e-9);
+ * assert.ok(t.epochSeconds > 0 && Math.abs(t.epochSeconds - 10 * t.msPerStep / 1000) < 1e-9);
  * ```
  */
 export function measureEpochTime(
@@ -113,15 +114,18 @@ if (import.meta.main) {
     args: Deno.args,
     allowPositionals: true,
     options: {
-      backend: { type: "string", default: "wasm" },
+      backend: { type: "string", default: "auto" },
       steps: { type: "string", default: "20" },
       "batch-size": { type: "string", default: "128" },
       images: { type: "string", default: "60000" },
     },
   });
   const { initBackend } = await import("../backends/mod.ts");
-  const { createModel, describeModel, MODEL_NAMES } = await import("./mod.ts");
-  const choice = await initBackend(values.backend as "wasm");
+  // Not through ./mod.ts: it re-exports this module, and importing it from this module's own
+  // top-level await deadlocks ("Top-level await promise never resolved").
+  const { createModel, MODEL_NAMES } = await import("./create.ts");
+  const { describeModel } = await import("./describe.ts");
+  const choice = await initBackend(values.backend as "auto");
   console.log(`backend: ${choice.description}`);
   const names = positionals.length > 0 ? positionals : [...MODEL_NAMES];
   for (const name of names) {

@@ -17,11 +17,12 @@ export type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SeededInitializers } from "./initializers.ts";
  * const init = new SeededInitializers(7);
  * const kernel = init.he(); // He-normal, for layers followed by ReLU
  * const logits = init.glorot(); // Glorot-uniform, for the logit layer
- * console.assert(kernel !== logits);
+ * assert.ok(kernel !== logits);
  * ```
  */
 export class SeededInitializers {

@@ -30,10 +30,11 @@ export const PAPER_MLP_WIDTHS: readonly number[] = Object.freeze([128, 128, 128,
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createMlp } from "./mlp.ts";
  * const model = createMlp({ inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
- * console.assert(model.countParams() === 184330);
+ * assert.ok(model.countParams() === 184330);
  * ```
  */
 export function createMlp(options: MlpOptions): tfl.LayersModel {

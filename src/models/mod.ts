@@ -5,11 +5,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createModel, describeModel, MODEL_NAMES } from "./mod.ts";
  * const model = createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10, seed: 0 });
- * console.assert(MODEL_NAMES.includes("resnet"));
- * console.assert(describeModel(model).trainableParameters === 184330);
+ * assert.ok(MODEL_NAMES.includes("resnet"));
+ * assert.ok(describeModel(model).trainableParameters === 184330);
  * ```
  *
  * @module

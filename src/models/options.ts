@@ -23,9 +23,10 @@ export interface CommonModelOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateCommonOptions } from "./options.ts";
  * const o = validateCommonOptions("mlp", { inputShape: [28, 28, 1], numClasses: 10 });
- * console.assert(o.seed === 0);
+ * assert.ok(o.seed === 0);
  * ```
  */
 export function validateCommonOptions(
@@ -126,8 +127,9 @@ export function requireWidths(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scaleWidth } from "./options.ts";
- * console.assert(scaleWidth(64, 0.125) === 8);
+ * assert.ok(scaleWidth(64, 0.125) === 8);
  * ```
  */
 export function scaleWidth(channels: number, multiplier: number): number {

@@ -50,10 +50,11 @@ function basicBlock(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createResnet } from "./resnet.ts";
  * const model = createResnet({ inputShape: [32, 32, 3], numClasses: 10, widthMultiplier: 0.0625 });
- * console.assert(JSON.stringify(model.outputs[0].shape) === "[null,10]");
+ * assert.ok(JSON.stringify(model.outputs[0].shape) === "[null,10]");
  * ```
  */
 export function createResnet(options: ResnetOptions): tfl.LayersModel {

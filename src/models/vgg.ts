@@ -42,10 +42,11 @@ const CONFIGS: Record<11 | 16, ReadonlyArray<number | "M">> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createVgg } from "./vgg.ts";
  * const model = createVgg({ inputShape: [28, 28, 1], numClasses: 10, depth: 16 });
- * console.assert(model.outputs[0].shape[1] === 10);
+ * assert.ok(model.outputs[0].shape[1] === 10);
  * ```
  */
 export function createVgg(options: VggOptions): tfl.LayersModel {

@@ -53,10 +53,11 @@ function preActivationBlock(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import "@tensorflow/tfjs-backend-cpu";
  * import { createWrn } from "./wrn.ts";
  * const model = createWrn({ inputShape: [28, 28, 1], numClasses: 10, widen: 2 });
- * console.assert(model.outputs[0].shape[1] === 10);
+ * assert.ok(model.outputs[0].shape[1] === 10);
  * ```
  */
 export function createWrn(options: WrnOptions): tfl.LayersModel {

@@ -1,0 +1,350 @@
+/**
+ * The side-by-side benchmark of issue 9: usam against PyTorch on the same machine, in one run.
+ *
+ * `deno task bench:anchor [--quick] [--backend auto] [--steps N] [--torch-threads 2] [ROW ...]`
+ * (`USAM_NATIVE_THREADS=N` sets usam's native thread count, as everywhere)
+ *
+ * For each row (paper MLP, LeNet-5 `cnn`, ResNet-18 ×1/16 on 28×28×1, ResNet-18 ×1/4 on 32×32×3;
+ * each with SGD and SAM; batch 128, random data) it runs the usam step in a child Deno process and
+ * then the PyTorch mirror (`bench/torch_anchor.py`, Debian's python3-torch at /usr/bin/python3, 2
+ * threads) in a child Python process, and prints images/s of both, their ratio, and the peak RSS
+ * of each process. One process per row and side, so that a peak RSS belongs to one row. The two
+ * sides' trainable and non-trainable parameter counts are asserted equal: the mirror is exact.
+ *
+ * When `/usr/bin/python3 -c "import torch"` fails, it prints `apt-get install python3-torch` and
+ * measures usam alone. It never exits non-zero for a slow row: the targets are read off the table.
+ *
+ * Each side reports its median step (a shared machine's load spikes hit single steps). `--quick`
+ * times 3 steps after 1 warm-up step per row (about two minutes in all); the default is 10 steps
+ * after 2. Figures taken on a loaded machine are noisy: say so when reporting them.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import assert from "node:assert/strict";
+
+/** The rows of the issue's table: the model, its input shape, the optimizer. */
+const ROWS = {
+  "mlp-sgd": { label: "paper MLP, SGD", model: "mlp", inputShape: [28, 28, 1], optimizer: "sgd" },
+  "mlp-sam": { label: "paper MLP, SAM", model: "mlp", inputShape: [28, 28, 1], optimizer: "sam" },
+  "cnn-sgd": {
+    label: "LeNet-5 (cnn), SGD",
+    model: "cnn",
+    inputShape: [28, 28, 1],
+    optimizer: "sgd",
+  },
+  "cnn-sam": {
+    label: "LeNet-5 (cnn), SAM",
+    model: "cnn",
+    inputShape: [28, 28, 1],
+    optimizer: "sam",
+  },
+  "resnet16-sgd": {
+    label: "ResNet-18 x1/16, 28x28x1, SGD",
+    model: "resnet16",
+    inputShape: [28, 28, 1],
+    optimizer: "sgd",
+  },
+  "resnet16-sam": {
+    label: "ResNet-18 x1/16, 28x28x1, SAM",
+    model: "resnet16",
+    inputShape: [28, 28, 1],
+    optimizer: "sam",
+  },
+  "resnet4-sgd": {
+    label: "ResNet-18 x1/4, 32x32x3, SGD",
+    model: "resnet4",
+    inputShape: [32, 32, 3],
+    optimizer: "sgd",
+  },
+  "resnet4-sam": {
+    label: "ResNet-18 x1/4, 32x32x3, SAM",
+    model: "resnet4",
+    inputShape: [32, 32, 3],
+    optimizer: "sam",
+  },
+} as const;
+
+type RowName = keyof typeof ROWS;
+
+/** What each side's child process prints as its last line. */
+interface RowMeasurement {
+  row: string;
+  imagesPerSecond: number;
+  msPerStep: number;
+  trainableParameters: number;
+  nonTrainableParameters: number;
+  peakRssMiB: number;
+  backend?: string;
+}
+
+const PYTHON = "/usr/bin/python3";
+const TORCH_SCRIPT = fileURLToPath(new URL("./torch_anchor.py", import.meta.url));
+
+/** Peak resident set size of this process (VmHWM), in MiB. */
+function peakRssMiB(): number {
+  const status = readFileSync("/proc/self/status", "utf8");
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+  return match === null ? NaN : Number(match[1]) / 1024;
+}
+
+/** The child side: times `steps` usam training steps of one row and prints a RowMeasurement. */
+async function measureUsamRow(
+  row: RowName,
+  backendName: string,
+  steps: number,
+  warmup: number,
+  batchSize: number,
+): Promise<RowMeasurement> {
+  const { initBackend } = await import("../src/backends/mod.ts");
+  const { createModel } = await import("../src/models/mod.ts");
+  const { createOptimizer } = await import("../src/optimizers/mod.ts");
+  const { Random } = await import("../src/math/random.ts");
+  const spec = ROWS[row];
+  const choice = await initBackend(backendName as Parameters<typeof initBackend>[0]);
+  const inputShape = [...spec.inputShape] as [number, number, number];
+  const model = spec.model === "mlp" || spec.model === "cnn"
+    ? createModel(spec.model, { inputShape, numClasses: 10, seed: 0 })
+    : createModel("resnet", {
+      inputShape,
+      numClasses: 10,
+      seed: 0,
+      widthMultiplier: spec.model === "resnet16" ? 1 / 16 : 1 / 4,
+    });
+  const rng = new Random(0);
+  const size = inputShape[0] * inputShape[1] * inputShape[2];
+  const xs = tf.tensor(Float32Array.from(rng.gaussianVector(batchSize * size)), [
+    batchSize,
+    ...inputShape,
+  ]);
+  const labels = Int32Array.from({ length: batchSize }, () => rng.integer(10));
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), 10));
+  // The PyTorch mirror uses the same settings: lr 1e-3, momentum 0.9, weight decay 5e-4, rho 0.05.
+  const optimizer = createOptimizer(
+    spec.optimizer,
+    spec.optimizer === "sam" ? { lr: 1e-3, rho: 0.05 } : { lr: 1e-3 },
+  );
+  const loss = () =>
+    tf.tidy(() =>
+      tf.losses.softmaxCrossEntropy(
+        ys,
+        model.apply(xs, { training: true }) as tf.Tensor,
+      ) as tf.Scalar
+    );
+  const step = () => {
+    const cost = optimizer.minimize(loss, true);
+    cost?.dataSync(); // wait for the backend to finish the step
+    cost?.dispose();
+  };
+  for (let i = 0; i < warmup; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+  }
+  // The median step, like the PyTorch side: a shared machine's load spikes hit single steps.
+  times.sort((x, y) => x - y);
+  const middle = times.length >> 1;
+  const seconds = (times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2) /
+    1000;
+  const trainable = model.trainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((p: number, d) => p * (d ?? 1), 1),
+    0,
+  );
+  const nonTrainable = model.nonTrainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((p: number, d) => p * (d ?? 1), 1),
+    0,
+  );
+  return {
+    row,
+    imagesPerSecond: batchSize / seconds,
+    msPerStep: 1000 * seconds,
+    trainableParameters: trainable,
+    nonTrainableParameters: nonTrainable,
+    peakRssMiB: peakRssMiB(),
+    backend: choice.description,
+  };
+}
+
+/** Runs a child process and parses the JSON of its last stdout line, or returns its error. */
+async function runChild(
+  command: string,
+  args: string[],
+): Promise<RowMeasurement | { error: string }> {
+  const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const stdout = new TextDecoder().decode(output.stdout).trim().split("\n");
+  if (!output.success) {
+    const stderr = new TextDecoder().decode(output.stderr).trim().split("\n");
+    return { error: `exit ${output.code}: ${stderr.slice(-3).join(" | ")}` };
+  }
+  try {
+    return JSON.parse(stdout[stdout.length - 1]) as RowMeasurement;
+  } catch {
+    return { error: `unparsable output: ${stdout.slice(-1)[0]}` };
+  }
+}
+
+async function torchAvailable(): Promise<boolean> {
+  try {
+    const probe = await new Deno.Command(PYTHON, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return probe.success;
+  } catch {
+    return false; // no /usr/bin/python3 at all
+  }
+}
+
+function format(value: number, digits = 0): string {
+  return value.toLocaleString("en-US", {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      quick: { type: "boolean", default: false },
+      backend: { type: "string", default: "auto" },
+      steps: { type: "string" },
+      warmup: { type: "string" },
+      "batch-size": { type: "string", default: "128" },
+      "torch-threads": { type: "string", default: "2" },
+      child: { type: "string" },
+    },
+  });
+  const steps = Number(values.steps ?? (values.quick ? 3 : 10));
+  const warmup = Number(values.warmup ?? (values.quick ? 1 : 2));
+  const batchSize = Number(values["batch-size"]);
+  const torchThreads = Number(values["torch-threads"]);
+  for (
+    const [name, value] of [
+      ["steps", steps],
+      ["batch-size", batchSize],
+      ["torch-threads", torchThreads],
+    ] as const
+  ) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`anchor: --${name} must be a positive integer, got ${value}`);
+    }
+  }
+  if (!Number.isInteger(warmup) || warmup < 0) {
+    throw new RangeError(`anchor: --warmup must be an integer >= 0, got ${warmup}`);
+  }
+  if (values.child !== undefined) {
+    if (!Object.hasOwn(ROWS, values.child)) {
+      throw new RangeError(`anchor: --child must be a row name, got ${values.child}`);
+    }
+    const result = await measureUsamRow(
+      values.child as RowName,
+      values.backend,
+      steps,
+      warmup,
+      batchSize,
+    );
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const rows = (positionals.length > 0 ? positionals : Object.keys(ROWS)) as RowName[];
+  for (const row of rows) {
+    if (!Object.hasOwn(ROWS, row)) {
+      throw new RangeError(
+        `anchor: unknown row ${JSON.stringify(row)} (known: ${Object.keys(ROWS).join(", ")})`,
+      );
+    }
+  }
+  const withTorch = await torchAvailable();
+  if (!withTorch) {
+    console.log(
+      `PyTorch not found (${PYTHON} -c "import torch" failed): apt-get install python3-torch. ` +
+        `Measuring usam alone.`,
+    );
+  }
+  const self = fileURLToPath(import.meta.url);
+  const common = ["--steps", String(steps), "--warmup", String(warmup)];
+  const lines = [
+    `batch ${batchSize}, random data, ${warmup} warm-up + ${steps} timed steps per row ` +
+    `(median step); ` +
+    `PyTorch: ${PYTHON}, ${torchThreads} threads; usam threads: USAM_NATIVE_THREADS=${
+      Deno.env.get("USAM_NATIVE_THREADS") ?? "(libraries' default)"
+    }`,
+    "| row | usam images/s | PyTorch images/s | ratio | usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  let backendLine = "";
+  for (const row of rows) {
+    const usam = await runChild(Deno.execPath(), [
+      "run",
+      "-A",
+      self,
+      "--child",
+      row,
+      "--backend",
+      values.backend,
+      "--batch-size",
+      String(batchSize),
+      ...common,
+    ]);
+    const torch = withTorch
+      ? await runChild(PYTHON, [
+        TORCH_SCRIPT,
+        "--row",
+        row,
+        "--batch-size",
+        String(batchSize),
+        "--threads",
+        String(torchThreads),
+        ...common,
+      ])
+      : undefined;
+    if ("error" in usam) {
+      lines.push(`| ${ROWS[row].label} | failed: ${usam.error} | | | | | |`);
+      console.log(lines[lines.length - 1]);
+      continue;
+    }
+    backendLine ||= usam.backend ?? "";
+    let torchCells = ["—", "—", "—", "—"];
+    if (torch !== undefined && "error" in torch) {
+      torchCells = [`failed: ${torch.error}`, "", "", ""];
+    } else if (torch !== undefined) {
+      // The mirror must be the same network, or the ratio means nothing.
+      assert.equal(
+        torch.trainableParameters,
+        usam.trainableParameters,
+        `${row}: PyTorch has ${torch.trainableParameters} trainable parameters, usam ` +
+          `${usam.trainableParameters}`,
+      );
+      assert.equal(
+        torch.nonTrainableParameters,
+        usam.nonTrainableParameters,
+        `${row}: non-trainable (BatchNorm running statistics) counts differ`,
+      );
+      torchCells = [
+        format(torch.imagesPerSecond),
+        format(usam.imagesPerSecond / torch.imagesPerSecond, 2),
+        format(torch.peakRssMiB),
+        format(usam.peakRssMiB / torch.peakRssMiB, 2),
+      ];
+    }
+    lines.push(
+      `| ${ROWS[row].label} | ${format(usam.imagesPerSecond)} | ${torchCells[0]} | ${
+        torchCells[1]
+      } | ${format(usam.peakRssMiB)} | ${torchCells[2]} | ${torchCells[3]} |`,
+    );
+    console.log(lines[lines.length - 1]);
+  }
+  console.log(`\nusam backend: ${backendLine}`);
+  console.log(lines.join("\n"));
+}
+
+if (import.meta.main) await main();

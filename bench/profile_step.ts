@@ -1,0 +1,231 @@
+/**
+ * Where one training step spends its time, per kernel and per kind of work:
+ *
+ * `deno run -A bench/profile_step.ts [--backend wasm] [--model resnet16|resnet4|cnn|mlp]
+ * [--optimizer sgd|sam] [--steps 5]`
+ *
+ * Kernel times come from `tf.profile` (the backend's own timer around each kernel). Each kernel is
+ * attributed to the layer that ran it: forward kernels by wrapping every layer's `call`, backward
+ * kernels by wrapping the gradient function of each tape node that layer recorded. Kernels of no
+ * layer are the loss, the autograd's gradient accumulation (a tensor used twice, as in a residual
+ * block, gets its gradients summed) and the optimizer's update. What is left of the unprofiled
+ * step's wall time after all kernels is TF.js's own JavaScript: layers, tape, engine bookkeeping.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { parseArgs } from "node:util";
+import { initBackend } from "../src/backends/mod.ts";
+import { createModel } from "../src/models/mod.ts";
+import { createOptimizer } from "../src/optimizers/mod.ts";
+import { Random } from "../src/math/random.ts";
+
+interface EngineInternals {
+  state: {
+    activeTape: { id: number; gradient?: (...args: unknown[]) => unknown }[] | null;
+    activeProfile: { kernels: { name: string }[] };
+    profiling: boolean;
+  };
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    backend: { type: "string", default: "wasm" },
+    model: { type: "string", default: "resnet16" },
+    optimizer: { type: "string", default: "sgd" },
+    steps: { type: "string", default: "5" },
+  },
+});
+const MODELS: Record<string, () => tfl.LayersModel> = {
+  resnet16: () =>
+    createModel("resnet", { inputShape: [28, 28, 1], numClasses: 10, widthMultiplier: 1 / 16 }),
+  resnet4: () =>
+    createModel("resnet", { inputShape: [32, 32, 3], numClasses: 10, widthMultiplier: 1 / 4 }),
+  cnn: () => createModel("cnn", { inputShape: [28, 28, 1], numClasses: 10 }),
+  mlp: () => createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10 }),
+};
+if (!Object.hasOwn(MODELS, values.model)) {
+  throw new RangeError(
+    `profile_step: --model must be one of ${Object.keys(MODELS).join(", ")}, got ${values.model}`,
+  );
+}
+const steps = Number(values.steps);
+if (!Number.isInteger(steps) || steps < 1) {
+  throw new RangeError(`profile_step: --steps must be a positive integer, got ${values.steps}`);
+}
+const choice = await initBackend(values.backend as "wasm");
+const model = MODELS[values.model]();
+const inputShape = model.inputs[0].shape.slice(1) as number[];
+const batch = 128;
+const rng = new Random(0);
+const xs = tf.tensor(
+  Float32Array.from(rng.gaussianVector(batch * inputShape.reduce((a, b) => a * b, 1))),
+  [batch, ...inputShape],
+);
+const ys = tf.tidy(() =>
+  tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.integer(10)), "int32"), 10)
+);
+const optimizer = createOptimizer(values.optimizer, { lr: 1e-3 });
+const engine = tf.engine() as unknown as EngineInternals;
+
+/** Kernel index ranges (into the active profile) attributed to a label, and their phase. */
+const ranges: { label: string; phase: "forward" | "backward"; from: number; to: number }[] = [];
+const kernelCount = () => engine.state.profiling ? engine.state.activeProfile.kernels.length : 0;
+
+function categoryOf(layer: tfl.layers.Layer): string {
+  const name = layer.getClassName();
+  if (name === "Conv2D") return "convolution";
+  if (name === "BatchNormalization") return "batch norm";
+  if (name === "Dense") return "dense";
+  if (name === "MaxPooling2D" || name === "GlobalAveragePooling2D") return "pooling";
+  if (name === "Flatten") return "reshape";
+  return `element-wise (${name})`;
+}
+
+const tapeLabels = new Map<number, string>();
+for (const layer of model.layers) {
+  const original = layer.call.bind(layer);
+  const label = categoryOf(layer);
+  layer.call = (inputs, kwargs) => {
+    const tapeBefore = engine.state.activeTape?.length ?? 0;
+    const from = kernelCount();
+    const result = original(inputs, kwargs);
+    ranges.push({ label, phase: "forward", from, to: kernelCount() });
+    const tape = engine.state.activeTape;
+    if (tape !== null) {
+      for (let i = tapeBefore; i < tape.length; i++) tapeLabels.set(tape[i].id, label);
+    }
+    return result;
+  };
+}
+
+const loss = () =>
+  tf.tidy(() => {
+    const logits = model.apply(xs, { training: true }) as tf.Tensor;
+    const from = kernelCount();
+    const value = tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+    ranges.push({ label: "loss", phase: "forward", from, to: kernelCount() });
+    // Every tape node exists now: wrap each gradient so its kernels are attributed on the way back.
+    for (const node of engine.state.activeTape ?? []) {
+      const gradient = node.gradient;
+      if (gradient === undefined) continue;
+      const label = tapeLabels.get(node.id) ?? "loss";
+      // A gradient function returns one thunk per input; the engine calls each thunk later,
+      // and that is when its kernels run.
+      node.gradient = (...args: unknown[]) => {
+        const start = kernelCount();
+        const thunks = gradient(...args) as Record<string, () => unknown>;
+        ranges.push({ label, phase: "backward", from: start, to: kernelCount() });
+        const wrapped: Record<string, () => unknown> = {};
+        for (const [input, thunk] of Object.entries(thunks)) {
+          wrapped[input] = () => {
+            const from = kernelCount();
+            const dx = thunk();
+            ranges.push({ label, phase: "backward", from, to: kernelCount() });
+            return dx;
+          };
+        }
+        return wrapped;
+      };
+    }
+    return value;
+  });
+
+const step = () => {
+  const cost = optimizer.minimize(loss, true);
+  cost?.dataSync();
+  cost?.dispose();
+};
+
+for (let i = 0; i < 2; i++) step();
+const wall: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const start = performance.now();
+  step();
+  wall.push(performance.now() - start);
+}
+wall.sort((a, b) => a - b);
+const wallMs = wall[wall.length >> 1];
+
+ranges.length = 0;
+tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
+const profile = await tf.profile(() => step());
+// An op with a custom gradient (e.g. `fusedConv2d__op`) is profiled as one more "kernel" around
+// the kernels it runs, which are listed too: counting it would count them twice.
+const kernels = profile.kernels.map((k) => ({
+  name: k.name,
+  ms: k.name.endsWith("__op") ? 0 : k.kernelTimeMs as number,
+}));
+const label = new Array<string>(kernels.length).fill("");
+const phase = new Array<string>(kernels.length).fill("");
+// Innermost first: a gradient function's range lies inside no other, a layer's forward range
+// inside none either; the first range that claims a kernel keeps it.
+for (const r of ranges) {
+  for (let i = r.from; i < r.to; i++) {
+    if (label[i] === "") {
+      label[i] = r.label;
+      phase[i] = r.phase;
+    }
+  }
+}
+// Unclaimed kernels: before the first backward range they are forward bookkeeping, between
+// backward ranges the autograd's accumulation, after the last the optimizer's update.
+const lastBackward = Math.max(...ranges.filter((r) => r.phase === "backward").map((r) => r.to));
+for (let i = 0; i < kernels.length; i++) {
+  if (label[i] !== "") continue;
+  if (i >= lastBackward) [label[i], phase[i]] = ["optimizer update", "update"];
+  else [label[i], phase[i]] = ["autograd accumulation", "backward"];
+}
+
+const byCategory = new Map<
+  string,
+  { forward: number; backward: number; update: number; n: number }
+>();
+const byKernel = new Map<string, { ms: number; n: number }>();
+let kernelTotal = 0;
+kernels.forEach((k, i) => {
+  kernelTotal += k.ms;
+  const c = byCategory.get(label[i]) ?? { forward: 0, backward: 0, update: 0, n: 0 };
+  c[phase[i] as "forward" | "backward" | "update"] += k.ms;
+  c.n++;
+  byCategory.set(label[i], c);
+  const entry = byKernel.get(k.name) ?? { ms: 0, n: 0 };
+  entry.ms += k.ms;
+  entry.n++;
+  byKernel.set(k.name, entry);
+});
+
+const pct = (ms: number) => `${(100 * ms / wallMs).toFixed(1)}%`;
+const lines = [
+  `${values.model}, ${values.optimizer}, batch ${batch}, backend ${choice.description}`,
+  `median step ${wallMs.toFixed(1)} ms over ${steps} unprofiled steps; ${kernels.length} kernels ` +
+  `in the profiled step, ${kernelTotal.toFixed(1)} ms inside kernels`,
+  "",
+  "| work | forward ms | backward ms | update ms | kernels | share of the step |",
+  "|---|---|---|---|---|---|",
+];
+for (const [name, c] of [...byCategory].sort((a, b) => total(b[1]) - total(a[1]))) {
+  lines.push(
+    `| ${name} | ${c.forward.toFixed(1)} | ${c.backward.toFixed(1)} | ${
+      c.update.toFixed(1)
+    } | ${c.n} | ${pct(total(c))} |`,
+  );
+}
+const overhead = wallMs - kernelTotal;
+lines.push(
+  `| TF.js JavaScript outside kernels (layers, tape, engine) | | | | | ${pct(overhead)} (${
+    overhead.toFixed(1)
+  } ms) |`,
+);
+lines.push("", "| kernel | calls | ms | share of the step |", "|---|---|---|---|");
+for (const [name, k] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16)) {
+  if (name.endsWith("__op")) continue;
+  lines.push(`| ${name} | ${k.n} | ${k.ms.toFixed(1)} | ${pct(k.ms)} |`);
+}
+console.log(lines.join("\n"));
+
+function total(c: { forward: number; backward: number; update: number }): number {
+  return c.forward + c.backward + c.update;
+}

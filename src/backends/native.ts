@@ -1,0 +1,172 @@
+/**
+ * The `native` backend: the TF.js wasm backend with its heavy kernels re-registered to FFI calls
+ * into the libraries PyTorch itself runs on a CPU, found at run time:
+ *
+ * - OpenBLAS (`libopenblas0-pthread`): `BatchMatMul`, `_FusedMatMul`, and the GEMMs inside this
+ *   project's convolution-gradient kernels (native_matmul.ts);
+ * - plain heap copies: `Tile` (native_tile.ts), 38% of a wasm ResNet step in batch-norm gradients;
+ * - no copy at all: `Identity` aliases its input (native_identity.ts);
+ * - oneDNN (`libdnnl2`): convolution forward and both gradients (native_dnnl*.ts, plugged in
+ *   below).
+ *
+ * It is the *same* `BackendWasm` instance as `wasm`, registered a second time under the name
+ * `native` with a copy of every wasm kernel, so tensors, the heap and XNNPACK's caches are shared
+ * and switching between `wasm` and `native` moves no data. Only the kernel table differs.
+ * (A second wasm module would not do: TF.js's wasm kernels keep their C entry points in
+ * module-level variables bound at setup, so two modules would call into each other's heaps.)
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { startWasm } from "./wasm.ts";
+import { loadOpenBlas, OPENBLAS_DEBIAN_PACKAGE } from "./native_openblas.ts";
+import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
+import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
+import { registerNativeTile } from "./native_tile.ts";
+import { registerNativeIdentity } from "./native_identity.ts";
+import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
+import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
+
+/** The TF.js backend name of the native path. */
+export const NATIVE_BACKEND = "native";
+
+/** The Debian/Ubuntu packages the native path loads (the one-line hint of the fallback). */
+export const NATIVE_DEBIAN_PACKAGES = [OPENBLAS_DEBIAN_PACKAGE, "libdnnl2"] as const;
+
+/** What {@link startNative} started: the libraries and a one-line description of them. */
+export interface NativeStart {
+  /** E.g. "OpenBLAS 0.3.21 ... SapphireRapids (2 threads) + wasm SIMD for the other kernels". */
+  adapter: string;
+  /** The kernels re-registered to native calls. */
+  kernels: string[];
+}
+
+let started: NativeStart | undefined;
+
+/**
+ * Loads the native libraries, registers the `native` backend (the wasm backend with native
+ * kernels) and makes it active. Idempotent. Throws an Error naming the missing library and the
+ * package that provides it when a library cannot be loaded; nothing is registered then.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { startNative } from "./native.ts";
+ * try {
+ *   const native = await startNative();
+ *   assert.equal(tf.getBackend(), "native");
+ *   assert.ok(native.kernels.includes("BatchMatMul"));
+ * } catch (error) {
+ *   assert.match((error as Error).message, /install/);
+ * }
+ * ```
+ */
+export async function startNative(): Promise<NativeStart> {
+  if (started === undefined) {
+    // Every library is loaded before anything is registered, so a failure leaves no half backend.
+    const blas = loadOpenBlas();
+    // Throws naming libdnnl2 when oneDNN is missing; registers nothing then.
+    const dnnlLibrary = loadNativeDnnl();
+    pinLibraries([blas.path, dnnlLibrary, "libgomp.so.1"]);
+    await startWasm();
+    const wasmBackend = tf.findBackend("wasm");
+    if (wasmBackend === null) throw new Error("startNative: the wasm backend did not start");
+    // ---- oneDNN call site. registerDnnlKernels swaps its kernels (convolution forward and both
+    // gradients) into the `wasm` backend's table, so it runs just before the copy, and the wasm
+    // backend gets its own kernels back right after: `wasm` stays plain wasm. ----
+    const dnnl = registerDnnlKernels("wasm");
+    // USAM_NATIVE_THREADS (checked by loadOpenBlas) sets oneDNN's OpenMP threads too.
+    const threads = Deno.env.get("USAM_NATIVE_THREADS");
+    if (threads) {
+      setDnnlThreads(Number(threads));
+      dnnl.threads = Number(threads);
+    }
+    try {
+      // This project's wasm kernels (startWasm registered them) are the fallback of every native
+      // kernel, and serve every op that has no native kernel.
+      tf.copyRegisteredKernels("wasm", NATIVE_BACKEND);
+    } finally {
+      unregisterDnnlKernels();
+    }
+    const kernels: string[] = dnnl.kernels.map((name) => `${name} (oneDNN)`);
+    if (registerNativeMatMul(blas, NATIVE_BACKEND)) kernels.push("BatchMatMul", "_FusedMatMul");
+    // The copied wasm convolution gradients call wasmMatMulInto: on this backend, OpenBLAS's GEMM.
+    setWasmMatMulDelegate(NATIVE_BACKEND, nativeMatMulInto(blas));
+    kernels.push("conv-gradient GEMMs");
+    if (registerNativeTile(NATIVE_BACKEND)) kernels.push("Tile");
+    if (registerNativeIdentity(NATIVE_BACKEND)) kernels.push("Identity");
+    tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
+    started = {
+      adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +
+        `oneDNN (${dnnl.threads} OpenMP threads, ${dnnl.library}); ` +
+        `native: ${kernels.join(", ")}; wasm SIMD for the other kernels`,
+      kernels,
+    };
+  }
+  const ok = await tf.setBackend(NATIVE_BACKEND);
+  if (!ok) throw new Error("startNative: tf.setBackend('native') failed");
+  return started;
+}
+
+/**
+ * Loads oneDNN. `USAM_DNNL_PATH`, when set, must load too (the tests point it at nothing to
+ * exercise the fallback). Note: native_dnnl_ffi.ts's `loadDnnl` itself searches its own list of
+ * paths, so the override can make the native path fail but does not choose the library.
+ */
+function loadNativeDnnl(): string {
+  // (loadDnnl sets OMP_WAIT_POLICY=passive unless set: measured here too, spinning idle OpenMP
+  // workers starve the main thread on 2 shared cores, LeNet SGD step 384 ms against 52 ms.)
+  const override = Deno.env.get("USAM_DNNL_PATH");
+  if (override !== undefined && override !== "") openDnnl([override]);
+  return loadDnnl().path;
+}
+
+/**
+ * Keeps the native libraries mapped until the process is gone (dlopen with RTLD_NODELETE through
+ * libc, a handle Deno never closes). Why: Deno closes its FFI libraries as it exits, while
+ * OpenMP's and OpenBLAS's worker threads may still be running their code; measured here, a process
+ * that had run oneDNN kernels with OMP_WAIT_POLICY=ACTIVE segfaulted at exit 8 times in 8 (3 in 6
+ * with the default policy after a WebGPU probe), and 0 in 8 with the libraries pinned. A library
+ * that cannot be pinned (another platform, another libc) is left as it is.
+ */
+function pinLibraries(names: readonly string[]): void {
+  const platform = Deno.build.os === "linux"
+    ? { libc: "libc.so.6", flags: 0x2 | 0x1000 } // RTLD_NOW | RTLD_NODELETE (glibc)
+    : Deno.build.os === "darwin"
+    ? { libc: "libSystem.B.dylib", flags: 0x2 | 0x80 } // RTLD_NOW | RTLD_NODELETE (macOS)
+    : undefined;
+  if (platform === undefined) return;
+  try {
+    const libc = Deno.dlopen(platform.libc, {
+      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+    });
+    for (const name of names) {
+      libc.symbols.dlopen(new TextEncoder().encode(`${name}\0`), platform.flags);
+    }
+  } catch {
+    // No libc under that name: nothing pinned; the exit race remains possible.
+  }
+}
+
+/**
+ * Whether the native libraries load here, without registering anything: `undefined` when they
+ * do, else the reason (naming the package to install).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nativeUnavailableReason } from "./native.ts";
+ * const reason = nativeUnavailableReason();
+ * assert.ok(reason === undefined || reason.includes("install"));
+ * ```
+ */
+export function nativeUnavailableReason(): string | undefined {
+  try {
+    loadOpenBlas();
+    loadNativeDnnl();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
