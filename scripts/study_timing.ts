@@ -32,12 +32,15 @@ const IMAGES: Record<string, number> = { mlp: 3840, cnn: 1280, resnet: 640 };
 
 const grid = studyGrid();
 const backend = args.values.backend as BackendName;
+/** The backend `auto` resolved to, as the run records say. */
+let resolvedBackend = backend as string;
 
 async function timed(flags: GridFlags) {
   const started = performance.now();
   const result = await train({ ...grid.common, ...flags, epochs: 1 }, { backend });
   const wall = (performance.now() - started) / 1000;
   const epoch = result.epochs[0];
+  resolvedBackend = String(result.environment.backend);
   return { wall, train: epoch.seconds, images: result.counts?.train ?? 0 };
 }
 
@@ -86,6 +89,7 @@ for (const model of args.values.models!.split(",")) {
   );
 }
 out.loadAfter = Deno.loadavg();
+out.resolvedBackend = resolvedBackend;
 await Deno.mkdir(args.values.out!.replace(/\/[^/]*$/, ""), { recursive: true });
 await Deno.writeTextFile(args.values.out!, JSON.stringify(out, null, 2) + "\n");
 console.log(JSON.stringify(out, null, 2));
