@@ -20,8 +20,11 @@ import { scanResults, writeJsonAtomic, writeTextAtomic } from "../report/results
 import { holmBonferroni, type PairedResult, pairedTest, summarize } from "../report/stats.ts";
 import { writeReport } from "../report/write_report.ts";
 import type { RunRecord } from "../training/result.ts";
-import { studyDemoGrid, studyGrid } from "./presets/study.ts";
-import { trialsOf } from "./grid.ts";
+import { studyDemoGrid, studyGrid, studyParts } from "./presets/study.ts";
+import { trialsOf, tuningRuns } from "./grid.ts";
+import { earlyStoppingRows } from "./early_stopping.ts";
+import { selectTrials, type TuningSummary } from "./tuning.ts";
+import { tuningMarkdown } from "./tuning_markdown.ts";
 
 /** The setting label of the demo's runs in the study report. */
 export const DEMO_SETTING = "demo-lr0.001-constant";
@@ -61,6 +64,8 @@ export interface StudyReport {
   summary: ComparisonSummary;
   frobenius: FrobeniusTest[];
   status: StudyStatus;
+  /** The selection of each model whose tuning runs are all there, recomputed from them. */
+  tuning: TuningSummary | null;
   /** The README section (Markdown, without the markers). */
   found: string;
   paths: string[];
@@ -190,6 +195,28 @@ export function bandChartSpec(
       },
     ],
   };
+}
+
+/**
+ * The tuning selection, recomputed from the tuning run files, for every model whose tuning runs
+ * are all there (null when none is complete).
+ */
+function studyTuning(tuning: readonly RunRecord[]): TuningSummary | null {
+  const cells: TuningSummary["cells"] = [];
+  const cost = { runs: 0, seconds: 0, gradientEvaluations: 0 };
+  let last: TuningSummary | null = null;
+  const ids = new Set(tuning.map((r) => r.run.id));
+  for (const part of studyParts().filter((p) => p.grid.settings[0].name === "clean")) {
+    const runs = tuningRuns(part.grid);
+    if (!runs.every((r) => ids.has(r.id))) continue;
+    const selected = selectTrials(part.grid, runs, tuning).summary;
+    cells.push(...selected.cells);
+    cost.runs += selected.cost.runs;
+    cost.seconds += selected.cost.seconds;
+    cost.gradientEvaluations += selected.cost.gradientEvaluations;
+    last = selected;
+  }
+  return last === null ? null : { ...last, cells, cost };
 }
 
 /** How many runs of each part of the plan have a result. */
@@ -466,9 +493,20 @@ export async function writeStudyReport(
       paths.push(path);
     }
   }
-  // report.json: the comparison summary plus the ‖H‖_F tests and the plan's status, all
-  // recomputable from the run files.
-  await writeJsonAtomic(written.jsonPath, { ...summary, frobeniusTests: frobenius, status });
+  const tuningSummary = studyTuning(tuning);
+  const tuningText = tuningMarkdown(tuningSummary, earlyStoppingRows(finals));
+  if (tuningText !== "") {
+    const markdown = await Deno.readTextFile(written.markdownPath);
+    await writeTextAtomic(written.markdownPath, `${markdown.trimEnd()}\n\n${tuningText}`);
+  }
+  // report.json: the comparison summary plus the ‖H‖_F tests, the tuning selection and the
+  // plan's status, all recomputable from the run files.
+  await writeJsonAtomic(written.jsonPath, {
+    ...summary,
+    frobeniusTests: frobenius,
+    tuning: tuningSummary,
+    status,
+  });
   if (options.readme) {
     const text = await Deno.readTextFile(options.readme);
     const [begin, end] = README_MARKERS;
@@ -485,5 +523,5 @@ export async function writeStudyReport(
     );
     paths.push(options.readme);
   }
-  return { summary, frobenius, status, found, paths };
+  return { summary, frobenius, status, tuning: tuningSummary, found, paths };
 }

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { pairedTest } from "../report/stats.ts";
 import { syntheticRun } from "../report/test_fixtures.ts";
 import type { RunRecord } from "../training/result.ts";
+import { tuningRuns } from "./grid.ts";
+import { studyParts } from "./presets/study.ts";
 import { DEMO_SETTING, README_MARKERS, writeStudyReport } from "./study_report.ts";
 
 /** A synthetic record whose every epoch records ‖H‖_F = `frobenius` (the final one counts). */
@@ -91,5 +93,42 @@ Deno.test("study:report refuses a README without the markers, naming them", asyn
     /lacks the markers <!-- study:found:begin -->/,
   );
   await assert.rejects(() => writeStudyReport(""), /root must be a folder path, got ""/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("study:report recomputes the tuning selection from the tuning run files", async () => {
+  const root = await Deno.makeTempDir();
+  const main = join(root, "runs", "main");
+  const part = studyParts().find((p) => p.name === "study-mlp-clean")!;
+  const runs = tuningRuns(part.grid);
+  assert.equal(runs.length, 33);
+  // Validation accuracy rises with rho for SAM (so rho=0.1 is selected), flat elsewhere.
+  for (const spec of runs) {
+    const rho = spec.flags.rho ?? 0;
+    const accuracy = spec.method === "sam" ? 0.8 + rho : 0.8;
+    const r = syntheticRun({
+      method: spec.method,
+      seed: spec.seed,
+      accuracy,
+      validationAccuracy: accuracy,
+    });
+    await writeRun(main, {
+      ...r,
+      run: { ...r.run, id: spec.id, phase: "tuning", trial: spec.trial, setting: "clean" },
+    });
+  }
+  // Without the last tuning run, there is no selection; with it, there is.
+  const missing = join(main, `${runs[32].id}.json`);
+  const kept = await Deno.readTextFile(missing);
+  await Deno.remove(missing);
+  assert.equal((await writeStudyReport(root, { readme: null })).tuning, null);
+  await Deno.writeTextFile(missing, kept);
+  const report = await writeStudyReport(root, { readme: null });
+  const sam = report.tuning!.cells.find((c) => c.method === "sam")!;
+  assert.equal(sam.selected.trial, "rho=0.1");
+  assert.equal(report.tuning!.cost.runs, 33);
+  assert.equal(report.status.tuning.find((t) => t.model === "mlp")!.done, 33);
+  assert.equal(report.summary.runs, 0);
+  assert.match(await Deno.readTextFile(join(root, "report.md")), /## Tuning/);
   await Deno.remove(root, { recursive: true });
 });
