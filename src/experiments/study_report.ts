@@ -25,6 +25,7 @@ import { trialsOf, tuningRuns } from "./grid.ts";
 import { earlyStoppingRows } from "./early_stopping.ts";
 import { selectTrials, type TuningSummary } from "./tuning.ts";
 import { tuningMarkdown } from "./tuning_markdown.ts";
+import type { StudyTiming } from "./study_plan.ts";
 
 /** The setting label of the demo's runs in the study report. */
 export const DEMO_SETTING = "demo-lr0.001-constant";
@@ -59,6 +60,65 @@ export interface StudyStatus {
   finals: { model: string; setting: string; done: number; expected: number }[];
 }
 
+/** The plan's training seconds per epoch against the finished runs' (to resize the plan). */
+export interface TimingCheck {
+  model: string;
+  method: string;
+  runs: number;
+  /** Median over runs of each run's median training seconds per epoch. */
+  measuredSecondsPerEpoch: number;
+  /** From `timing.json`: training seconds per image × the run's training images; null without. */
+  estimatedSecondsPerEpoch: number | null;
+}
+
+const middle = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const k = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[k] : (sorted[k - 1] + sorted[k]) / 2;
+};
+
+/**
+ * Measured against planned training seconds per epoch, per model and method, over the finished
+ * final runs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timingCheck } from "./study_report.ts";
+ * const rec = { status: "completed", run: { model: "mlp", method: "sgd" }, counts: { train: 1000 },
+ *   epochs: [{ seconds: 2 }, { seconds: 4 }, { seconds: 3 }] };
+ * const timing = { models: { mlp: { trainSecondsPerImage: { sgd: 0.002 } } } };
+ * const [row] = timingCheck([rec] as never, timing as never);
+ * assert.equal(row.measuredSecondsPerEpoch, 3);
+ * assert.equal(row.estimatedSecondsPerEpoch, 2);
+ * ```
+ */
+export function timingCheck(
+  records: readonly RunRecord[],
+  timing: StudyTiming | null,
+): TimingCheck[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of records) {
+    if (r.status !== "completed" || r.epochs.length === 0) continue;
+    const key = `${r.run.model}\u0000${r.run.method}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.entries()].map(([key, group]) => {
+    const [model, method] = key.split("\u0000");
+    const perImage = timing?.models[model]?.trainSecondsPerImage[method];
+    const train = group[0].counts?.train;
+    return {
+      model,
+      method,
+      runs: group.length,
+      measuredSecondsPerEpoch: middle(group.map((r) => middle(r.epochs.map((e) => e.seconds)))),
+      estimatedSecondsPerEpoch: perImage !== undefined && train !== undefined
+        ? perImage * train
+        : null,
+    };
+  });
+}
+
 /** What {@link writeStudyReport} wrote and computed. */
 export interface StudyReport {
   summary: ComparisonSummary;
@@ -66,6 +126,7 @@ export interface StudyReport {
   status: StudyStatus;
   /** The selection of each model whose tuning runs are all there, recomputed from them. */
   tuning: TuningSummary | null;
+  timing: TimingCheck[];
   /** The README section (Markdown, without the markers). */
   found: string;
   paths: string[];
@@ -275,8 +336,8 @@ export function foundMarkdown(
   lines.push(
     "Regenerated from the committed run files in `results/study/runs/` by `deno task study:report` " +
       "(full report: `results/study/report.md`, plan: `results/study/PLAN.md`). Only fresh final " +
-      "seeds count; numbers from tuning never appear here. Intervals are 95% paired t intervals " +
-      "over seeds; p values are Holm-corrected (accuracy: over every comparison of the report; " +
+      "seeds count; numbers from tuning never appear here. Means carry 95% t intervals over seeds, " +
+      "differences 95% paired t intervals; p values are Holm-corrected (accuracy: over every comparison of the report; " +
       "‖H‖_F: over the ‖H‖_F tests).",
     "",
   );
@@ -462,6 +523,33 @@ export async function writeStudyReport(
       ]),
     },
   ];
+  let plannedTiming: StudyTiming | null = null;
+  try {
+    plannedTiming = JSON.parse(await Deno.readTextFile(join(root, "timing.json")));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const timing = timingCheck(finals, plannedTiming);
+  sections.push(
+    { kind: "heading", level: 2, text: "Plan check: training seconds per epoch" },
+    {
+      kind: "paragraph",
+      text: "Median training seconds per epoch of the finished final runs against PLAN.md's " +
+        "estimate (timing.json, without the margin). Resize the plan when they part.",
+    },
+    {
+      kind: "table",
+      name: "timing",
+      header: ["model", "method", "runs", "measured s", "planned s"],
+      rows: timing.map((t) => [
+        t.model,
+        t.method,
+        String(t.runs),
+        t.measuredSecondsPerEpoch.toFixed(1),
+        t.estimatedSecondsPerEpoch === null ? "n/a" : t.estimatedSecondsPerEpoch.toFixed(1),
+      ]),
+    },
+  );
   const written = await writeReport(finals, root, { title: "The study", sections });
   const paths = [written.markdownPath, written.jsonPath, written.htmlPath, ...written.chartPaths];
   const demo = finals.filter((r) => r.run.setting === DEMO_SETTING);
@@ -505,6 +593,7 @@ export async function writeStudyReport(
     ...summary,
     frobeniusTests: frobenius,
     tuning: tuningSummary,
+    timing,
     status,
   });
   if (options.readme) {
@@ -523,5 +612,5 @@ export async function writeStudyReport(
     );
     paths.push(options.readme);
   }
-  return { summary, frobenius, status, tuning: tuningSummary, found, paths };
+  return { summary, frobenius, status, tuning: tuningSummary, timing, found, paths };
 }
