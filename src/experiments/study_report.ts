@@ -2,8 +2,8 @@
  * The study's publication, regenerated from the committed run files by `deno task study:report`:
  * `results/study/report.{md,json,html}` and `charts/` (the comparison report of `src/report` over
  * the final runs of `runs/main` and `runs/demo`), plus what the comparison report does not hold:
- * the paired tests of the final ‖H‖_F (Frob-SAM against SGD and SAM, by seed, Holm-corrected over
- * their own family), the demo's ‖H‖_F and test accuracy per epoch with 95% bands, how much of the
+ * the paired tests of Frob-SAM (final ‖H‖_F and test accuracy against SGD and SAM, by seed on
+ * the seeds both finished, Holm-corrected over their own family), the demo's ‖H‖_F and test accuracy per epoch with 95% bands, how much of the
  * plan has run, and the README section "What the study found", which states only what the runs
  * show. Tuning runs never enter a table: only the fresh final seeds count.
  *
@@ -33,8 +33,12 @@ export const DEMO_SETTING = "demo-lr0.001-constant";
 /** The README markers between which {@link writeStudyReport} writes "What the study found". */
 export const README_MARKERS = ["<!-- study:found:begin -->", "<!-- study:found:end -->"] as const;
 
-/** One paired test of the final ‖H‖_F in a cell. */
+/** What a Frob-SAM test compares: the final ‖H‖_F or the final test accuracy. */
+export type TestedMeasure = "frobenius" | "testAccuracy";
+
+/** One paired test of Frob-SAM against SGD or SAM in a cell, on one final measure. */
 export interface FrobeniusTest {
+  measure: TestedMeasure;
   dataset: string;
   model: string;
   setting: string;
@@ -42,14 +46,14 @@ export interface FrobeniusTest {
   against: string;
   /** Seeds both methods completed, in order. */
   seeds: number[];
-  /** Mean final ‖H‖_F of each. */
+  /** Mean final value of the measure, of each. */
   meanMethod: number;
   meanAgainst: number;
   /** Paired test of method − against by seed. */
   paired: PairedResult;
   /** difference / meanAgainst. */
   relativeDifference: number;
-  /** Holm-adjusted over every ‖H‖_F test of the report; null when p is null. */
+  /** Holm-adjusted over every test of {@link frobeniusTests} (both measures); null without p. */
   pHolm: number | null;
 }
 
@@ -141,8 +145,9 @@ function finalFrobenius(record: RunRecord): number | null {
 }
 
 /**
- * The paired ‖H‖_F tests: in each cell, Frob-SAM against SGD and against SAM on the seeds both
- * completed (two or more), Holm-corrected over all of them.
+ * The paired tests of Frob-SAM: in each cell, against SGD and against SAM, of the final ‖H‖_F and
+ * of the final test accuracy, on the seeds both completed (two or more, so a partly run cell is
+ * still paired), Holm-corrected over all of them as one family.
  *
  * @example
  * ```ts
@@ -157,10 +162,22 @@ function finalFrobenius(record: RunRecord): number | null {
  * ```
  */
 export function frobeniusTests(records: readonly RunRecord[]): FrobeniusTest[] {
+  const tests: Omit<FrobeniusTest, "pHolm">[] = [];
+  for (const measure of ["frobenius", "testAccuracy"] as const) {
+    tests.push(...measureTests(records, measure));
+  }
+  const adjusted = holmBonferroni(tests.map((t) => t.paired.p));
+  return tests.map((t, k) => ({ ...t, pHolm: adjusted[k] }));
+}
+
+function measureTests(
+  records: readonly RunRecord[],
+  measure: TestedMeasure,
+): Omit<FrobeniusTest, "pHolm">[] {
   const byCell = new Map<string, Map<string, Map<number, number>>>();
   for (const r of records) {
     if (r.status !== "completed" || r.run.phase === "tuning") continue;
-    const f = finalFrobenius(r);
+    const f = measure === "frobenius" ? finalFrobenius(r) : r.final?.testAccuracy ?? null;
     if (f === null) continue;
     const cell = `${r.run.dataset}\u0000${r.run.model}\u0000${r.run.setting}`;
     const methods = byCell.get(cell) ?? new Map();
@@ -184,6 +201,7 @@ export function frobeniusTests(records: readonly RunRecord[]): FrobeniusTest[] {
       const paired = pairedTest(a, b);
       const meanAgainst = summarize(b).mean;
       tests.push({
+        measure,
         dataset,
         model,
         setting,
@@ -197,8 +215,7 @@ export function frobeniusTests(records: readonly RunRecord[]): FrobeniusTest[] {
       });
     }
   }
-  const adjusted = holmBonferroni(tests.map((t) => t.paired.p));
-  return tests.map((t, k) => ({ ...t, pHolm: adjusted[k] }));
+  return tests;
 }
 
 /** Per-epoch mean ± 95% t interval of a per-epoch value over runs. */
@@ -337,8 +354,10 @@ export function foundMarkdown(
     "Regenerated from the committed run files in `results/study/runs/` by `deno task study:report` " +
       "(full report: `results/study/report.md`, plan: `results/study/PLAN.md`). Only fresh final " +
       "seeds count; numbers from tuning never appear here. Means carry 95% t intervals over seeds, " +
-      "differences 95% paired t intervals; p values are Holm-corrected (accuracy: over every comparison of the report; " +
-      "‖H‖_F: over the ‖H‖_F tests).",
+      "differences 95% paired t intervals on the seeds both methods finished. Corrected p: " +
+      "Holm–Bonferroni over the paired tests of Frob-SAM (‖H‖_F and test accuracy, against SGD " +
+      "and SAM, every cell); the study's table below uses the report's own family (every " +
+      "comparison of `report.md`).",
     "",
   );
   if (done === 0) {
@@ -363,25 +382,24 @@ export function foundMarkdown(
     const demoCell = summary.cells.find((c) => c.setting === DEMO_SETTING);
     for (const t of frobenius.filter((f) => f.setting === DEMO_SETTING)) {
       const ci = t.paired.ci95;
-      lines.push(
-        `- Final ‖H‖_F, Frob-SAM − ${t.against.toUpperCase()}: ${
-          t.paired.difference.toPrecision(3)
-        } ` +
-          `(${t.meanMethod.toPrecision(3)} vs ${t.meanAgainst.toPrecision(3)}, ${
+      if (t.measure === "frobenius") {
+        lines.push(
+          `- Final ‖H‖_F, Frob-SAM − ${t.against.toUpperCase()}: ${
+            t.paired.difference.toPrecision(3)
+          } (${t.meanMethod.toPrecision(3)} vs ${t.meanAgainst.toPrecision(3)}, ${
             (100 * t.relativeDifference).toFixed(0)
           }%), 95% interval [${ci ? ci.map((v) => v.toPrecision(3)).join(", ") : "n/a"}], ` +
-          `corrected p ${pText(t.pHolm)}, ${t.seeds.length} paired seeds.`,
-      );
-    }
-    const acc = summary.comparisons.find((c) =>
-      c.setting === DEMO_SETTING && c.method === "frob-sam" && c.against === "sgd"
-    );
-    if (acc) {
-      lines.push(
-        `- Test accuracy, Frob-SAM − SGD: ${pct(acc.difference)} points, 95% interval ${
-          acc.ci95 ? `[${acc.ci95.map(pct).join(", ")}]` : "n/a (Welch test)"
-        }, corrected p ${pText(acc.pHolm)}.`,
-      );
+            `corrected p ${pText(t.pHolm)}, ${t.seeds.length} paired seeds.`,
+        );
+      } else {
+        lines.push(
+          `- Final test accuracy, Frob-SAM − ${t.against.toUpperCase()}: ${
+            pct(t.paired.difference)
+          } points (${pct(t.meanMethod)}% vs ${pct(t.meanAgainst)}%), 95% interval [${
+            ci ? ci.map(pct).join(", ") : "n/a"
+          }], corrected p ${pText(t.pHolm)}, ${t.seeds.length} paired seeds.`,
+        );
+      }
     }
     if (demoCell) {
       for (const m of demoCell.methods) {
@@ -492,7 +510,7 @@ export async function writeStudyReport(
     {
       kind: "heading",
       level: 2,
-      text: "Final ‖H‖_F: Frob-SAM against SGD and SAM (paired by seed)",
+      text: "Frob-SAM against SGD and SAM: final ‖H‖_F and test accuracy, paired by seed",
     },
     {
       kind: "table",
@@ -510,6 +528,7 @@ export async function writeStudyReport(
         "p (Holm)",
       ],
       rows: frobenius.map((t) => [
+        t.measure,
         t.model,
         t.setting,
         t.against,

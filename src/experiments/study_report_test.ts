@@ -61,15 +61,28 @@ Deno.test("study:report on a tiny fixture: report files, ‖H‖_F tests recompu
     assert.match(await Deno.readTextFile(join(root, "charts", name)), /<svg/);
   }
   const json = JSON.parse(await Deno.readTextFile(join(root, "report.json")));
-  const test = json.frobeniusTests.find((t: { setting: string; against: string }) =>
-    t.setting === DEMO_SETTING && t.against === "sgd"
-  );
+  const test = json.frobeniusTests.find((
+    t: { setting: string; against: string; measure: string },
+  ) => t.setting === DEMO_SETTING && t.against === "sgd" && t.measure === "frobenius");
   // Recomputed from the fixture's numbers: Frob-SAM − SGD by seed = −100, −80, −95.
   const expected = pairedTest(frobF, sgdF);
   assert.equal(test.paired.difference, expected.difference);
   assert.deepEqual(test.paired.ci95, expected.ci95);
   assert.equal(test.paired.p, expected.p);
   assert.ok(test.pHolm >= test.paired.p);
+  // Test accuracy, paired by seed in the same family: Frob-SAM − SGD = −0.01 + 0.001·seed (mean −0.9 points).
+  const accuracy = json.frobeniusTests.find((t: { measure: string; against: string }) =>
+    t.measure === "testAccuracy" && t.against === "sgd"
+  );
+  const expectedAccuracy = pairedTest([0.86, 0.862, 0.864], [0.87, 0.871, 0.872]);
+  assert.equal(accuracy.paired.difference, expectedAccuracy.difference);
+  assert.deepEqual(accuracy.paired.ci95, expectedAccuracy.ci95);
+  // Two tests in the family (‖H‖_F and accuracy against SGD; the demo has no SAM): Holm's
+  // smaller p is doubled.
+  assert.equal(json.frobeniusTests.length, 2);
+  const smaller = Math.min(test.paired.p, accuracy.paired.p);
+  const holmOfSmaller = [test, accuracy].find((t) => t.paired.p === smaller).pHolm;
+  assert.ok(Math.abs(holmOfSmaller - Math.min(1, 2 * smaller)) < 1e-12);
   assert.equal(json.status.demo.done, 6);
   assert.equal(json.status.tuning.find((t: { model: string }) => t.model === "mlp").done, 1);
   // The study's MLP clean SGD/SAM runs stay apart from the demo's (another setting label).
@@ -78,6 +91,7 @@ Deno.test("study:report on a tiny fixture: report files, ‖H‖_F tests recompu
   const text = await Deno.readTextFile(readme);
   assert.ok(!text.includes("old text"));
   assert.ok(text.includes(`Final ‖H‖_F, Frob-SAM − SGD: ${expected.difference.toPrecision(3)}`));
+  assert.match(text, /Final test accuracy, Frob-SAM − SGD: -0\.9 points \(86\.2% vs 87\.1%\)/);
   assert.match(text, /Not yet run/);
   assert.ok(text.endsWith(`${README_MARKERS[1]}\n\nrest\n`));
   assert.match(await Deno.readTextFile(join(root, "report.md")), /## What the study found/);
