@@ -241,13 +241,14 @@ function bands(records: readonly RunRecord[], pick: (e: RunRecord["epochs"][numb
  * ```ts
  * import assert from "node:assert/strict";
  * import { bandChartSpec } from "./study_report.ts";
- * const spec = bandChartSpec("‖H‖_F", [{ method: "sgd", epoch: 1, n: 2, mean: 1, low: 0.5, high: 1.5 }]);
+ * const spec = bandChartSpec("demo: ‖H‖_F", [{ method: "sgd", epoch: 1, n: 2, mean: 1, low: 0.5, high: 1.5 }], "‖H‖_F");
  * assert.equal((spec.layer as unknown[]).length, 2);
  * ```
  */
 export function bandChartSpec(
   title: string,
   rows: readonly (EpochBand & { method: string })[],
+  axis: string,
 ): VegaLiteSpec {
   const x = { field: "epoch", type: "quantitative", title: "epoch" };
   const color = { field: "method", type: "nominal" };
@@ -262,7 +263,7 @@ export function bandChartSpec(
         mark: { type: "area", opacity: 0.25 },
         encoding: {
           x,
-          y: { field: "low", type: "quantitative", title, scale: { zero: false } },
+          y: { field: "low", type: "quantitative", title: axis, scale: { zero: false } },
           y2: { field: "high" },
           color,
         },
@@ -580,20 +581,22 @@ export async function writeStudyReport(
           .map((b) => ({ ...b, method }))
       );
     for (
-      const [name, title, pick] of [
+      const [name, title, axis, pick] of [
         [
           "demo-frobenius-bands.svg",
           "demo: ‖H‖_F per epoch (mean, 95% band)",
+          "‖H‖_F",
           (e) => e.hessian?.frobenius,
         ],
         [
           "demo-accuracy-bands.svg",
           "demo: test accuracy per epoch (mean, 95% band)",
+          "test accuracy",
           (e) => e.testAccuracy,
         ],
-      ] as [string, string, (e: RunRecord["epochs"][number]) => unknown][]
+      ] as [string, string, string, (e: RunRecord["epochs"][number]) => unknown][]
     ) {
-      const spec = bandChartSpec(title, rows(pick));
+      const spec = bandChartSpec(title, rows(pick), axis);
       const path = join(root, "charts", name);
       await writeTextAtomic(path, await renderSvg(spec));
       await writeJsonAtomic(path.replace(/\.svg$/, ".vl.json"), spec);
