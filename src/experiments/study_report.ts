@@ -408,7 +408,13 @@ export function foundMarkdown(
           lines.push(
             `- ${m.method}: test accuracy ${pct(m.accuracy.mean)}% ± ${
               m.accuracy.ci95HalfWidth === null ? "n/a" : pct(m.accuracy.ci95HalfWidth)
-            } over ${m.seeds.length} seeds.`,
+            }${
+              m.hessian.frobenius
+                ? `, final ‖H‖_F ${m.hessian.frobenius.mean.toPrecision(3)} ± ${
+                  m.hessian.frobenius.ci95HalfWidth?.toPrecision(3) ?? "n/a"
+                }`
+                : ""
+            } over ${m.seeds.length} seed${m.seeds.length === 1 ? "" : "s"}.`,
           );
         }
       }
