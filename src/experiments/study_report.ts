@@ -427,7 +427,17 @@ export function foundMarkdown(
   }
   const cells = summary.cells.filter((c) => c.setting !== DEMO_SETTING);
   if (cells.length > 0) {
-    lines.push("**The study's cells with finished final runs:**", "");
+    const partial = cells.some((c) =>
+      c.methods.length < 7 || c.methods.some((m) => m.seeds.length < 5)
+    );
+    lines.push(
+      "**The study's cells with finished final runs:**" +
+        (partial
+          ? " (partial: some methods have fewer than 5 seeds or none yet, so these are " +
+            "unpaired, preliminary figures, not findings)"
+          : ""),
+      "",
+    );
     lines.push(
       "| model | setting | method | seeds | test accuracy % | vs SAM (points, 95% CI) | p (Holm) |",
     );
