@@ -54,7 +54,8 @@ export const COMPARE_OPTIONS = {
     default: null,
     nullable: true,
     choices: PRESET_NAMES,
-    help: "ci (Fashion-MNIST subsets, minutes), cpu (full data, overnight), paper (GPU only)",
+    help:
+      "ci (Fashion-MNIST subsets, minutes), cpu (full data, overnight), paper (GPU only), study and its parts (results/study/PLAN.md), study-demo",
     shownDefault: "none; give --preset or --grid",
   },
   grid: {
@@ -102,6 +103,11 @@ export const COMPARE_OPTIONS = {
     default: false,
     help: "resume a run's checkpoint written on another backend (refused otherwise)",
   },
+  tuningOnly: {
+    kind: "boolean",
+    default: false,
+    help: "run only the tuning runs (of this shard), then stop; the final runs come later",
+  },
   list: { kind: "boolean", default: false, help: "print the runs with their status and exit" },
   report: {
     kind: "string",
@@ -139,6 +145,8 @@ export interface CompareArgs {
   jobs: number;
   retryFailed: boolean;
   allowBackendChange: boolean;
+  /** Run only the tuning runs (see `RunGridOptions.tuningOnly`). */
+  tuningOnly: boolean;
   list: boolean;
   report: boolean;
   /** Where the report goes; null means `<out>/report`. */
@@ -190,6 +198,7 @@ export async function parseCompareArgs(argv: readonly string[]): Promise<Compare
     dataDir: o.dataDir as string | null,
     retryFailed: o.retryFailed as boolean,
     allowBackendChange: o.allowBackendChange as boolean,
+    tuningOnly: o.tuningOnly as boolean,
     list: o.list as boolean,
     report: !(o.noReport as boolean),
   };
@@ -284,6 +293,7 @@ export async function compareMain(argv: readonly string[], io: CommandIo = {}): 
         allowBackendChange: args.allowBackendChange,
       }),
       retryFailed: args.retryFailed,
+      tuningOnly: args.tuningOnly,
       signal: controller.signal,
       progress: { isTerminal: io.isTerminal ?? Deno.stdout.isTerminal(), write: stdout },
       log: (line) => stdout(`${line}\n`),
@@ -354,11 +364,13 @@ async function finish(
     );
   }
   const mine = new Set(
-    [...selectShard(plan.tuningRuns, args.shard), ...selectShard(finals, args.shard)].map((r) =>
-      r.id
-    ),
+    [
+      ...selectShard(plan.tuningRuns, args.shard),
+      ...(args.tuningOnly ? [] : selectShard(finals, args.shard)),
+    ].map((r) => r.id),
   );
   const shardMissing = collection.missing.filter((r) => mine.has(r.id));
+  if (args.tuningOnly) return failed || shardMissing.length > 0 ? 1 : 0;
   return failed || shardMissing.length > 0 || plan.finalRuns === null ? 1 : 0;
 }
 

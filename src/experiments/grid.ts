@@ -48,6 +48,13 @@ export interface GridTuning {
    * (early stopping). The mean over the tuning seeds selects, per cell and method.
    */
   metric: SelectionMetric;
+  /**
+   * Tune on this setting only and reuse its selection in every setting of the grid (the issue's
+   * first cut: "tune once per model, on the clean setting"). Absent: every setting is tuned.
+   */
+  setting?: GridSetting;
+  /** Flags of the tuning runs only, over everything else (e.g. a shorter schedule). */
+  flags?: GridFlags;
 }
 
 /** One optimizer of a grid, with its label in tables and its hyperparameters. */
@@ -285,6 +292,19 @@ export function validateGrid(grid: GridDeclaration): void {
       }
     }
     checkUnique("tuning.seeds", t.seeds);
+    if (
+      t.setting !== undefined &&
+      (t.setting === null || typeof t.setting !== "object" || typeof t.setting.name !== "string" ||
+        t.setting.name === "")
+    ) {
+      throw new TypeError(`grid: tuning.setting needs a "name", got ${JSON.stringify(t.setting)}`);
+    }
+    if (
+      t.flags !== undefined &&
+      (t.flags === null || typeof t.flags !== "object" || Array.isArray(t.flags))
+    ) {
+      throw new TypeError(`grid: tuning.flags must be an object, got ${JSON.stringify(t.flags)}`);
+    }
     if (!(SELECTION_METRICS as readonly string[]).includes(t.metric)) {
       throw new RangeError(
         `grid: tuning.metric must be one of ${SELECTION_METRICS.join(", ")}, got ${
@@ -390,6 +410,13 @@ function cells(grid: GridDeclaration): Cell[] {
   return out;
 }
 
+/** The cells tuned: every cell, or, with `tuning.setting`, each model × method on that setting. */
+function tuningCells(grid: GridDeclaration): Cell[] {
+  const setting = grid.tuning?.setting;
+  if (setting === undefined) return cells(grid);
+  return cells({ ...grid, settings: [setting] });
+}
+
 function makeRun(
   grid: GridDeclaration,
   cell: Cell,
@@ -406,6 +433,7 @@ function makeRun(
     ...grid.perDataset?.[dataset],
     ...opt.flags,
     ...trial?.values,
+    ...(phase === "tuning" ? grid.tuning?.flags : undefined),
     dataset,
     model,
     optimizer: opt.optimizer,
@@ -496,7 +524,7 @@ export function describeRun(
 export function tuningRuns(grid: GridDeclaration): RunSpec[] {
   validateGrid(grid);
   const runs: RunSpec[] = [];
-  for (const cell of cells(grid)) {
+  for (const cell of tuningCells(grid)) {
     if (!cell.opt.search) continue;
     for (const trial of trialsOf(cell.opt.search)) {
       for (const seed of grid.tuning!.seeds) runs.push(makeRun(grid, cell, seed, trial, "tuning"));
@@ -534,7 +562,7 @@ export function expandGrid(grid: GridDeclaration, selection?: Selection): RunSpe
       const key = cellMethodKey({
         dataset: cell.dataset,
         model: cell.model,
-        setting: cell.setting.name,
+        setting: grid.tuning?.setting?.name ?? cell.setting.name,
         method: cell.opt.label ?? cell.opt.optimizer,
       });
       const chosen = selection?.get(key);
@@ -567,7 +595,7 @@ export function expandGrid(grid: GridDeclaration, selection?: Selection): RunSpe
 export function checkGrid(grid: GridDeclaration): void {
   tuningRuns(grid);
   const everyTrial = new Map<string, Trial>();
-  const candidates = cells(grid).filter((c) => c.opt.search);
+  const candidates = tuningCells(grid).filter((c) => c.opt.search);
   // Each trial of each tuned cell is checked in turn (the untuned runs are checked each time, cheaply).
   const longest = Math.max(0, ...candidates.map((c) => trialsOf(c.opt.search!).length));
   for (let k = 0; k < Math.max(1, longest); k++) {

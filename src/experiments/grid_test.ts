@@ -104,7 +104,10 @@ Deno.test("presets: the paper's settings and sizes", () => {
   assert.equal(cpu[0].flags.trainLimit, null);
   const noisy = expandGrid(presetGrid("ci")).filter((r) => r.setting === "20%-noise");
   assert.ok(noisy.every((r) => r.flags.labelNoise === 0.2));
-  assert.throws(() => presetGrid("gpu"), /--preset must be one of ci, cpu, paper, got "gpu"/);
+  assert.throws(
+    () => presetGrid("gpu"),
+    /--preset must be one of ci, cpu, paper, study, study-demo, .*got "gpu"/,
+  );
 });
 
 Deno.test("loadGridFile reads JSON and TypeScript grids and reports bad files", async () => {

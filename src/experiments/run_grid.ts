@@ -114,6 +114,11 @@ export interface RunGridOptions {
   waitForOthers?: boolean;
   /** One line per phase, for the command's log. */
   log?: (line: string) => void;
+  /**
+   * Run the tuning runs (of this shard) and stop: a session-sized part of a grid whose tuning is
+   * too long to share a session with final runs. Not part of any run's id.
+   */
+  tuningOnly?: boolean;
 }
 
 /** What {@link runGrid} did. */
@@ -168,6 +173,9 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
         incomplete: "interrupted",
       };
     }
+  }
+  if (options.tuningOnly) {
+    return { plan: await planGrid(grid, [outDir]), tuning, final: null, incomplete: null };
   }
   const plan = await planGrid(grid, [outDir]);
   if (plan.finalRuns === null) {

@@ -1,5 +1,6 @@
 /**
- * The comparison presets (`ci`, `cpu`, `paper`) and the loader of user grid files (`--grid FILE`,
+ * The comparison presets (`ci`, `cpu`, `paper`, `study` with its parts `study-<model>-<setting>`,
+ * `study-demo`) and the loader of user grid files (`--grid FILE`,
  * JSON or a TypeScript module whose default export is the grid or a function returning it).
  *
  * @module
@@ -10,8 +11,9 @@ import { type GridDeclaration, validateGrid } from "../grid.ts";
 import { ciGrid } from "./ci.ts";
 import { cpuGrid } from "./cpu.ts";
 import { paperGrid } from "./paper.ts";
+import { studyDemoGrid, studyGrid, studyParts } from "./study.ts";
 
-export { ciGrid, cpuGrid, paperGrid };
+export { ciGrid, cpuGrid, paperGrid, studyDemoGrid, studyGrid, studyParts };
 export { paperOptimizers, smallNetworkOptimizers } from "./optimizers.ts";
 
 /**
@@ -24,7 +26,14 @@ export { paperOptimizers, smallNetworkOptimizers } from "./optimizers.ts";
  * assert.ok(PRESET_NAMES.includes("ci"));
  * ```
  */
-export const PRESET_NAMES = ["ci", "cpu", "paper"] as const;
+export const PRESET_NAMES: readonly string[] = Object.freeze([
+  "ci",
+  "cpu",
+  "paper",
+  "study",
+  "study-demo",
+  ...studyParts().map((p) => p.name),
+]);
 
 /**
  * A preset grid by name.
@@ -44,10 +53,17 @@ export function presetGrid(name: string): GridDeclaration {
       return cpuGrid();
     case "paper":
       return paperGrid();
-    default:
+    case "study":
+      return studyGrid();
+    case "study-demo":
+      return studyDemoGrid();
+    default: {
+      const part = studyParts().find((p) => p.name === name);
+      if (part) return part.grid;
       throw new RangeError(
         `--preset must be one of ${PRESET_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
       );
+    }
   }
 }
 

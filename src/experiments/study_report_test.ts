@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pairedTest } from "../report/stats.ts";
+import { syntheticRun } from "../report/test_fixtures.ts";
+import type { RunRecord } from "../training/result.ts";
+import { tuningRuns } from "./grid.ts";
+import { studyParts } from "./presets/study.ts";
+import { DEMO_SETTING, README_MARKERS, writeStudyReport } from "./study_report.ts";
+
+/** A synthetic record whose every epoch records ‖H‖_F = `frobenius` (the final one counts). */
+function run(method: string, seed: number, accuracy: number, frobenius: number): RunRecord {
+  const r = syntheticRun({ method, seed, accuracy, trace: 1, epochs: 3 });
+  return {
+    ...r,
+    epochs: r.epochs.map((e) => ({ ...e, hessian: { ...e.hessian!, frobenius } })),
+  };
+}
+
+async function writeRun(dir: string, record: RunRecord) {
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(join(dir, `${record.run.id}.json`), JSON.stringify(record));
+}
+
+Deno.test("study:report on a tiny fixture: report files, ‖H‖_F tests recomputable, README section", async () => {
+  const root = await Deno.makeTempDir();
+  const demo = join(root, "runs", "demo");
+  const main = join(root, "runs", "main");
+  const sgdF = [300, 320, 310];
+  const frobF = [200, 240, 215];
+  for (let seed = 0; seed < 3; seed++) {
+    await writeRun(demo, run("sgd", seed, 0.87 + 0.001 * seed, sgdF[seed]));
+    await writeRun(demo, run("frob-sam", seed, 0.86 + 0.002 * seed, frobF[seed]));
+  }
+  // The study's own MLP clean cell: SGD and SAM, 2 seeds, plus a tuning run that must not count.
+  for (let seed = 0; seed < 2; seed++) {
+    await writeRun(main, run("sgd", seed, 0.89, 100));
+    await writeRun(main, run("sam", seed, 0.9, 90));
+  }
+  const tuning = run("sam", 100, 0.99, 1);
+  await writeRun(main, {
+    ...tuning,
+    run: { ...tuning.run, id: "tuning-sam", seed: 100, phase: "tuning", trial: "rho=0.05" },
+  });
+  // Junk that a scan must tolerate: a half-written temporary file.
+  await Deno.writeTextFile(join(main, "x.json.tmp-1"), "{");
+  const readme = join(root, "README.md");
+  await Deno.writeTextFile(
+    readme,
+    `# x\n\n## What the study found\n\n${README_MARKERS[0]}\nold text\n${
+      README_MARKERS[1]
+    }\n\nrest\n`,
+  );
+
+  const report = await writeStudyReport(root, { readme });
+
+  assert.equal(report.summary.runs, 10);
+  for (const name of ["report.md", "report.json", "report.html"]) {
+    assert.ok((await Deno.stat(join(root, name))).isFile, name);
+  }
+  for (const name of ["demo-frobenius-bands.svg", "demo-accuracy-bands.svg"]) {
+    assert.match(await Deno.readTextFile(join(root, "charts", name)), /<svg/);
+  }
+  const json = JSON.parse(await Deno.readTextFile(join(root, "report.json")));
+  const test = json.frobeniusTests.find((
+    t: { setting: string; against: string; measure: string },
+  ) => t.setting === DEMO_SETTING && t.against === "sgd" && t.measure === "frobenius");
+  // Recomputed from the fixture's numbers: Frob-SAM − SGD by seed = −100, −80, −95.
+  const expected = pairedTest(frobF, sgdF);
+  assert.equal(test.paired.difference, expected.difference);
+  assert.deepEqual(test.paired.ci95, expected.ci95);
+  assert.equal(test.paired.p, expected.p);
+  assert.ok(test.pHolm >= test.paired.p);
+  // Test accuracy, paired by seed in the same family: Frob-SAM − SGD = −0.01 + 0.001·seed (mean −0.9 points).
+  const accuracy = json.frobeniusTests.find((t: { measure: string; against: string }) =>
+    t.measure === "testAccuracy" && t.against === "sgd"
+  );
+  const expectedAccuracy = pairedTest([0.86, 0.862, 0.864], [0.87, 0.871, 0.872]);
+  assert.equal(accuracy.paired.difference, expectedAccuracy.difference);
+  assert.deepEqual(accuracy.paired.ci95, expectedAccuracy.ci95);
+  // Two tests in the family (‖H‖_F and accuracy against SGD; the demo has no SAM): Holm's
+  // smaller p is doubled.
+  assert.equal(json.frobeniusTests.length, 2);
+  const smaller = Math.min(test.paired.p, accuracy.paired.p);
+  const holmOfSmaller = [test, accuracy].find((t) => t.paired.p === smaller).pHolm;
+  assert.ok(Math.abs(holmOfSmaller - Math.min(1, 2 * smaller)) < 1e-12);
+  assert.equal(json.status.demo.done, 6);
+  assert.equal(json.status.tuning.find((t: { model: string }) => t.model === "mlp").done, 1);
+  // The study's MLP clean SGD/SAM runs stay apart from the demo's (another setting label).
+  const cells = json.cells.map((c: { setting: string }) => c.setting).sort();
+  assert.deepEqual(cells, ["clean", DEMO_SETTING].sort());
+  const text = await Deno.readTextFile(readme);
+  assert.ok(!text.includes("old text"));
+  assert.ok(text.includes(`Final ‖H‖_F, Frob-SAM − SGD: ${expected.difference.toPrecision(3)}`));
+  assert.match(text, /Final test accuracy, Frob-SAM − SGD: -0\.9 points \(86\.2% vs 87\.1%\)/);
+  assert.match(text, /Not yet run/);
+  assert.ok(text.endsWith(`${README_MARKERS[1]}\n\nrest\n`));
+  assert.match(await Deno.readTextFile(join(root, "report.md")), /## What the study found/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("study:report refuses a README without the markers, naming them", async () => {
+  const root = await Deno.makeTempDir();
+  const readme = join(root, "README.md");
+  await Deno.writeTextFile(readme, "# no markers\n");
+  await assert.rejects(
+    () => writeStudyReport(root, { readme }),
+    /lacks the markers <!-- study:found:begin -->/,
+  );
+  await assert.rejects(() => writeStudyReport(""), /root must be a folder path, got ""/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("study:report recomputes the tuning selection from the tuning run files", async () => {
+  const root = await Deno.makeTempDir();
+  const main = join(root, "runs", "main");
+  const part = studyParts().find((p) => p.name === "study-mlp-clean")!;
+  const runs = tuningRuns(part.grid);
+  assert.equal(runs.length, 33);
+  // Validation accuracy rises with rho for SAM (so rho=0.1 is selected), flat elsewhere.
+  for (const spec of runs) {
+    const rho = spec.flags.rho ?? 0;
+    const accuracy = spec.method === "sam" ? 0.8 + rho : 0.8;
+    const r = syntheticRun({
+      method: spec.method,
+      seed: spec.seed,
+      accuracy,
+      validationAccuracy: accuracy,
+    });
+    await writeRun(main, {
+      ...r,
+      run: { ...r.run, id: spec.id, phase: "tuning", trial: spec.trial, setting: "clean" },
+    });
+  }
+  // Without the last tuning run, there is no selection; with it, there is.
+  const missing = join(main, `${runs[32].id}.json`);
+  const kept = await Deno.readTextFile(missing);
+  await Deno.remove(missing);
+  assert.equal((await writeStudyReport(root, { readme: null })).tuning, null);
+  await Deno.writeTextFile(missing, kept);
+  const report = await writeStudyReport(root, { readme: null });
+  const sam = report.tuning!.cells.find((c) => c.method === "sam")!;
+  assert.equal(sam.selected.trial, "rho=0.1");
+  assert.equal(report.tuning!.cost.runs, 33);
+  assert.equal(report.status.tuning.find((t) => t.model === "mlp")!.done, 33);
+  assert.equal(report.summary.runs, 0);
+  assert.match(await Deno.readTextFile(join(root, "report.md")), /## Tuning/);
+  await Deno.remove(root, { recursive: true });
+});
