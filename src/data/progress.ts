@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Progress as ProgressDisplay } from "../io/progress.ts";
 
 /**
  * One progress report: bytes received so far and the total when the server said it.
@@ -102,29 +103,21 @@ export function createProgress(
   const bar = mode === "bar" || (mode === "auto" && Deno.stderr.isTerminal());
   const started = performance.now();
   let received = 0;
-  let lastDraw = -Infinity; // performance.now() starts at process start: draw the first update whatever the time
   let lastStep = -1;
   const rate = () => received / 1e6 / Math.max((performance.now() - started) / 1000, 1e-3);
   const describe = () =>
     `${(received / 1e6).toFixed(1)}${total ? `/${(total / 1e6).toFixed(1)}` : ""} MB, ${
       rate().toFixed(1)
     } MB/s`;
+  // The terminal bar is the project's one progress display (src/io/progress.ts); only the
+  // byte figures are this module's.
+  const display = new ProgressDisplay({ isTerminal: true, write });
   return {
     update(bytes) {
       received = bytes;
       if (bar) {
-        const now = performance.now();
-        if (now - lastDraw < 100) return; // redraw at most ten times a second
-        lastDraw = now;
-        const fraction = total ? Math.min(received / total, 1) : 0;
-        const width = 30;
-        const filled = Math.round(fraction * width);
-        const meter = total
-          ? `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${
-            (100 * fraction).toFixed(0).padStart(3)
-          }% `
-          : "";
-        write(`\r${label} ${meter}${describe()}\x1b[K`);
+        if (total) display.bar(label, received, total, describe(), false);
+        else display.bar(label, 0, 1, describe(), false);
       } else {
         const step = total ? Math.floor((10 * received) / total) : Math.floor(received / 100e6);
         if (step > lastStep) {
@@ -134,7 +127,7 @@ export function createProgress(
       }
     },
     finish() {
-      if (bar) write(`\r${label} ${describe()} done\x1b[K\n`);
+      if (bar) display.line(`${label} ${describe()} done`);
     },
   };
 }

@@ -17,9 +17,11 @@ Deno.test("progress: plain lines every 10% when not a terminal, a redrawn bar wh
   bar.update(500); // the first update draws; later ones within 100 ms are skipped
   bar.update(600);
   bar.finish();
-  assert.equal(drawn.length, 2);
-  assert.ok(drawn[0].startsWith(`\rf.gz [${"#".repeat(15)}${" ".repeat(15)}]  50% `), drawn[0]);
-  assert.ok(drawn[1].endsWith("done\x1b[K\n"), drawn[1]);
+  // The bar, then on finish the bar cleared and the closing line.
+  assert.equal(drawn.length, 3);
+  assert.ok(drawn[0].startsWith(`\rf.gz ${"█".repeat(15)}${"░".repeat(15)} 0.0/0.0 MB`), drawn[0]);
+  assert.equal(drawn[1], "\r\x1b[K");
+  assert.match(drawn[2], /^f\.gz 0\.0\/0\.0 MB, [\d.]+ MB\/s done\n$/);
 
   const events: ProgressEvent[] = [];
   const callback = createProgress("f.gz", undefined, (event) => events.push(event));

@@ -69,10 +69,11 @@ export class Progress {
   }
 
   /**
-   * Redraws the bar (terminal only): `label ██░░ done/total detail eta Ns`. The ETA is the rate
-   * since the first update of this label; a new label restarts it.
+   * Redraws the bar (terminal only): `label ██░░ done/total detail eta Ns` (without `done/total`
+   * when `counts` is false, e.g. for bytes the detail states better). The ETA is the rate since
+   * the first update of this label; a new label restarts it.
    */
-  bar(label: string, done: number, total: number, detail = ""): void {
+  bar(label: string, done: number, total: number, detail = "", counts = true): void {
     if (!this.#sink.isTerminal) return;
     const now = this.#now();
     if (label !== this.#barLabel) {
@@ -87,9 +88,9 @@ export class Progress {
     const rate = (done - this.#barFirst) / Math.max(now - this.#barStart, 1e-9);
     const eta = done > this.#barFirst ? ` eta ${formatDuration((total - done) / rate / 1000)}` : "";
     this.#sink.write(
-      `\r${label} ${"█".repeat(filled)}${"░".repeat(width - filled)} ${done}/${total}${
-        detail ? ` ${detail}` : ""
-      }${eta}\x1b[K`,
+      `\r${label} ${"█".repeat(filled)}${"░".repeat(width - filled)}${
+        counts ? ` ${done}/${total}` : ""
+      }${detail ? ` ${detail}` : ""}${eta}\x1b[K`,
     );
     this.#drawn = true;
   }
