@@ -11,11 +11,11 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../src/io/chromium.ts";
 import { makeSubset } from "./make_subset.ts";
 import { startPlayground } from "./server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = fileURLToPath(new URL("./test-output/", import.meta.url));
 
 /** Reads a number the page shows (it writes minus signs as U+2212). */
@@ -66,19 +66,7 @@ Deno.test({
     const playground = await startPlayground({ port: 0, subsetPath });
     const missing = await startPlayground({ port: 0, subsetPath: join(dataDir, "absent.bin") });
     const profile = await mkdtemp(join(tmpdir(), "usam-playground-profile-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const context = await launchChromium(profile);
     const errors: string[] = [];
     try {
       const page = await context.newPage();

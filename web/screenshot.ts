@@ -9,25 +9,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../src/io/chromium.ts";
 import { startPlayground } from "./server.ts";
 
 const out = Deno.args[0] ?? fileURLToPath(new URL("./screenshot.png", import.meta.url));
 const playground = await startPlayground({ port: 0 });
 const profile = await mkdtemp(join(tmpdir(), "usam-playground-profile-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 800 },
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const context = await launchChromium(profile);
 try {
   const page = await context.newPage();
   await page.goto(playground.url);

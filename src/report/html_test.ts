@@ -8,13 +8,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../io/chromium.ts";
 import { syntheticRun } from "./test_fixtures.ts";
 import { writeReport } from "./write_report.ts";
 import { renderHtml } from "./html.ts";
 import { aggregate } from "./aggregate.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const METHODS = ["sgd", "sam", "frob-sam"];
 
 /** Two cells × three methods × three seeds, five epochs, validation and Hessian measures. */
@@ -69,19 +68,7 @@ Deno.test({
     assert.doesNotMatch(html, /<script/i);
     assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i);
     const userDataDir = await Deno.makeTempDir({ prefix: "usam-chromium-profile-" });
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const context = await launchChromium(userDataDir);
     const problems: string[] = [];
     try {
       const page = await context.newPage();
