@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { Random } from "../math/random.ts";
 import { initBackend } from "./init.ts";
+import { assertWeightsNear, trainSgdSteps } from "./test_fixtures.ts";
 import {
   dnnlKernelCalls,
   dnnlKernelsRegistered,
@@ -459,27 +460,8 @@ Deno.test("a conv model trains through the oneDNN kernels, matches cpu, and keep
   const labels = [0, 1, 2, 1, 0, 2];
   await initBackend("cpu");
   const initial = tinyCnn(undefined).getWeights().map((w) => w.dataSync() as Float32Array);
-  const train = (steps: number) => {
-    const model = tinyCnn(initial);
-    const optimizer = tf.train.sgd(0.1);
-    const x = tf.tensor(images, [6, 8, 8, 2]);
-    const y = tf.oneHot(tf.tensor1d(labels, "int32"), 3);
-    const counts: number[] = [];
-    for (let s = 0; s < steps; s++) {
-      optimizer.minimize(() =>
-        tf.losses.softmaxCrossEntropy(
-          y,
-          model.apply(x, { training: true }) as tf.Tensor,
-        ) as tf.Scalar
-      );
-      counts.push(tf.memory().numTensors);
-    }
-    const weights = model.getWeights().map((w) => w.dataSync());
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    model.dispose();
-    return { weights, counts };
-  };
+  const train = (steps: number) =>
+    trainSgdSteps(() => tinyCnn(initial), images, [6, 8, 8, 2], labels, 3, steps);
   const cpu = train(3);
   const native = await withDnnl(() => {
     const result = train(3);
@@ -490,19 +472,7 @@ Deno.test("a conv model trains through the oneDNN kernels, matches cpu, and keep
     return result;
   });
   assert.ok(native.counts.every((c) => c === native.counts[0]), `tensor counts ${native.counts}`);
-  // As in wasm_conv_test.ts: three SGD steps (lr 0.1) through ~10 float32 ops per path; per-op
-  // rounding differences of ~1e-7 relative grow to ~1e-6, so 1e-4 of the weight scale (plus 1e-5
-  // absolute) has two orders of margin while a wrong gradient (≈1e-2 change) fails.
-  for (let i = 0; i < cpu.weights.length; i++) {
-    const scale = Math.max(...Array.from(cpu.weights[i], Math.abs));
-    for (let j = 0; j < cpu.weights[i].length; j++) {
-      const diff = Math.abs(native.weights[i][j] - cpu.weights[i][j]);
-      assert.ok(
-        diff <= 1e-4 * scale + 1e-5,
-        `weight ${i}[${j}]: oneDNN ${native.weights[i][j]} cpu ${cpu.weights[i][j]}`,
-      );
-    }
-  }
+  assertWeightsNear(native.weights, cpu.weights, "native");
 });
 
 Deno.test("oneDNN MaxPool and MaxPoolGrad equal the cpu backend, ties included", async () => {

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { Random } from "../math/random.ts";
 import { initBackend } from "./init.ts";
+import { assertWeightsNear, trainSgdSteps } from "./test_fixtures.ts";
 import { setIm2ColChunkElements } from "./wasm_im2col.ts";
 import { setFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
 
@@ -280,43 +281,11 @@ Deno.test("a conv + BatchNorm + pooling model trains on wasm, matches cpu, and k
   const labels = [0, 1, 2, 1, 0, 2];
   await initBackend("cpu");
   const initial = tinyCnn(undefined).getWeights().map((w) => w.dataSync() as Float32Array);
-  const train = (steps: number) => {
-    const model = tinyCnn(initial);
-    const optimizer = tf.train.sgd(0.1);
-    const x = tf.tensor(images, [6, 8, 8, 2]);
-    const y = tf.oneHot(tf.tensor1d(labels, "int32"), 3);
-    const counts: number[] = [];
-    for (let s = 0; s < steps; s++) {
-      optimizer.minimize(() =>
-        tf.losses.softmaxCrossEntropy(
-          y,
-          model.apply(x, { training: true }) as tf.Tensor,
-        ) as tf.Scalar
-      );
-      counts.push(tf.memory().numTensors);
-    }
-    const weights = model.getWeights().map((w) => w.dataSync());
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    model.dispose();
-    return { weights, counts };
-  };
+  const train = (steps: number) =>
+    trainSgdSteps(() => tinyCnn(initial), images, [6, 8, 8, 2], labels, 3, steps);
   const cpu = train(3);
   await initBackend("wasm");
   const wasm = train(3);
   assert.ok(wasm.counts.every((c) => c === wasm.counts[0]), `tensor counts ${wasm.counts}`);
-  // Three SGD steps (lr 0.1) through ~10 float32 ops per path: per-op rounding differences of
-  // ~1e-7 relative between the backends grow to ~1e-6; 1e-4 of the weight scale (plus 1e-5
-  // absolute for weights near zero) leaves two orders of margin while a wrong gradient (an
-  // O(lr · gradient) ≈ 1e-2 change) fails.
-  for (let i = 0; i < cpu.weights.length; i++) {
-    const scale = Math.max(...Array.from(cpu.weights[i], Math.abs));
-    for (let j = 0; j < cpu.weights[i].length; j++) {
-      const diff = Math.abs(wasm.weights[i][j] - cpu.weights[i][j]);
-      assert.ok(
-        diff <= 1e-4 * scale + 1e-5,
-        `weight ${i}[${j}]: wasm ${wasm.weights[i][j]} cpu ${cpu.weights[i][j]}`,
-      );
-    }
-  }
+  assertWeightsNear(wasm.weights, cpu.weights, "wasm");
 });
