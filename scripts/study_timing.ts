@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { train } from "../src/training/train.ts";
 import type { BackendName } from "../src/backends/init.ts";
 import { studyGrid } from "../src/experiments/presets/study.ts";
-import type { GridFlags } from "../src/experiments/grid.ts";
+import { type GridFlags, optimizerForModel } from "../src/experiments/grid.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -55,7 +55,7 @@ for (const model of args.values.models!.split(",")) {
   const images = IMAGES[model];
   const base: GridFlags = { model: model as GridFlags["model"], trainLimit: images };
   const methods: Record<string, number> = {};
-  for (const o of grid.optimizers) {
+  for (const o of grid.optimizers.map((o) => optimizerForModel(o, model))) {
     const middle: GridFlags = {};
     for (const [key, values] of Object.entries(o.search ?? {})) {
       (middle as Record<string, number>)[key] = values[Math.floor(values.length / 2)];

@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { makeTrainConfig, type TrainConfig } from "../training/config.ts";
+import { MODEL_NAMES } from "../models/create.ts";
 
 /** The training flags a grid may set: the experiment config (`TrainConfig`), any subset. */
 export type GridFlags = Partial<TrainConfig>;
@@ -67,6 +68,11 @@ export interface GridOptimizer {
   flags?: GridFlags;
   /** Values to tune (needs the grid's `tuning`); each trial's values override `flags`. */
   search?: SearchSpace;
+  /**
+   * A model's own search space, in place of `search` for that model (e.g. a space moved after
+   * another model's tuning selected an edge of `search`). Other models keep `search`.
+   */
+  searchByModel?: Partial<Record<TrainConfig["model"], SearchSpace>>;
 }
 
 /** One data setting: clean, limited data, or noisy labels. */
@@ -246,10 +252,34 @@ export function validateGrid(grid: GridDeclaration): void {
       throw new TypeError(`grid: ${key} must be an object, got ${JSON.stringify(flags)}`);
     }
   }
-  const tuned = grid.optimizers.filter((o) => o.search !== undefined);
-  for (const o of tuned) {
+  const tuned = grid.optimizers.filter((o) =>
+    o.search !== undefined || o.searchByModel !== undefined
+  );
+  const spaces = tuned.flatMap((o) => {
     const label = o.label ?? o.optimizer;
-    const search = o.search as Record<string, unknown>;
+    const byModel = o.searchByModel as Record<string, unknown> | undefined;
+    if (byModel !== undefined && (byModel === null || typeof byModel !== "object")) {
+      throw new TypeError(
+        `grid: optimizers[${label}].searchByModel must be an object, got ${
+          JSON.stringify(byModel)
+        }`,
+      );
+    }
+    return [
+      ...(o.search !== undefined ? [{ label, search: o.search }] : []),
+      ...Object.entries(byModel ?? {}).map(([model, search]) => {
+        if (!(MODEL_NAMES as readonly string[]).includes(model)) {
+          throw new RangeError(
+            `grid: optimizers[${label}].searchByModel names model "${model}", which is not a ` +
+              `model (${MODEL_NAMES.join(", ")})`,
+          );
+        }
+        return { label: `${label}].searchByModel[${model}`, search };
+      }),
+    ];
+  });
+  for (const { label, search: space } of spaces) {
+    const search = space as Record<string, unknown>;
     if (search === null || typeof search !== "object" || Array.isArray(search)) {
       throw new TypeError(
         `grid: optimizers[${label}].search must be an object, got ${JSON.stringify(search)}`,
@@ -388,7 +418,27 @@ export type Selection = ReadonlyMap<string, Trial>;
  * ```
  */
 export function isTuned(grid: GridDeclaration): boolean {
-  return grid.optimizers.some((o) => o.search !== undefined);
+  return grid.optimizers.some((o) => o.search !== undefined || o.searchByModel !== undefined);
+}
+
+/**
+ * An optimizer entry as one model sees it: its `searchByModel` space for that model, if any, in
+ * place of `search`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerForModel } from "./grid.ts";
+ * const sam = { optimizer: "sam" as const, search: { rho: [0.05, 0.1] },
+ *   searchByModel: { cnn: { rho: [0.01, 0.02] } } };
+ * assert.deepEqual(optimizerForModel(sam, "cnn").search, { rho: [0.01, 0.02] });
+ * assert.deepEqual(optimizerForModel(sam, "mlp").search, { rho: [0.05, 0.1] });
+ * ```
+ */
+export function optimizerForModel(opt: GridOptimizer, model: string): GridOptimizer {
+  const { searchByModel, ...rest } = opt;
+  const own = searchByModel?.[model as TrainConfig["model"]];
+  return own === undefined ? rest : { ...rest, search: own };
 }
 
 interface Cell {
@@ -403,7 +453,9 @@ function cells(grid: GridDeclaration): Cell[] {
   for (const dataset of grid.datasets) {
     for (const model of grid.models) {
       for (const setting of grid.settings) {
-        for (const opt of grid.optimizers) out.push({ dataset, model, setting, opt });
+        for (const opt of grid.optimizers) {
+          out.push({ dataset, model, setting, opt: optimizerForModel(opt, model) });
+        }
       }
     }
   }

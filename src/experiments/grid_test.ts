@@ -9,6 +9,8 @@ import {
   tuningRuns,
   validateGrid,
 } from "./grid.ts";
+import { selectTrials } from "./tuning.ts";
+import type { RunRecord } from "../training/result.ts";
 import { loadGridFile, presetGrid } from "./presets/mod.ts";
 
 function tiny(): GridDeclaration {
@@ -177,4 +179,85 @@ Deno.test("tuning declarations: trials, disjoint seeds, metric, ids apart from t
   // Untuned grids keep their run ids: existing result folders stay resumable.
   const plain = expandGrid({ ...tuned, optimizers: [{ optimizer: "sgd" }], tuning: undefined });
   assert.ok(plain.every((r) => r.phase === undefined && r.trial === undefined));
+});
+
+Deno.test("searchByModel: a model's own space replaces search for it alone, ids of the others kept", () => {
+  const base: GridDeclaration = {
+    name: "t",
+    datasets: ["fashion-mnist"],
+    models: ["mlp", "cnn"],
+    optimizers: [{ optimizer: "sam", search: { rho: [0.05, 0.1] } }],
+    seeds: [0],
+    settings: [{ name: "clean" }],
+    tuning: { seeds: [10], metric: "final-validation-accuracy" },
+    common: { validationFraction: 0.1 },
+  };
+  const moved: GridDeclaration = {
+    ...base,
+    optimizers: [{
+      optimizer: "sam",
+      search: { rho: [0.05, 0.1] },
+      searchByModel: { cnn: { rho: [0.01, 0.02, 0.05] } },
+    }],
+  };
+  const before = tuningRuns(base);
+  const after = tuningRuns(moved);
+  const rhos = (runs: typeof after, model: string) =>
+    runs.filter((r) => r.model === model).map((r) => r.flags.rho);
+  assert.deepEqual(rhos(after, "mlp"), [0.05, 0.1]);
+  assert.deepEqual(rhos(after, "cnn"), [0.01, 0.02, 0.05]);
+  // The MLP's runs are the same runs (a finished tuning stays valid); the CNN's are new.
+  const ids = (runs: typeof after, model: string) =>
+    runs.filter((r) => r.model === model).map((r) => r.id);
+  assert.deepEqual(ids(after, "mlp"), ids(before, "mlp"));
+  assert.equal(ids(after, "cnn").filter((id) => ids(before, "cnn").includes(id)).length, 1);
+  // Selection scores each model over its own space: the CNN's best trial is one the MLP lacks.
+  const records: RunRecord[] = after.map((r) => ({
+    status: "completed",
+    config: {},
+    environment: {},
+    epochs: [{
+      epoch: 1,
+      trainLoss: 1,
+      trainAccuracy: 0.5,
+      testLoss: 1,
+      testAccuracy: 0.5,
+      seconds: 1,
+      gradientEvaluations: 10,
+      validationAccuracy: 1 - Math.abs((r.flags.rho as number) - (r.model === "cnn" ? 0.02 : 0.1)),
+    }],
+    final: null,
+    run: {
+      id: r.id,
+      grid: "t",
+      dataset: r.dataset,
+      model: r.model,
+      method: r.method,
+      setting: r.setting,
+      seed: r.seed,
+      phase: "tuning",
+      trial: r.trial,
+    },
+  } as unknown as RunRecord));
+  const { selection } = selectTrials(moved, after, records);
+  assert.equal(selection.get("fashion-mnist/cnn/clean sam")?.label, "rho=0.02");
+  assert.equal(selection.get("fashion-mnist/mlp/clean sam")?.label, "rho=0.1");
+  const finals = expandGrid(moved, selection);
+  assert.equal(finals.find((r) => r.model === "cnn")?.flags.rho, 0.02);
+  assert.throws(
+    () =>
+      validateGrid({
+        ...base,
+        optimizers: [{ optimizer: "sam", searchByModel: { lenet: { rho: [0.1] } } as never }],
+      }),
+    /optimizers\[sam\]\.searchByModel names model "lenet", which is not a model/,
+  );
+  assert.throws(
+    () =>
+      validateGrid({
+        ...base,
+        optimizers: [{ optimizer: "sam", searchByModel: { cnn: { rho: [] } } }],
+      }),
+    /optimizers\[sam\]\.searchByModel\[cnn\]\.search\.rho must be a non-empty list of numbers/,
+  );
 });

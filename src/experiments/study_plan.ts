@@ -11,6 +11,7 @@ import {
   cellMethodKey,
   expandGrid,
   type GridDeclaration,
+  optimizerForModel,
   type RunSpec,
   selectShard,
   type Trial,
@@ -134,7 +135,7 @@ function middleSelection(grid: GridDeclaration): Map<string, Trial> {
   const setting = grid.tuning?.setting?.name;
   for (const model of grid.models) {
     for (const s of grid.settings) {
-      for (const o of grid.optimizers) {
+      for (const o of grid.optimizers.map((o) => optimizerForModel(o, model))) {
         if (!o.search) continue;
         const trials = trialsOf(o.search);
         const key = cellMethodKey({

@@ -21,7 +21,7 @@ import { holmBonferroni, type PairedResult, pairedTest, summarize } from "../rep
 import { writeReport } from "../report/write_report.ts";
 import type { RunRecord } from "../training/result.ts";
 import { studyDemoGrid, studyGrid, studyParts } from "./presets/study.ts";
-import { trialsOf, tuningRuns } from "./grid.ts";
+import { type GridDeclaration, optimizerForModel, trialsOf, tuningRuns } from "./grid.ts";
 import { earlyStoppingRows } from "./early_stopping.ts";
 import { selectTrials, type TuningSummary } from "./tuning.ts";
 import { tuningMarkdown } from "./tuning_markdown.ts";
@@ -302,10 +302,11 @@ function studyTuning(tuning: readonly RunRecord[]): TuningSummary | null {
 function studyStatus(finals: readonly RunRecord[], tuning: readonly RunRecord[]): StudyStatus {
   const study = studyGrid();
   const demo = studyDemoGrid();
-  const trials = study.optimizers.reduce(
-    (s, o) => s + (o.search ? trialsOf(o.search).length : 0),
-    0,
-  );
+  const trials = (model: GridDeclaration["models"][number]) =>
+    study.optimizers.map((o) => optimizerForModel(o, model)).reduce(
+      (s, o) => s + (o.search ? trialsOf(o.search).length : 0),
+      0,
+    );
   const perCell = study.optimizers.length * study.seeds.length;
   return {
     demo: {
@@ -315,7 +316,7 @@ function studyStatus(finals: readonly RunRecord[], tuning: readonly RunRecord[])
     tuning: study.models.map((model) => ({
       model,
       done: tuning.filter((r) => r.run.model === model).length,
-      expected: trials * study.tuning!.seeds.length,
+      expected: trials(model) * study.tuning!.seeds.length,
     })),
     finals: study.models.flatMap((model) =>
       study.settings.map((s) => ({

@@ -17,6 +17,7 @@ import type { RunRecord } from "../training/result.ts";
 import {
   cellMethodKey,
   type GridDeclaration,
+  optimizerForModel,
   type RunSpec,
   type SearchSpace,
   type Selection,
@@ -128,7 +129,10 @@ export function selectTrials(
   const cells: CellTuning[] = [];
   for (const [key, group] of groups) {
     const first = group[0];
-    const declared = grid.optimizers.find((o) => (o.label ?? o.optimizer) === first.method)!;
+    const declared = optimizerForModel(
+      grid.optimizers.find((o) => (o.label ?? o.optimizer) === first.method)!,
+      first.model,
+    );
     const trials = trialsOf(declared.search!);
     const scores: TrialScore[] = trials.map((trial) => {
       const seeds = group.filter((r) => r.trial === trial.label).map((r) => {
