@@ -118,6 +118,9 @@ const positive = { expected: "a positive number", test: (v: number) => v > 0 };
 const nonNegative = { expected: "a number >= 0", test: (v: number) => v >= 0 };
 const positiveInteger = { expected: "a positive integer", test: (v: number) => v >= 1 };
 
+/** The SGD family's base learning rate when `--lr` is not given (Adam has its own). */
+const DEFAULT_BASE_LR = 0.03;
+
 /**
  * The option table of {@link TrainConfig}: flag, default, accepted values and help of each field.
  * The optimizer hyperparameters' defaults are the default optimizer's (sgd); `makeTrainConfig`
@@ -170,7 +173,13 @@ export const TRAIN_CONFIG_OPTIONS = {
   },
   eta: { kind: "number", default: 0.01, range: nonNegative, help: "ASAM adaptive offset" },
   halfWidth: { kind: "number", default: 0.01, range: positive, help: "Det-SAM cube half-width" },
-  lr: { kind: "number", default: 0.03, range: positive, help: "base learning rate" },
+  lr: {
+    kind: "number",
+    default: DEFAULT_BASE_LR,
+    range: positive,
+    help: "base learning rate",
+    shownDefault: "0.03, adam 0.001",
+  },
   momentum: {
     kind: "number",
     default: 0.8,
@@ -319,13 +328,25 @@ export const TRAIN_INVOCATION_OPTIONS = {
  * import assert from "node:assert/strict";
  * import { optimizerDefaults } from "./config.ts";
  * assert.equal(optimizerDefaults("frob-sam").samples, 2);
+ * assert.equal(optimizerDefaults("adam").lr, 0.001);
  * ```
  */
 export function optimizerDefaults(
   optimizer: OptimizerName,
-): Pick<TrainConfig, "rho" | "lambda" | "samples" | "eta" | "halfWidth"> {
-  const base = { rho: 0.05, lambda: 1, samples: 1, eta: 0.01, halfWidth: 0.01 };
+): Pick<TrainConfig, "rho" | "lambda" | "samples" | "eta" | "halfWidth" | "lr"> {
+  const base = {
+    rho: 0.05,
+    lambda: 1,
+    samples: 1,
+    eta: 0.01,
+    halfWidth: 0.01,
+    lr: DEFAULT_BASE_LR,
+  };
   switch (optimizer) {
+    case "adam":
+      // Adam's own default step (Kingma & Ba; PyTorch, Optax and Keras alike): the SGD family's
+      // 0.03 makes Adam diverge on the default MLP.
+      return { ...base, lr: 1e-3 };
     case "asam":
       return { ...base, rho: 0.5 };
     case "trace-sam":

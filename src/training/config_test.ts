@@ -129,6 +129,10 @@ Deno.test("optimizer hyperparameters default to the authors' settings of that op
   const det = parse(["--optimizer", "det-sam"]);
   assert.deepEqual([det.rho, det.lambda, det.samples, det.halfWidth], [1, 1, 1, 0.01]);
   assert.equal(parse(["--optimizer", "trace-sam", "--rho", "0.2"]).rho, 0.2);
+  // Adam's own step size unless --lr is given; the SGD family keeps 0.03.
+  assert.equal(parse(["--optimizer", "adam"]).lr, 0.001);
+  assert.equal(parse(["--optimizer", "adam", "--lr", "0.01"]).lr, 0.01);
+  assert.equal(parse(["--optimizer", "sam"]).lr, 0.03);
 });
 
 Deno.test("invalid values are rejected with an error naming the flag and the value", () => {
@@ -223,7 +227,7 @@ Deno.test("--help is recognized and lists every flag with its default", () => {
     assert.ok(line, `--help lacks --${flag}`);
     if (flag !== "resume") assert.match(line, /\(default: .+\)/, `--${flag} has no default`);
   }
-  assert.match(help, /--lr <value>\s+base learning rate \(default: 0\.03\)/);
+  assert.match(help, /--lr <value>\s+base learning rate \(default: 0\.03, adam 0\.001\)/);
   assert.match(help, /--optimizer <value>.*\(default: sgd\)/);
 });
 
