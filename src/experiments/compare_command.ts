@@ -348,7 +348,9 @@ async function finish(
 ): Promise<number> {
   const plan = await planGrid(args.grid, [args.out]);
   const finals = plan.finalRuns ?? [];
-  const collection = await collectRuns([args.out], [...plan.tuningRuns, ...finals]);
+  // With --tuning-only the final runs are not this command's work: they are not "missing".
+  const expected = args.tuningOnly ? plan.tuningRuns : [...plan.tuningRuns, ...finals];
+  const collection = await collectRuns([args.out], expected);
   for (const line of describeProblems(collection)) stderr(`${line}\n`);
   const records = collection.runs.map((e) => e.record).filter((r) => r.run.phase !== "tuning");
   if (args.report && records.length > 0) {
