@@ -1,8 +1,8 @@
 /**
  * The side-by-side benchmark of issue 9: usam against PyTorch on the same machine, in one run.
  *
- * `deno task bench:anchor [--quick] [--backend auto] [--steps N] [--torch-threads 2] [ROW ...]`
- * (`USAM_NATIVE_THREADS=N` sets usam's native thread count, as everywhere)
+ * `deno task bench:anchor [--quick] [--backend auto] [--threads 2] [--windows 5]
+ * [--window-seconds 0.5] [--warmup 3] [--warmup-seconds 1] [ROW ...]`
  *
  * For each row (paper MLP, LeNet-5 `cnn`, ResNet-18 ×1/16 on 28×28×1, ResNet-18 ×1/4 on 32×32×3;
  * each with SGD and SAM; batch 128, random data) it runs the usam step in a child Deno process and
@@ -14,9 +14,18 @@
  * When `/usr/bin/python3 -c "import torch"` fails, it prints `apt-get install python3-torch` and
  * measures usam alone. It never exits non-zero for a slow row: the targets are read off the table.
  *
- * Each side reports its median step (a shared machine's load spikes hit single steps). `--quick`
- * times 3 steps after 1 warm-up step per row (about two minutes in all); the default is 10 steps
- * after 2. Figures taken on a loaded machine are noisy: say so when reporting them.
+ * Both sides time steps the same way (bench/step_timing.ts, mirrored in torch_anchor.py): a warm-up,
+ * then `--windows` timed windows of about `--window-seconds` each; a row shows the median window's
+ * images/s and the spread (slowest and fastest windows, relative to the median), so a row whose
+ * windows disagree reads as untrustworthy at once. `--threads N` runs both sides on N threads
+ * (PyTorch: `torch.set_num_threads`; usam: `USAM_NATIVE_THREADS` for OpenBLAS and oneDNN); without
+ * it PyTorch runs the issue's 2 and usam its own default (`USAM_NATIVE_THREADS` when set). Why
+ * threads matter: with 2 threads on 2 cores and another job on one of them, a PyTorch
+ * MLP step measured 1.4 to 270 ms from step to step (every OpenMP barrier waits for the
+ * descheduled thread), so the old median of 10 single steps swung 3k to 70k images/s between
+ * runs; at 1 thread the same steps were 1.35 to 1.5 ms. The 1-minute load average before and after
+ * the run is printed: figures taken on a loaded machine are noisy, say so when reporting them.
+ * `--quick`: 3 windows of 0.2 s after 0.3 s of warm-up.
  *
  * @module
  */
@@ -25,6 +34,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
+import { timeInWindows, type WindowOptions, type WindowTiming } from "./step_timing.ts";
 
 /** The rows of the issue's table: the model, its input shape, the optimizer. */
 const ROWS = {
@@ -71,10 +81,8 @@ const ROWS = {
 type RowName = keyof typeof ROWS;
 
 /** What each side's child process prints as its last line. */
-interface RowMeasurement {
+interface RowMeasurement extends WindowTiming {
   row: string;
-  imagesPerSecond: number;
-  msPerStep: number;
   trainableParameters: number;
   nonTrainableParameters: number;
   peakRssMiB: number;
@@ -91,14 +99,13 @@ function peakRssMiB(): number {
   return match === null ? NaN : Number(match[1]) / 1024;
 }
 
-/** The child side: times `steps` usam training steps of one row and prints a RowMeasurement. */
+/** The child side: times usam training steps of one row (bench/step_timing.ts). */
 async function measureUsamRow(
   row: RowName,
   backendName: string,
-  steps: number,
-  warmup: number,
-  batchSize: number,
+  timing: Omit<WindowOptions, "now">,
 ): Promise<RowMeasurement> {
+  const { batchSize } = timing;
   const { initBackend } = await import("../src/backends/mod.ts");
   const { createModel } = await import("../src/models/mod.ts");
   const { createOptimizer } = await import("../src/optimizers/mod.ts");
@@ -139,18 +146,7 @@ async function measureUsamRow(
     cost?.dataSync(); // wait for the backend to finish the step
     cost?.dispose();
   };
-  for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const start = performance.now();
-    step();
-    times.push(performance.now() - start);
-  }
-  // The median step, like the PyTorch side: a shared machine's load spikes hit single steps.
-  times.sort((x, y) => x - y);
-  const middle = times.length >> 1;
-  const seconds = (times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2) /
-    1000;
+  const measured = timeInWindows(step, timing);
   const trainable = model.trainableWeights.reduce(
     (n, w) => n + w.shape.reduce((p: number, d) => p * (d ?? 1), 1),
     0,
@@ -161,8 +157,7 @@ async function measureUsamRow(
   );
   return {
     row,
-    imagesPerSecond: batchSize / seconds,
-    msPerStep: 1000 * seconds,
+    ...measured,
     trainableParameters: trainable,
     nonTrainableParameters: nonTrainable,
     peakRssMiB: peakRssMiB(),
@@ -174,8 +169,9 @@ async function measureUsamRow(
 async function runChild(
   command: string,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<RowMeasurement | { error: string }> {
-  const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
+  const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
     .output();
   const stdout = new TextDecoder().decode(output.stdout).trim().split("\n");
   if (!output.success) {
@@ -209,6 +205,22 @@ function format(value: number, digits = 0): string {
   });
 }
 
+/** The 1-minute load average (NaN where /proc/loadavg is missing). */
+function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** "−12/+5%": the slowest and fastest windows relative to the median. */
+function spread(m: WindowTiming): string {
+  const low = 100 * (m.minImagesPerSecond / m.imagesPerSecond - 1);
+  const high = 100 * (m.maxImagesPerSecond / m.imagesPerSecond - 1);
+  return `${low.toFixed(0)}/+${high.toFixed(0)}%`;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -216,42 +228,53 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
-      steps: { type: "string" },
       warmup: { type: "string" },
+      "warmup-seconds": { type: "string" },
+      windows: { type: "string" },
+      "window-seconds": { type: "string" },
       "batch-size": { type: "string", default: "128" },
-      "torch-threads": { type: "string", default: "2" },
+      threads: { type: "string" },
       child: { type: "string" },
     },
   });
-  const steps = Number(values.steps ?? (values.quick ? 3 : 10));
-  const warmup = Number(values.warmup ?? (values.quick ? 1 : 2));
-  const batchSize = Number(values["batch-size"]);
-  const torchThreads = Number(values["torch-threads"]);
+  const timing = {
+    batchSize: Number(values["batch-size"]),
+    warmupSteps: Number(values.warmup ?? 3),
+    warmupSeconds: Number(values["warmup-seconds"] ?? (values.quick ? 0.3 : 1)),
+    windows: Number(values.windows ?? (values.quick ? 3 : 5)),
+    windowSeconds: Number(values["window-seconds"] ?? (values.quick ? 0.2 : 0.5)),
+  };
+  // PyTorch's threads: the issue's 2 unless --threads; usam's: --threads, else USAM_NATIVE_THREADS
+  // or the native path's own default (OpenBLAS on every core, oneDNN on one: native.ts says why).
+  const threads = Number(values.threads ?? 2);
+  const usamThreads = values.threads ?? Deno.env.get("USAM_NATIVE_THREADS");
   for (
     const [name, value] of [
-      ["steps", steps],
-      ["batch-size", batchSize],
-      ["torch-threads", torchThreads],
+      ["batch-size", timing.batchSize],
+      ["warmup", timing.warmupSteps],
+      ["windows", timing.windows],
+      ["threads", threads],
     ] as const
   ) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`anchor: --${name} must be a positive integer, got ${value}`);
     }
   }
-  if (!Number.isInteger(warmup) || warmup < 0) {
-    throw new RangeError(`anchor: --warmup must be an integer >= 0, got ${warmup}`);
+  for (
+    const [name, value] of [
+      ["warmup-seconds", timing.warmupSeconds],
+      ["window-seconds", timing.windowSeconds],
+    ] as const
+  ) {
+    if (!(value > 0) || !Number.isFinite(value)) {
+      throw new RangeError(`anchor: --${name} must be a positive number of seconds, got ${value}`);
+    }
   }
   if (values.child !== undefined) {
     if (!Object.hasOwn(ROWS, values.child)) {
       throw new RangeError(`anchor: --child must be a row name, got ${values.child}`);
     }
-    const result = await measureUsamRow(
-      values.child as RowName,
-      values.backend,
-      steps,
-      warmup,
-      batchSize,
-    );
+    const result = await measureUsamRow(values.child as RowName, values.backend, timing);
     console.log(JSON.stringify(result));
     return;
   }
@@ -271,51 +294,56 @@ async function main(): Promise<void> {
     );
   }
   const self = fileURLToPath(import.meta.url);
-  const common = ["--steps", String(steps), "--warmup", String(warmup)];
+  const common = [
+    "--batch-size",
+    String(timing.batchSize),
+    "--warmup",
+    String(timing.warmupSteps),
+    "--warmup-seconds",
+    String(timing.warmupSeconds),
+    "--windows",
+    String(timing.windows),
+    "--window-seconds",
+    String(timing.windowSeconds),
+  ];
+  const loadBefore = loadAverage();
   const lines = [
-    `batch ${batchSize}, random data, ${warmup} warm-up + ${steps} timed steps per row ` +
-    `(median step); ` +
-    `PyTorch: ${PYTHON}, ${torchThreads} threads; usam threads: USAM_NATIVE_THREADS=${
-      Deno.env.get("USAM_NATIVE_THREADS") ?? "(libraries' default)"
+    `batch ${timing.batchSize}, random data; each side: at least ${timing.warmupSteps} warm-up ` +
+    `steps and ${timing.warmupSeconds} s, then the median of ${timing.windows} windows of about ` +
+    `${timing.windowSeconds} s (spread: slowest/fastest window against it); ` +
+    `PyTorch: ${PYTHON}, ${threads} threads; usam: USAM_NATIVE_THREADS=${
+      usamThreads ?? "(unset: OpenBLAS every core, oneDNN 1)"
     }`,
-    "| row | usam images/s | PyTorch images/s | ratio | usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
-    "|---|---|---|---|---|---|---|",
+    "| row | usam images/s | usam spread | PyTorch images/s | PyTorch spread | ratio | " +
+    "usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   let backendLine = "";
   for (const row of rows) {
-    const usam = await runChild(Deno.execPath(), [
-      "run",
-      "-A",
-      self,
-      "--child",
-      row,
-      "--backend",
-      values.backend,
-      "--batch-size",
-      String(batchSize),
-      ...common,
-    ]);
+    const usam = await runChild(
+      Deno.execPath(),
+      ["run", "-A", self, "--child", row, "--backend", values.backend, ...common],
+      usamThreads === undefined ? {} : { USAM_NATIVE_THREADS: usamThreads },
+    );
     const torch = withTorch
       ? await runChild(PYTHON, [
         TORCH_SCRIPT,
         "--row",
         row,
-        "--batch-size",
-        String(batchSize),
         "--threads",
-        String(torchThreads),
+        String(threads),
         ...common,
       ])
       : undefined;
     if ("error" in usam) {
-      lines.push(`| ${ROWS[row].label} | failed: ${usam.error} | | | | | |`);
+      lines.push(`| ${ROWS[row].label} | failed: ${usam.error} | | | | | | | |`);
       console.log(lines[lines.length - 1]);
       continue;
     }
     backendLine ||= usam.backend ?? "";
-    let torchCells = ["—", "—", "—", "—"];
+    let torchCells = ["—", "—", "—", "—", "—"];
     if (torch !== undefined && "error" in torch) {
-      torchCells = [`failed: ${torch.error}`, "", "", ""];
+      torchCells = [`failed: ${torch.error}`, "", "", "", ""];
     } else if (torch !== undefined) {
       // The mirror must be the same network, or the ratio means nothing.
       assert.equal(
@@ -331,19 +359,21 @@ async function main(): Promise<void> {
       );
       torchCells = [
         format(torch.imagesPerSecond),
+        spread(torch),
         format(usam.imagesPerSecond / torch.imagesPerSecond, 2),
         format(torch.peakRssMiB),
         format(usam.peakRssMiB / torch.peakRssMiB, 2),
       ];
     }
     lines.push(
-      `| ${ROWS[row].label} | ${format(usam.imagesPerSecond)} | ${torchCells[0]} | ${
-        torchCells[1]
-      } | ${format(usam.peakRssMiB)} | ${torchCells[2]} | ${torchCells[3]} |`,
+      `| ${ROWS[row].label} | ${format(usam.imagesPerSecond)} | ${spread(usam)} | ` +
+        `${torchCells[0]} | ${torchCells[1]} | ${torchCells[2]} | ${format(usam.peakRssMiB)} | ` +
+        `${torchCells[3]} | ${torchCells[4]} |`,
     );
     console.log(lines[lines.length - 1]);
   }
   console.log(`\nusam backend: ${backendLine}`);
+  console.log(`1-minute load average: ${loadBefore} before, ${loadAverage()} after`);
   console.log(lines.join("\n"));
 }
 

@@ -4,16 +4,20 @@
 Mirrors the usam models of src/models exactly (same layers, widths and parameter counts; the
 TypeScript side asserts the counts match) and times training steps on random data, batch 128:
 
-  /usr/bin/python3 bench/torch_anchor.py --row resnet16-sgd --steps 10 --warmup 2
+  /usr/bin/python3 bench/torch_anchor.py --row resnet16-sgd --windows 5 --window-seconds 0.5
 
-Prints one JSON line: row, images/s and ms of the median step, trainable parameter count, non-trainable
-(BatchNorm running statistics) count, and peak RSS in MiB of this process.
+Times the steps as bench/step_timing.ts does for usam (`time_in_windows` is that procedure line for
+line: a warm-up, then timed windows of several steps; the median window and the slowest and fastest
+windows). Prints one JSON line: row, images/s and ms per step of the median window, the slowest and
+fastest windows' images/s, trainable parameter count, non-trainable (BatchNorm running statistics)
+count, and peak RSS in MiB of this process.
 
 Run with Debian's python3-torch (1.13) at /usr/bin/python3, on 2 threads like the issue's table
 (--threads N to change it).
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -158,11 +162,43 @@ def sgd_step(model, loss_fn, x, y, opt):
     return loss
 
 
+def time_in_windows(step, batch_size, warmup_steps, warmup_seconds, windows, window_seconds):
+    """bench/step_timing.ts timeInWindows, line for line (see there for why windows)."""
+    warmup_times = []
+    warmup_start = time.perf_counter()
+    while len(warmup_times) < warmup_steps or (
+            time.perf_counter() - warmup_start < warmup_seconds and len(warmup_times) < 1000):
+        start = time.perf_counter()
+        step()
+        warmup_times.append(time.perf_counter() - start)
+    # The first warm-up step is the slowest by far (allocation): calibrate on the rest.
+    typical = statistics.median(warmup_times[1:] if len(warmup_times) > 1 else warmup_times)
+    steps_per_window = max(1, round(window_seconds / max(typical, 1e-6)))
+    rates = []
+    for _ in range(windows):
+        start = time.perf_counter()
+        for _ in range(steps_per_window):
+            step()
+        rates.append(batch_size * steps_per_window / (time.perf_counter() - start))
+    rate = statistics.median(rates)
+    return {
+        "imagesPerSecond": rate,
+        "msPerStep": 1000 * batch_size / rate,
+        "minImagesPerSecond": min(rates),
+        "maxImagesPerSecond": max(rates),
+        "windows": windows,
+        "stepsPerWindow": steps_per_window,
+        "warmupSteps": len(warmup_times),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--row", required=True, choices=sorted(ROWS))
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3, help="at least this many warm-up steps")
+    parser.add_argument("--warmup-seconds", type=float, default=1.0, help="and at least this long")
+    parser.add_argument("--windows", type=int, default=5, help="timed windows")
+    parser.add_argument("--window-seconds", type=float, default=0.5, help="length of one window")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (issue 9: 2)")
     args = parser.parse_args()
@@ -186,27 +222,20 @@ def main():
             loss = sam_step(model, loss_fn, x, y, opt, 0.05)
         return float(loss)
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    # The median step: a shared machine's load spikes hit single steps, not the typical one.
-    seconds = statistics.median(times)
+    timing = time_in_windows(step, args.batch_size, max(1, args.warmup), args.warmup_seconds,
+                             args.windows, args.window_seconds)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     running = sum(b.numel() for name, b in model.named_buffers() if not name.endswith("num_batches_tracked"))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({
         "row": args.row,
-        "imagesPerSecond": args.batch_size / seconds,
-        "msPerStep": 1000 * seconds,
+        **timing,
         "trainableParameters": trainable,
         "nonTrainableParameters": running,
         "peakRssMiB": peak_kib / 1024,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "(default)"),
     }))
 
 
