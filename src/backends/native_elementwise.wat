@@ -1,0 +1,88 @@
+;; Fused element-wise kernels of the native backend, run in place on the TF.js wasm heap: the
+;; module imports the wasm backend's own memory ("env" "memory"), so its arguments are the
+;; tensors' byte offsets and nothing is copied. Built by native_elementwise_build.ts (wabt).
+;;
+;; Every f32x4 / f32 add, sub and mul is IEEE round-to-nearest, as each TF.js op of the chain it
+;; replaces is, and the order of the operations is the chain's: the results are the same bits.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; sgd(n, x, g, b, xo, bo, lr, m, wd, keep, flags): PyTorch SGD on n float32 values.
+  ;;   v = g + x*wd                        (flags & 1: weight decay)
+  ;;   momentum (flags & 8):
+  ;;     next = b*m + v*keep               (flags & 2: a buffer exists; keep = 1 - dampening)
+  ;;     next = v                          (no buffer yet: the first step)
+  ;;     bo = next
+  ;;     v = v + next*m  (flags & 4: Nesterov)  else  v = next
+  ;;   xo = x - v*lr
+  ;; Pointers are byte offsets into the memory; outputs may not alias inputs.
+  (func (export "sgd")
+    (param $n i32) (param $x i32) (param $g i32) (param $b i32) (param $xo i32) (param $bo i32)
+    (param $lr f32) (param $m f32) (param $wd f32) (param $keep f32) (param $flags i32)
+    (local $i i32) (local $end i32) (local $all i32)
+    (local $xv v128) (local $v v128) (local $next v128)
+    (local $lrv v128) (local $mv v128) (local $wdv v128) (local $keepv v128)
+    (local $xs f32) (local $vs f32) (local $nexts f32)
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (local.set $wdv (f32x4.splat (local.get $wd)))
+    (local.set $keepv (f32x4.splat (local.get $keep)))
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (local.set $i (i32.const 0))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $v (v128.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then
+            (local.set $v (f32x4.add (local.get $v) (f32x4.mul (local.get $xv) (local.get $wdv))))))
+        (if (i32.and (local.get $flags) (i32.const 8))
+          (then
+            (if (i32.and (local.get $flags) (i32.const 2))
+              (then
+                (local.set $next
+                  (f32x4.add
+                    (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $i))) (local.get $mv))
+                    (f32x4.mul (local.get $v) (local.get $keepv)))))
+              (else (local.set $next (local.get $v))))
+            (v128.store (i32.add (local.get $bo) (local.get $i)) (local.get $next))
+            (if (i32.and (local.get $flags) (i32.const 4))
+              (then
+                (local.set $v
+                  (f32x4.add (local.get $v) (f32x4.mul (local.get $next) (local.get $mv)))))
+              (else (local.set $v (local.get $next))))))
+        (v128.store (i32.add (local.get $xo) (local.get $i))
+          (f32x4.sub (local.get $xv) (f32x4.mul (local.get $v) (local.get $lrv))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    ;; The last n mod 4 values, one at a time, the same operations.
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $vs (f32.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then
+            (local.set $vs (f32.add (local.get $vs) (f32.mul (local.get $xs) (local.get $wd))))))
+        (if (i32.and (local.get $flags) (i32.const 8))
+          (then
+            (if (i32.and (local.get $flags) (i32.const 2))
+              (then
+                (local.set $nexts
+                  (f32.add
+                    (f32.mul (f32.load (i32.add (local.get $b) (local.get $i))) (local.get $m))
+                    (f32.mul (local.get $vs) (local.get $keep)))))
+              (else (local.set $nexts (local.get $vs))))
+            (f32.store (i32.add (local.get $bo) (local.get $i)) (local.get $nexts))
+            (if (i32.and (local.get $flags) (i32.const 4))
+              (then
+                (local.set $vs
+                  (f32.add (local.get $vs) (f32.mul (local.get $nexts) (local.get $m)))))
+              (else (local.set $vs (local.get $nexts))))))
+        (f32.store (i32.add (local.get $xo) (local.get $i))
+          (f32.sub (local.get $xs) (f32.mul (local.get $vs) (local.get $lr))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
+)
