@@ -26,6 +26,7 @@ import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
 import { registerNativeTile } from "./native_tile.ts";
 import { registerNativeIdentity } from "./native_identity.ts";
 import { registerNativeSgd } from "./native_sgd.ts";
+import { registerNativeAllFinite } from "./native_finite.ts";
 import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 import { registerDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
@@ -111,6 +112,7 @@ export async function startNative(): Promise<NativeStart> {
     }
     if (registerNativeIdentity(NATIVE_BACKEND)) kernels.push("Identity");
     if (registerNativeSgd(NATIVE_BACKEND)) kernels.push("UsamSgdUpdate");
+    if (registerNativeAllFinite(NATIVE_BACKEND)) kernels.push("UsamAllFinite");
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +

@@ -85,4 +85,31 @@
           (f32.sub (local.get $xs) (f32.mul (local.get $vs) (local.get $lr))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $one))))
+;; allFinite(x, n): 0 when the n float32 values at x are all finite, else NaN (a sum of
+  ;; v - v, which is +0 for a finite v and NaN for an infinite or NaN one).
+  (func (export "allFinite") (param $x i32) (param $n i32) (result f32)
+    (local $i i32) (local $end i32) (local $all i32) (local $acc v128) (local $v v128)
+    (local $s f32) (local $e f32)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (local.set $acc (v128.const f32x4 0 0 0 0))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.sub (local.get $v) (local.get $v))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $e (f32.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $s (f32.add (local.get $s) (f32.sub (local.get $e) (local.get $e))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one)))
+    (local.get $s))
 )

@@ -21,46 +21,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
-import { asWasmBackend, sizeOf, tensorData, type WasmBackend } from "./wasm_internals.ts";
-import { NATIVE_ELEMENTWISE_WASM_BASE64 } from "./native_elementwise_wasm.ts";
-
-/** The exports of native_elementwise.wat. */
-interface ElementwiseExports {
-  sgd(
-    n: number,
-    x: number,
-    g: number,
-    b: number,
-    xo: number,
-    bo: number,
-    lr: number,
-    m: number,
-    wd: number,
-    keep: number,
-    flags: number,
-  ): void;
-}
-
-let elementwiseModule: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, ElementwiseExports>();
-
-/** The fused kernels' module instantiated on the wasm backend's own memory (once per memory). */
-function elementwise(backend: WasmBackend): ElementwiseExports {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) {
-    throw new TypeError("UsamSgdUpdate: the wasm backend does not export its memory (asm.memory)");
-  }
-  let exports = instances.get(memory);
-  if (exports === undefined) {
-    elementwiseModule ??= new WebAssembly.Module(
-      Uint8Array.from(atob(NATIVE_ELEMENTWISE_WASM_BASE64), (c) => c.charCodeAt(0)),
-    );
-    exports = new WebAssembly.Instance(elementwiseModule, { env: { memory } })
-      .exports as unknown as ElementwiseExports;
-    instances.set(memory, exports);
-  }
-  return exports;
-}
+import { asWasmBackend, sizeOf, tensorData } from "./wasm_internals.ts";
+import { elementwiseExports } from "./native_elementwise.ts";
 
 /** The kernel's name. */
 export const SGD_UPDATE_KERNEL = "UsamSgdUpdate";
@@ -170,7 +132,7 @@ export function registerNativeSgd(backendName: string): boolean {
       const at = (t: TensorInfo | undefined) =>
         t === undefined ? 0 : tensorData(backend, t).memoryOffset;
       const f = Math.fround;
-      elementwise(backend).sgd(
+      elementwiseExports(backend).sgd(
         sizeOf(x.shape),
         at(x),
         at(gradient),
