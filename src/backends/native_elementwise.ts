@@ -2,7 +2,8 @@
  * The fused element-wise kernels' WebAssembly module (native_elementwise.wat, built into
  * native_elementwise_wasm.ts), instantiated on the TF.js wasm backend's own memory: its exports
  * take the tensors' byte offsets on the heap and read and write them in place, with no copy.
- * Used by native_sgd.ts (`UsamSgdUpdate`) and native_finite.ts (`UsamAllFinite`).
+ * Used by native_sgd.ts (`UsamSgdUpdate`), native_finite.ts (`UsamAllFinite`) and
+ * native_bias.ts (the bias `Add` and its gradient's `Sum`).
  *
  * @module
  */
@@ -27,6 +28,10 @@ export interface ElementwiseExports {
   ): void;
   /** 0 when the n float32 values at x are all finite, else NaN. */
   allFinite(x: number, n: number): number;
+  /** out[r, j] = a[r, j] + b[j] (a: rows × cols). */
+  addRows(out: number, a: number, b: number, rows: number, cols: number): void;
+  /** out[j] = Σ_r a[r, j], float32, rows in order from +0. */
+  sumRows(out: number, a: number, rows: number, cols: number): void;
 }
 
 let elementwiseModule: WebAssembly.Module | undefined;

@@ -112,4 +112,70 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $one)))
     (local.get $s))
+;; addRows(out, a, b, rows, cols): out[r, j] = a[r, j] + b[j], the bias add of a layer (a is
+  ;; rows x cols, b is cols). Four columns at a time while four remain, then one at a time.
+  (func (export "addRows")
+    (param $out i32) (param $a i32) (param $b i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowEnd i32) (local $end4 i32)
+    (local.set $rowEnd (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $rowEnd) (i32.const -16)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $done4
+          (loop $four
+            (br_if $done4 (i32.ge_u (local.get $j) (local.get $end4)))
+            (v128.store (i32.add (local.get $out) (i32.add (local.get $row) (local.get $j)))
+              (f32x4.add
+                (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))
+                (v128.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $four)))
+        (block $done1
+          (loop $one
+            (br_if $done1 (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (f32.store (i32.add (local.get $out) (i32.add (local.get $row) (local.get $j)))
+              (f32.add
+                (f32.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))
+                (f32.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $one)))
+        (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; sumRows(out, a, rows, cols): out[j] = ((0 + a[0, j]) + a[1, j]) + ... + a[rows - 1, j], in
+  ;; float32, rows in order: the bias gradient (a sum over every axis but the last).
+  (func (export "sumRows")
+    (param $out i32) (param $a i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowEnd i32) (local $end4 i32)
+    (local.set $rowEnd (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $rowEnd) (i32.const -16)))
+    (memory.fill (local.get $out) (i32.const 0) (local.get $rowEnd))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $done4
+          (loop $four
+            (br_if $done4 (i32.ge_u (local.get $j) (local.get $end4)))
+            (v128.store (i32.add (local.get $out) (local.get $j))
+              (f32x4.add
+                (v128.load (i32.add (local.get $out) (local.get $j)))
+                (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $four)))
+        (block $done1
+          (loop $one
+            (br_if $done1 (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (f32.store (i32.add (local.get $out) (local.get $j))
+              (f32.add
+                (f32.load (i32.add (local.get $out) (local.get $j)))
+                (f32.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $one)))
+        (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
 )
