@@ -3,7 +3,7 @@
  * native_elementwise_wasm.ts), instantiated on the TF.js wasm backend's own memory: its exports
  * take the tensors' byte offsets on the heap and read and write them in place, with no copy.
  * Used by native_sgd.ts (`UsamSgdUpdate`), native_finite.ts (`UsamAllFinite`) and
- * native_bias.ts (the bias `Add` and its gradient's `Sum`).
+ * native_bias.ts (the bias `Add` and its gradient's `Sum`) and native_combine.ts (`UsamCombine`).
  *
  * @module
  */
@@ -32,6 +32,8 @@ export interface ElementwiseExports {
   addRows(out: number, a: number, b: number, rows: number, cols: number): void;
   /** out[j] = Σ_r a[r, j], float32, rows in order from +0. */
   sumRows(out: number, a: number, rows: number, cols: number): void;
+  /** One term of a linear combination (the .wat file says which flag is which). */
+  scaleAdd(out: number, g: number, c: number, n: number, flags: number): void;
 }
 
 let elementwiseModule: WebAssembly.Module | undefined;

@@ -178,4 +178,44 @@
         (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
+;; scaleAdd(out, g, c, n, flags): one term t = g*c (flags & 1; else t = g) of a linear
+  ;; combination, written as out = out + t (flags & 2), out = t + 0 (flags & 4: the first of
+  ;; several terms, as the wasm AddN starts from +0), else out = t. In float32, element by element.
+  (func (export "scaleAdd")
+    (param $out i32) (param $g i32) (param $c f32) (param $n i32) (param $flags i32)
+    (local $i i32) (local $end i32) (local $all i32) (local $t v128) (local $cv v128)
+    (local $ts f32)
+    (local.set $cv (f32x4.splat (local.get $c)))
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $t (v128.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then (local.set $t (f32x4.mul (local.get $t) (local.get $cv)))))
+        (if (i32.and (local.get $flags) (i32.const 2))
+          (then
+            (local.set $t
+              (f32x4.add (v128.load (i32.add (local.get $out) (local.get $i))) (local.get $t)))))
+        (if (i32.and (local.get $flags) (i32.const 4))
+          (then (local.set $t (f32x4.add (local.get $t) (v128.const f32x4 0 0 0 0)))))
+        (v128.store (i32.add (local.get $out) (local.get $i)) (local.get $t))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $ts (f32.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then (local.set $ts (f32.mul (local.get $ts) (local.get $c)))))
+        (if (i32.and (local.get $flags) (i32.const 2))
+          (then
+            (local.set $ts
+              (f32.add (f32.load (i32.add (local.get $out) (local.get $i))) (local.get $ts)))))
+        (if (i32.and (local.get $flags) (i32.const 4))
+          (then (local.set $ts (f32.add (local.get $ts) (f32.const 0)))))
+        (f32.store (i32.add (local.get $out) (local.get $i)) (local.get $ts))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
 )

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core alone registers no gradient functions; tfjs-layers registers all of them.
 import "@tensorflow/tfjs-layers";
+import { fusedCombination } from "../backends/native_combine.ts";
 import { adam } from "./adam.ts";
 import { minimizeWith, type StepOutcome, stepWith } from "./plain_step.ts";
 import { type StepProgram, syncReadsAvailable, syncReadsMissing } from "./reads.ts";
@@ -390,7 +391,18 @@ function combine(
     );
   }
   const combined: tf.NamedTensorMap = {};
+  const all = [clean, ...passes];
+  const kept = Array.from(coefficients).flatMap((c, i) => (c === 0 ? [] : [i]));
   for (const v of active) {
+    // One kernel where the backend has it (native), the same bits as the chain below.
+    const fused = fusedCombination(
+      kept.map((i) => all[i].grads[v.name]),
+      kept.map((i) => coefficients[i]),
+    );
+    if (fused !== undefined) {
+      combined[v.name] = fused;
+      continue;
+    }
     combined[v.name] = tf.tidy(() => {
       const terms = [clean.grads[v.name], ...passes.map((pass) => pass.grads[v.name])]
         .flatMap((g, i) =>
