@@ -15,10 +15,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 import { elementwiseExports } from "./native_elementwise.ts";
-import { asWasmBackend, sizeOf, tensorData } from "./wasm_internals.ts";
+import { asWasmBackend, heapFloat32, sizeOf, tensorData } from "./wasm_internals.ts";
 
 /** The kernel's name. */
 export const COMBINE_KERNEL = "UsamCombine";
+
+/** The name of the perturbed-weights kernel `x + direction·scale`. */
+export const SHIFT_KERNEL = "UsamShift";
 
 /**
  * Registers `UsamCombine` for the wasm-family backend `backendName` (inputs: an array of float32
@@ -65,7 +68,60 @@ export function registerNativeCombine(backendName: string): boolean {
       return out;
     },
   });
+  tf.registerKernel({
+    kernelName: SHIFT_KERNEL,
+    backendName,
+    kernelFunc: (args) => {
+      const { x, direction, scale } = args.inputs as {
+        x: TensorInfo;
+        direction: TensorInfo;
+        scale?: TensorInfo;
+      };
+      const attrs = args.attrs as unknown as { scale: number };
+      const backend = asWasmBackend(args.backend);
+      const out = backend.makeOutput([...x.shape], "float32");
+      const s = scale === undefined ? Math.fround(attrs.scale) : heapFloat32(backend, scale, 1)[0];
+      elementwiseExports(backend).shift(
+        tensorData(backend, out).memoryOffset,
+        tensorData(backend, x).memoryOffset,
+        tensorData(backend, direction).memoryOffset,
+        s,
+        sizeOf(x.shape),
+      );
+      return out;
+    },
+  });
   return true;
+}
+
+/**
+ * `x + direction·scale` (`scale` a number, or a float32 scalar tensor), the product rounded to
+ * float32 and then the sum: from one kernel on a backend that has it (native), else the two ops
+ * `tf.add(x, tf.mul(direction, scale))`, which give the same bits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { shiftBy } from "./native_combine.ts";
+ * await tf.setBackend("cpu"); // no kernel: the two ops
+ * const x = tf.tensor1d([1, 2]);
+ * assert.deepEqual(Array.from(shiftBy(x, x, 0.5).dataSync()), [1.5, 3]);
+ * x.dispose();
+ * ```
+ */
+export function shiftBy(x: tf.Tensor, direction: tf.Tensor, scale: number | tf.Scalar): tf.Tensor {
+  const fits = tf.getKernel(SHIFT_KERNEL, tf.getBackend()) !== undefined &&
+    x.dtype === "float32" && direction.dtype === "float32" &&
+    tf.util.arraysEqual(x.shape, direction.shape) &&
+    (typeof scale === "number" || (scale.dtype === "float32" && scale.size === 1));
+  if (!fits) return tf.tidy(() => tf.add(x, tf.mul(direction, scale)));
+  return tf.engine().runKernel(
+    SHIFT_KERNEL,
+    typeof scale === "number" ? { x, direction } : { x, direction, scale },
+    { scale: typeof scale === "number" ? scale : 0 },
+  ) as tf.Tensor;
 }
 
 /**

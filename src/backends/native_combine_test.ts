@@ -3,7 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../math/random.ts";
 import { initBackend } from "./init.ts";
 import { nativeUnavailableReason } from "./native.ts";
-import { COMBINE_KERNEL, fusedCombination } from "./native_combine.ts";
+import { COMBINE_KERNEL, fusedCombination, SHIFT_KERNEL, shiftBy } from "./native_combine.ts";
+import { createOptimizer } from "../optimizers/factory.ts";
 
 const unavailable = nativeUnavailableReason();
 /** Skipped, saying why, where the native libraries are not installed; `.ci/run` installs them. */
@@ -69,5 +70,74 @@ Deno.test({
     assert.equal(fusedCombination([g, g], [0, 2]), undefined);
     assert.equal(fusedCombination([g, h], [1, 2]), undefined);
     tf.dispose([g, h]);
+  },
+});
+
+Deno.test({
+  name: "UsamShift: x + d·s with a number or a scalar tensor scale, the two ops' bits, one kernel",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    const rng = new Random(9);
+    for (const size of [1, 6, 13, 784 * 128]) {
+      const xValues = rng.fillGaussian(new Float32Array(size));
+      xValues[0] = -0;
+      const x = tf.tensor1d(xValues);
+      const d = tf.tensor1d(rng.fillGaussian(new Float32Array(size)));
+      for (const scale of [0.05, 1e-3 / 3, tf.scalar(0.0123456)]) {
+        const profile = await tf.profile(() => shiftBy(x, d, scale).dispose());
+        assert.deepEqual(profile.kernels.map((k) => k.name), [SHIFT_KERNEL]);
+        const fused = shiftBy(x, d, scale);
+        await tf.setBackend("wasm");
+        const expected = tf.tidy(() => tf.add(x, tf.mul(d, scale)));
+        await tf.setBackend("native");
+        assert.deepEqual(bits(fused), bits(expected), `size ${size}, scale ${scale}`);
+        tf.dispose([fused, expected]);
+        if (typeof scale === "object") scale.dispose();
+      }
+      tf.dispose([x, d]);
+    }
+  },
+});
+
+Deno.test({
+  name: "SAM and Frob-SAM on native: same seed, same bits; perturbations kept; tensor count flat",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    const run = (name: string) => {
+      const rng = new Random(12);
+      const w = tf.variable(tf.tensor2d(rng.fillGaussian(new Float32Array(40 * 7)), [40, 7]));
+      const b = tf.variable(tf.tensor1d(rng.fillGaussian(new Float32Array(7))));
+      const xs = tf.tensor2d(rng.fillGaussian(new Float32Array(16 * 40)), [16, 40]);
+      const optimizer = createOptimizer(name, { lr: 0.01, seed: 3 });
+      const loss = () =>
+        tf.tidy(() => tf.mean(tf.square(tf.relu(tf.add(tf.matMul(xs, w), b))))) as tf.Scalar;
+      optimizer.minimize(loss, false, [w, b]);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) optimizer.minimize(loss, false, [w, b]);
+      assert.equal(tf.memory().numTensors, before, `${name}: tensor count`);
+      const perturbations = optimizer.lastPerturbations;
+      const out = [w, b].map((v) => Float32Array.from(v.dataSync() as Float32Array));
+      optimizer.dispose();
+      tf.dispose([w, b, xs]);
+      return { out, perturbations };
+    };
+    for (const name of ["sam", "frob-sam", "trace-sam"]) {
+      const first = run(name);
+      const second = run(name);
+      for (let k = 0; k < 2; k++) {
+        assert.deepEqual(
+          new Uint32Array(first.out[k].buffer),
+          new Uint32Array(second.out[k].buffer),
+        );
+      }
+      if (name !== "sam") {
+        // The recorded δ_i are the draws themselves, alive after the step: nonzero, per variable.
+        assert.equal(first.perturbations.length, name === "frob-sam" ? 2 : 1);
+        assert.equal(first.perturbations[0][0].length, 40 * 7);
+        assert.ok(first.perturbations[0][0].some((v) => v !== 0));
+      }
+    }
   },
 });

@@ -218,4 +218,28 @@
         (f32.store (i32.add (local.get $out) (local.get $i)) (local.get $ts))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $one))))
+;; shift(out, x, d, s, n): out = x + d*s, the perturbed weights x + scale·direction, in
+  ;; float32 (the product rounded, then the sum), element by element.
+  (func (export "shift")
+    (param $out i32) (param $x i32) (param $d i32) (param $s f32) (param $n i32)
+    (local $i i32) (local $end i32) (local $all i32) (local $sv v128)
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.add (v128.load (i32.add (local.get $x) (local.get $i)))
+            (f32x4.mul (v128.load (i32.add (local.get $d) (local.get $i))) (local.get $sv))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (f32.store (i32.add (local.get $out) (local.get $i))
+          (f32.add (f32.load (i32.add (local.get $x) (local.get $i)))
+            (f32.mul (f32.load (i32.add (local.get $d) (local.get $i))) (local.get $s))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
 )
