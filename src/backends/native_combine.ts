@@ -23,6 +23,9 @@ export const COMBINE_KERNEL = "UsamCombine";
 /** The name of the perturbed-weights kernel `x + direction·scale`. */
 export const SHIFT_KERNEL = "UsamShift";
 
+/** The name of the kernel `Σ_k Σ_i t_ki²` over several tensors (SAM's gradient norm). */
+export const SUM_OF_SQUARES_KERNEL = "UsamSumOfSquares";
+
 /**
  * Registers `UsamCombine` for the wasm-family backend `backendName` (inputs: an array of float32
  * tensors of one shape; attribute `coefficients`, one per input). Returns false when already
@@ -91,7 +94,54 @@ export function registerNativeCombine(backendName: string): boolean {
       return out;
     },
   });
+  tf.registerKernel({
+    kernelName: SUM_OF_SQUARES_KERNEL,
+    backendName,
+    kernelFunc: (args) => {
+      const inputs = args.inputs as unknown as TensorInfo[];
+      const backend = asWasmBackend(args.backend);
+      const out = backend.makeOutput([], "float32");
+      const wasm = elementwiseExports(backend);
+      let total = 0;
+      for (const t of inputs) {
+        total += wasm.sumSquares(tensorData(backend, t).memoryOffset, sizeOf(t.shape));
+      }
+      heapFloat32(backend, out, 1)[0] = total; // rounded once to float32
+      return out;
+    },
+  });
   return true;
+}
+
+/**
+ * `Σ_k Σ_i t_ki²` over `tensors`, a float32 scalar: on a backend with the kernel (native) one
+ * kernel, squared and summed in double precision and rounded once; elsewhere the op chain
+ * `addN(sum(square(t)))`. (Not the chain's bits on native, where the sums' order differs: a
+ * different, more accurate float32 result, the same on every run.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { sumOfSquares } from "./native_combine.ts";
+ * await tf.setBackend("cpu");
+ * const a = tf.tensor1d([3, 4]);
+ * assert.equal(sumOfSquares([a, a]).dataSync()[0], 50);
+ * a.dispose();
+ * ```
+ */
+export function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Scalar {
+  if (
+    tensors.length > 0 && tf.getKernel(SUM_OF_SQUARES_KERNEL, tf.getBackend()) !== undefined &&
+    tensors.every((t) => t.dtype === "float32")
+  ) {
+    return tf.engine().runKernel(
+      SUM_OF_SQUARES_KERNEL,
+      tensors as unknown as tf.NamedTensorMap,
+    ) as tf.Scalar;
+  }
+  return tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))) as tf.Scalar);
 }
 
 /**

@@ -3,7 +3,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../math/random.ts";
 import { initBackend } from "./init.ts";
 import { nativeUnavailableReason } from "./native.ts";
-import { COMBINE_KERNEL, fusedCombination, SHIFT_KERNEL, shiftBy } from "./native_combine.ts";
+import {
+  COMBINE_KERNEL,
+  fusedCombination,
+  SHIFT_KERNEL,
+  shiftBy,
+  SUM_OF_SQUARES_KERNEL,
+  sumOfSquares,
+} from "./native_combine.ts";
 import { createOptimizer } from "../optimizers/factory.ts";
 
 const unavailable = nativeUnavailableReason();
@@ -139,5 +146,29 @@ Deno.test({
         assert.ok(first.perturbations[0][0].some((v) => v !== 0));
       }
     }
+  },
+});
+
+Deno.test({
+  name:
+    "UsamSumOfSquares: within one float32 rounding of the exact sum, one kernel, same every run",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    const rng = new Random(10);
+    const sizes = [784 * 128, 128, 7, 1, 13];
+    const tensors = sizes.map((n) => tf.tensor1d(rng.fillGaussian(new Float32Array(n))));
+    let exact = 0; // float64 over float32 inputs: error ~1e-16 relative, far below the tolerance
+    for (const t of tensors) for (const v of t.dataSync()) exact += v * v;
+    const profile = await tf.profile(() => sumOfSquares(tensors).dispose());
+    assert.deepEqual(profile.kernels.map((k) => k.name), [SUM_OF_SQUARES_KERNEL]);
+    const value = sumOfSquares(tensors);
+    const got = value.dataSync()[0];
+    // Squared and summed in double precision, then rounded once to float32: |error| <= 2^-24
+    // relative, plus the double sums' ~1e-16; 2^-23 leaves room for the latter, no more.
+    assert.ok(Math.abs(got - exact) <= 2 ** -23 * exact, `${got} vs ${exact}`);
+    const again = sumOfSquares(tensors);
+    assert.equal(again.dataSync()[0], got);
+    tf.dispose([value, again, ...tensors]);
   },
 });

@@ -3,7 +3,7 @@
  * native_elementwise_wasm.ts), instantiated on the TF.js wasm backend's own memory: its exports
  * take the tensors' byte offsets on the heap and read and write them in place, with no copy.
  * Used by native_sgd.ts (`UsamSgdUpdate`), native_finite.ts (`UsamAllFinite`) and
- * native_bias.ts (the bias `Add` and its gradient's `Sum`) and native_combine.ts (`UsamCombine`, `UsamShift`).
+ * native_bias.ts (the bias `Add` and its gradient's `Sum`) and native_combine.ts (`UsamCombine`, `UsamShift`, `UsamSumOfSquares`).
  *
  * @module
  */
@@ -36,6 +36,8 @@ export interface ElementwiseExports {
   scaleAdd(out: number, g: number, c: number, n: number, flags: number): void;
   /** out = x + d·s, float32. */
   shift(out: number, x: number, d: number, s: number, n: number): void;
+  /** Σ x_i² of n float32 values, in double precision. */
+  sumSquares(x: number, n: number): number;
 }
 
 let elementwiseModule: WebAssembly.Module | undefined;

@@ -242,4 +242,34 @@
             (f32.mul (f32.load (i32.add (local.get $d) (local.get $i))) (local.get $s))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $one))))
+;; sumSquares(x, n): Σ x_i² of n float32 values, squared and summed in double precision (four
+  ;; running sums, lanes combined at the end), in one fixed order.
+  (func (export "sumSquares") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $all i32) (local $v v128) (local $lo v128)
+    (local $hi v128) (local $a v128) (local $b v128) (local $s f64) (local $e f64)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (local.set $a (v128.const f64x2 0 0))
+    (local.set $b (v128.const f64x2 0 0))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+          (local.get $v) (local.get $v))))
+        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i)))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $e) (local.get $e))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one)))
+    (local.get $s))
 )

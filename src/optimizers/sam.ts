@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { sumOfSquares } from "../backends/native_combine.ts";
 import { type PerturbationRule, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
 import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
 
@@ -119,8 +120,9 @@ export function ascentRule(offsets: OffsetRule, record: boolean): PerturbationRu
   };
 }
 
+/** `‖(t_1, ..., t_k)‖₂`; the sum of squares is one kernel on native (`sumOfSquares`). */
 function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
-  return tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
+  return tf.sqrt(sumOfSquares(tensors)) as tf.Scalar;
 }
 
 /**
