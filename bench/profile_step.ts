@@ -244,10 +244,17 @@ for (const [name, c] of [...byCategory].sort((a, b) => total(b[1]) - total(a[1])
   );
 }
 const overhead = wallMs - kernelTotal;
+// Of that, the engine's cost of dispatching a kernel at all: a 1-element Add outside any tape,
+// its wall time less its own kernel time, times the step's kernel count.
+const dispatchUs = dispatchMicroseconds();
+const dispatchMs = dispatchUs * kernelCalls / 1000;
 lines.push(
   `| TF.js JavaScript outside kernels (layers, tape, engine) | | | | | ${pct(overhead)} (${
     overhead.toFixed(1)
   } ms) |`,
+  `| of which kernel dispatch (${kernelCalls.toFixed(0)} × ${
+    dispatchUs.toFixed(1)
+  } µs, a 1-element Add's) | | | | | ${pct(dispatchMs)} (${dispatchMs.toFixed(1)} ms) |`,
 );
 lines.push("", "| kernel | calls | ms | share of the step |", "|---|---|---|---|");
 for (const [name, k] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16)) {
@@ -255,6 +262,27 @@ for (const [name, k] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0,
   lines.push(`| ${name} | ${k.n.toFixed(0)} | ${k.ms.toFixed(2)} | ${pct(k.ms)} |`);
 }
 console.log(lines.join("\n"));
+
+/**
+ * Median cost of one kernel call when the kernel has next to nothing to do (a 1-element Add in a
+ * tidy, no tape), in µs: what the engine, the kernel table and the backend's bookkeeping cost per
+ * call.
+ */
+function dispatchMicroseconds(): number {
+  const a = tf.scalar(1);
+  const b = tf.scalar(2);
+  const rounds: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    const start = performance.now();
+    tf.tidy(() => {
+      for (let i = 0; i < 500; i++) tf.add(a, b);
+    });
+    rounds.push((performance.now() - start) * 1000 / 500);
+  }
+  tf.dispose([a, b]);
+  rounds.sort((x, y) => x - y);
+  return rounds[rounds.length >> 1];
+}
 
 function total(c: { forward: number; backward: number; update: number }): number {
   return c.forward + c.backward + c.update;
