@@ -25,6 +25,9 @@
  * descheduled thread), so the old median of 10 single steps swung 3k to 70k images/s between
  * runs; at 1 thread the same steps were 1.35 to 1.5 ms. The 1-minute load average before and after
  * the run is printed: figures taken on a loaded machine are noisy, say so when reporting them.
+ * Both children inherit the environment, so `OMP_WAIT_POLICY=PASSIVE` applies to both (measured
+ * here under load: a 2-thread PyTorch MLP step's median 26 ms with the default, 4.9 ms passive,
+ * 1.5 ms on 1 thread); the header prints it.
  * `--quick`: 3 windows of 0.2 s after 0.3 s of warm-up.
  *
  * @module
@@ -313,6 +316,9 @@ async function main(): Promise<void> {
     `${timing.windowSeconds} s (spread: slowest/fastest window against it); ` +
     `PyTorch: ${PYTHON}, ${threads} threads; usam: USAM_NATIVE_THREADS=${
       usamThreads ?? "(unset: OpenBLAS every core, oneDNN 1)"
+    }; OMP_WAIT_POLICY=${
+      Deno.env.get("OMP_WAIT_POLICY") ??
+        "(unset: PyTorch's OpenMP default, passive for usam's oneDNN)"
     }`,
     "| row | usam images/s | usam spread | PyTorch images/s | PyTorch spread | ratio | " +
     "usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
