@@ -17,7 +17,10 @@
  * Both sides time steps the same way (bench/step_timing.ts, mirrored in torch_anchor.py): a warm-up,
  * then `--windows` timed windows of about `--window-seconds` each; a row shows the median window's
  * images/s and the spread (slowest and fastest windows, relative to the median), so a row whose
- * windows disagree reads as untrustworthy at once. `--threads N` runs both sides on N threads
+ * windows disagree reads as untrustworthy at once. The two processes of a row live side by side
+ * and the parent asks each for one window at a time, alternating (usam, PyTorch, PyTorch, usam,
+ * ...), so that a change in the machine's load falls on both sides' windows alike instead of on
+ * whichever side ran second. `--threads N` runs both sides on N threads
  * (PyTorch: `torch.set_num_threads`; usam: `USAM_NATIVE_THREADS` for OpenBLAS and oneDNN); without
  * it PyTorch runs the issue's 2 and usam its own default (`USAM_NATIVE_THREADS` when set). Why
  * threads matter: with 2 threads on 2 cores and another job on one of them, a PyTorch
@@ -37,7 +40,13 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
-import { timeInWindows, type WindowOptions, type WindowTiming } from "./step_timing.ts";
+import {
+  summarizeWindows,
+  timeWindow,
+  warmUp,
+  type WindowOptions,
+  type WindowTiming,
+} from "./step_timing.ts";
 
 /** The rows of the issue's table: the model, its input shape, the optimizer. */
 const ROWS = {
@@ -92,7 +101,8 @@ interface RowMeasurement extends WindowTiming {
   backend?: string;
 }
 
-const PYTHON = "/usr/bin/python3";
+/** Debian's python3 with python3-torch; `USAM_ANCHOR_PYTHON` picks another (or none, to try the fallback). */
+const PYTHON = Deno.env.get("USAM_ANCHOR_PYTHON") || "/usr/bin/python3";
 const TORCH_SCRIPT = fileURLToPath(new URL("./torch_anchor.py", import.meta.url));
 
 /** Peak resident set size of this process (VmHWM), in MiB. */
@@ -149,7 +159,17 @@ async function measureUsamRow(
     cost?.dataSync(); // wait for the backend to finish the step
     cost?.dispose();
   };
-  const measured = timeInWindows(step, timing);
+  // Served: after the warm-up, one window per "window" line on stdin (the parent alternates them
+  // with PyTorch's), until "done".
+  const found = warmUp(step, timing);
+  console.log(JSON.stringify({ ready: true }));
+  const rates: number[] = [];
+  for await (const line of stdinLines()) {
+    if (line.trim() === "done") break;
+    rates.push(timeWindow(step, found.stepsPerWindow, batchSize));
+    console.log(JSON.stringify({ rate: rates[rates.length - 1] }));
+  }
+  const measured = summarizeWindows(rates, batchSize, found);
   const trainable = model.trainableWeights.reduce(
     (n, w) => n + w.shape.reduce((p: number, d) => p * (d ?? 1), 1),
     0,
@@ -168,23 +188,94 @@ async function measureUsamRow(
   };
 }
 
-/** Runs a child process and parses the JSON of its last stdout line, or returns its error. */
-async function runChild(
-  command: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<RowMeasurement | { error: string }> {
-  const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
-    .output();
-  const stdout = new TextDecoder().decode(output.stdout).trim().split("\n");
-  if (!output.success) {
-    const stderr = new TextDecoder().decode(output.stderr).trim().split("\n");
-    return { error: `exit ${output.code}: ${stderr.slice(-3).join(" | ")}` };
+/** The lines of a byte stream, as they come. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let at: number;
+    while ((at = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, at);
+      buffered = buffered.slice(at + 1);
+    }
   }
-  try {
-    return JSON.parse(stdout[stdout.length - 1]) as RowMeasurement;
-  } catch {
-    return { error: `unparsable output: ${stdout.slice(-1)[0]}` };
+  if (buffered !== "") yield buffered;
+}
+
+function stdinLines(): AsyncGenerator<string> {
+  return lines(Deno.stdin.readable);
+}
+
+/**
+ * One side's measuring process, served a window at a time: it warms up and says `{"ready": true}`,
+ * times one window for each "window" line (answering `{"rate": ...}`), and on "done" prints its
+ * RowMeasurement and exits. JSON lines only count (TF.js prints a banner on stdout).
+ */
+class ServedChild {
+  readonly #process: Deno.ChildProcess;
+  readonly #lines: AsyncGenerator<string>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #stderr: Promise<string>;
+
+  constructor(command: string, args: string[], env: Record<string, string>) {
+    this.#process = new Deno.Command(command, {
+      args,
+      env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#lines = lines(this.#process.stdout);
+    this.#stdin = this.#process.stdin.getWriter();
+    this.#stderr = new Response(this.#process.stderr).text();
+  }
+
+  /** The next JSON line, or an error naming the exit status and the end of stderr. */
+  async next(): Promise<Record<string, unknown> | { error: string }> {
+    for (;;) {
+      const { value, done } = await this.#lines.next();
+      if (done) {
+        const status = await this.#process.status;
+        // The error's own line (not the stack under it) when there is one, else the last lines.
+        // deno-lint-ignore no-control-regex
+        const stderr = (await this.#stderr).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
+        const reason = stderr.find((line) => /error/i.test(line)) ?? stderr.slice(-3).join(" | ");
+        return { error: `exit ${status.code}: ${reason.trim()}` };
+      }
+      if (!value.startsWith("{")) continue;
+      try {
+        return JSON.parse(value);
+      } catch {
+        return { error: `unparsable output: ${value}` };
+      }
+    }
+  }
+
+  async send(line: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** Sends "done" and returns the final measurement (or the error), the process ended. */
+  async finish(): Promise<RowMeasurement | { error: string }> {
+    try {
+      await this.send("done");
+      await this.#stdin.close();
+    } catch {
+      // the process is gone already: next() says why
+    }
+    const result = await this.next();
+    await this.#process.status;
+    return result as RowMeasurement | { error: string };
+  }
+
+  /** Ends the process (after an error on the other side). */
+  async abandon(): Promise<void> {
+    try {
+      await this.#stdin.close();
+    } catch {
+      // closed already
+    }
+    await this.#process.status;
   }
 }
 
@@ -326,21 +417,51 @@ async function main(): Promise<void> {
   ];
   let backendLine = "";
   for (const row of rows) {
-    const usam = await runChild(
+    const usamChild = new ServedChild(
       Deno.execPath(),
       ["run", "-A", self, "--child", row, "--backend", values.backend, ...common],
       usamThreads === undefined ? {} : { USAM_NATIVE_THREADS: usamThreads },
     );
-    const torch = withTorch
-      ? await runChild(PYTHON, [
+    // Warm-ups one after the other, then the timed windows alternate between the sides (in turn
+    // first), so that both sides' windows see the same load of a shared machine.
+    let usamReady = await usamChild.next();
+    const torchChild = withTorch
+      ? new ServedChild(PYTHON, [
         TORCH_SCRIPT,
         "--row",
         row,
         "--threads",
         String(threads),
+        "--serve",
         ...common,
-      ])
+      ], {})
       : undefined;
+    let torchReady = torchChild === undefined ? undefined : await torchChild.next();
+    for (let w = 0; w < timing.windows; w++) {
+      const order = w % 2 === 0 ? ["usam", "torch"] : ["torch", "usam"];
+      for (const side of order) {
+        if (side === "usam" && !("error" in usamReady)) {
+          await usamChild.send("window");
+          const answer = await usamChild.next();
+          if ("error" in answer) usamReady = answer;
+        } else if (
+          side === "torch" && torchChild !== undefined && torchReady !== undefined &&
+          !("error" in torchReady)
+        ) {
+          await torchChild.send("window");
+          const answer = await torchChild.next();
+          if ("error" in answer) torchReady = answer;
+        }
+      }
+    }
+    const usam = "error" in usamReady
+      ? (await usamChild.abandon(), usamReady as { error: string })
+      : await usamChild.finish();
+    const torch = torchChild === undefined || torchReady === undefined
+      ? undefined
+      : "error" in torchReady
+      ? (await torchChild.abandon(), torchReady as { error: string })
+      : await torchChild.finish();
     if ("error" in usam) {
       lines.push(`| ${ROWS[row].label} | failed: ${usam.error} | | | | | | | |`);
       console.log(lines[lines.length - 1]);

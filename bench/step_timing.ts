@@ -68,6 +68,122 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** What {@link warmUp} found: the steps of one timed window, and how many warm-up steps ran. */
+export interface WarmUp {
+  stepsPerWindow: number;
+  warmupSteps: number;
+}
+
+function checkOptions(options: WindowOptions): void {
+  const { batchSize, warmupSteps, warmupSeconds, windows, windowSeconds } = options;
+  for (
+    const [name, value, least] of [
+      ["batchSize", batchSize, 1],
+      ["warmupSteps", warmupSteps, 1],
+      ["windows", windows, 1],
+    ] as const
+  ) {
+    if (!Number.isInteger(value) || value < least) {
+      throw new RangeError(`timeInWindows: ${name} must be an integer >= ${least}, got ${value}`);
+    }
+  }
+  if (!(warmupSeconds >= 0)) {
+    throw new RangeError(`timeInWindows: warmupSeconds must be >= 0, got ${warmupSeconds}`);
+  }
+  if (!(windowSeconds > 0)) {
+    throw new RangeError(`timeInWindows: windowSeconds must be > 0, got ${windowSeconds}`);
+  }
+}
+
+/**
+ * Step 1 of the module note: warms `step` up and chooses the steps of a window from the warm-up's
+ * median step (without the first).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warmUp } from "./step_timing.ts";
+ * let clock = 0; // a fake clock: every step takes 4 ms
+ * const found = warmUp(() => void (clock += 4), {
+ *   batchSize: 1, warmupSteps: 3, warmupSeconds: 0, windows: 1, windowSeconds: 0.2,
+ *   now: () => clock,
+ * });
+ * assert.deepEqual(found, { stepsPerWindow: 50, warmupSteps: 3 });
+ * ```
+ */
+export function warmUp(step: () => void, options: WindowOptions): WarmUp {
+  checkOptions(options);
+  const now = options.now ?? (() => performance.now());
+  const warmupTimes: number[] = [];
+  const warmupStart = now();
+  while (
+    warmupTimes.length < options.warmupSteps ||
+    (now() - warmupStart < 1000 * options.warmupSeconds && warmupTimes.length < 1000)
+  ) {
+    const start = now();
+    step();
+    warmupTimes.push(now() - start);
+  }
+  // The first warm-up step is the slowest by far (allocation, compilation): calibrate on the rest.
+  const typicalMs = median(warmupTimes.length > 1 ? warmupTimes.slice(1) : warmupTimes);
+  const stepsPerWindow = Math.max(
+    1,
+    Math.round(1000 * options.windowSeconds / Math.max(typicalMs, 1e-3)),
+  );
+  return { stepsPerWindow, warmupSteps: warmupTimes.length };
+}
+
+/**
+ * Step 2 for one window: runs `stepsPerWindow` steps and returns their images/s.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timeWindow } from "./step_timing.ts";
+ * let clock = 0;
+ * assert.equal(timeWindow(() => void (clock += 10), 5, 100, () => clock), 10_000);
+ * ```
+ */
+export function timeWindow(
+  step: () => void,
+  stepsPerWindow: number,
+  batchSize: number,
+  now: () => number = () => performance.now(),
+): number {
+  const start = now();
+  for (let i = 0; i < stepsPerWindow; i++) step();
+  return batchSize * stepsPerWindow / ((now() - start) / 1000);
+}
+
+/**
+ * Step 3: the median window's rate and the slowest and fastest windows', from the windows' rates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summarizeWindows } from "./step_timing.ts";
+ * const t = summarizeWindows([900, 1000, 400], 100, { stepsPerWindow: 5, warmupSteps: 3 });
+ * assert.equal(t.imagesPerSecond, 900);
+ * assert.equal(t.minImagesPerSecond, 400);
+ * ```
+ */
+export function summarizeWindows(
+  rates: readonly number[],
+  batchSize: number,
+  found: WarmUp,
+): WindowTiming {
+  const imagesPerSecond = median(rates);
+  return {
+    imagesPerSecond,
+    msPerStep: 1000 * batchSize / imagesPerSecond,
+    minImagesPerSecond: Math.min(...rates),
+    maxImagesPerSecond: Math.max(...rates),
+    windows: rates.length,
+    stepsPerWindow: found.stepsPerWindow,
+    warmupSteps: found.warmupSteps,
+  };
+}
+
 /**
  * Warms `step` up, then times it in windows (see the module comment) and returns the median
  * window's throughput with the slowest and fastest windows'. `step` must finish its work before it
@@ -87,52 +203,11 @@ export function median(values: readonly number[]): number {
  * ```
  */
 export function timeInWindows(step: () => void, options: WindowOptions): WindowTiming {
-  const { batchSize, warmupSteps, warmupSeconds, windows, windowSeconds } = options;
   const now = options.now ?? (() => performance.now());
-  for (
-    const [name, value, least] of [
-      ["batchSize", batchSize, 1],
-      ["warmupSteps", warmupSteps, 1],
-      ["windows", windows, 1],
-    ] as const
-  ) {
-    if (!Number.isInteger(value) || value < least) {
-      throw new RangeError(`timeInWindows: ${name} must be an integer >= ${least}, got ${value}`);
-    }
-  }
-  if (!(warmupSeconds >= 0)) {
-    throw new RangeError(`timeInWindows: warmupSeconds must be >= 0, got ${warmupSeconds}`);
-  }
-  if (!(windowSeconds > 0)) {
-    throw new RangeError(`timeInWindows: windowSeconds must be > 0, got ${windowSeconds}`);
-  }
-  const warmupTimes: number[] = [];
-  const warmupStart = now();
-  while (
-    warmupTimes.length < warmupSteps ||
-    (now() - warmupStart < 1000 * warmupSeconds && warmupTimes.length < 1000)
-  ) {
-    const start = now();
-    step();
-    warmupTimes.push(now() - start);
-  }
-  // The first warm-up step is the slowest by far (allocation, compilation): calibrate on the rest.
-  const typicalMs = median(warmupTimes.length > 1 ? warmupTimes.slice(1) : warmupTimes);
-  const stepsPerWindow = Math.max(1, Math.round(1000 * windowSeconds / Math.max(typicalMs, 1e-3)));
+  const found = warmUp(step, options);
   const rates: number[] = [];
-  for (let w = 0; w < windows; w++) {
-    const start = now();
-    for (let i = 0; i < stepsPerWindow; i++) step();
-    rates.push(batchSize * stepsPerWindow / ((now() - start) / 1000));
+  for (let w = 0; w < options.windows; w++) {
+    rates.push(timeWindow(step, found.stepsPerWindow, options.batchSize, now));
   }
-  const imagesPerSecond = median(rates);
-  return {
-    imagesPerSecond,
-    msPerStep: 1000 * batchSize / imagesPerSecond,
-    minImagesPerSecond: Math.min(...rates),
-    maxImagesPerSecond: Math.max(...rates),
-    windows,
-    stepsPerWindow,
-    warmupSteps: warmupTimes.length,
-  };
+  return summarizeWindows(rates, options.batchSize, found);
 }

@@ -8,7 +8,8 @@ TypeScript side asserts the counts match) and times training steps on random dat
 
 Times the steps as bench/step_timing.ts does for usam (`time_in_windows` is that procedure line for
 line: a warm-up, then timed windows of several steps; the median window and the slowest and fastest
-windows). Prints one JSON line: row, images/s and ms per step of the median window, the slowest and
+windows; with --serve, one window per request, so that bench/anchor.ts can alternate the two sides'
+windows). Prints one JSON line at the end: row, images/s and ms per step of the median window, the slowest and
 fastest windows' images/s, trainable parameter count, non-trainable (BatchNorm running statistics)
 count, and peak RSS in MiB of this process.
 
@@ -162,8 +163,8 @@ def sgd_step(model, loss_fn, x, y, opt):
     return loss
 
 
-def time_in_windows(step, batch_size, warmup_steps, warmup_seconds, windows, window_seconds):
-    """bench/step_timing.ts timeInWindows, line for line (see there for why windows)."""
+def warm_up(step, warmup_steps, warmup_seconds, window_seconds):
+    """bench/step_timing.ts warmUp, line for line: (steps per window, warm-up steps run)."""
     warmup_times = []
     warmup_start = time.perf_counter()
     while len(warmup_times) < warmup_steps or (
@@ -173,22 +174,28 @@ def time_in_windows(step, batch_size, warmup_steps, warmup_seconds, windows, win
         warmup_times.append(time.perf_counter() - start)
     # The first warm-up step is the slowest by far (allocation): calibrate on the rest.
     typical = statistics.median(warmup_times[1:] if len(warmup_times) > 1 else warmup_times)
-    steps_per_window = max(1, round(window_seconds / max(typical, 1e-6)))
-    rates = []
-    for _ in range(windows):
-        start = time.perf_counter()
-        for _ in range(steps_per_window):
-            step()
-        rates.append(batch_size * steps_per_window / (time.perf_counter() - start))
+    return max(1, round(window_seconds / max(typical, 1e-6))), len(warmup_times)
+
+
+def time_window(step, steps_per_window, batch_size):
+    """bench/step_timing.ts timeWindow: images/s of one window."""
+    start = time.perf_counter()
+    for _ in range(steps_per_window):
+        step()
+    return batch_size * steps_per_window / (time.perf_counter() - start)
+
+
+def summarize(rates, batch_size, steps_per_window, warmup_steps):
+    """bench/step_timing.ts summarizeWindows."""
     rate = statistics.median(rates)
     return {
         "imagesPerSecond": rate,
         "msPerStep": 1000 * batch_size / rate,
         "minImagesPerSecond": min(rates),
         "maxImagesPerSecond": max(rates),
-        "windows": windows,
+        "windows": len(rates),
         "stepsPerWindow": steps_per_window,
-        "warmupSteps": len(warmup_times),
+        "warmupSteps": warmup_steps,
     }
 
 
@@ -201,6 +208,9 @@ def main():
     parser.add_argument("--window-seconds", type=float, default=0.5, help="length of one window")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (issue 9: 2)")
+    parser.add_argument("--serve", action="store_true",
+                        help="after the warm-up print {\"ready\": true}, then time one window per "
+                             "'window' line on stdin (printing {\"rate\": ...}) until 'done'")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model_name, in_shape, optimizer = ROWS[args.row]
@@ -222,8 +232,20 @@ def main():
             loss = sam_step(model, loss_fn, x, y, opt, 0.05)
         return float(loss)
 
-    timing = time_in_windows(step, args.batch_size, max(1, args.warmup), args.warmup_seconds,
-                             args.windows, args.window_seconds)
+    steps_per_window, warmup_steps = warm_up(step, max(1, args.warmup), args.warmup_seconds,
+                                             args.window_seconds)
+    rates = []
+    if args.serve:
+        # bench/anchor.ts alternates this side's windows with usam's, so both see the same load.
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip() == "done":
+                break
+            rates.append(time_window(step, steps_per_window, args.batch_size))
+            print(json.dumps({"rate": rates[-1]}), flush=True)
+    else:
+        rates = [time_window(step, steps_per_window, args.batch_size) for _ in range(args.windows)]
+    timing = summarize(rates, args.batch_size, steps_per_window, warmup_steps)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     running = sum(b.numel() for name, b in model.named_buffers() if not name.endswith("num_batches_tracked"))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
