@@ -202,8 +202,7 @@ export function assertFiniteLosses(
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
  * import * as tf from "@tensorflow/tfjs-core";
  * import assert from "node:assert/strict";
- * import { finiteFlags } from "../backends/native_finite.ts";
-import { NonFiniteError } from "./errors.ts";
+ * import { NonFiniteError } from "./errors.ts";
  * import { runSync } from "./reads.ts";
  * import { finiteVariablesCheck } from "./variables.ts";
  * const w = tf.variable(tf.tensor1d([1, NaN]));
