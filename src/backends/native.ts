@@ -116,7 +116,9 @@ export async function startNative(): Promise<NativeStart> {
     if (registerNativeSgd(NATIVE_BACKEND)) kernels.push("UsamSgdUpdate");
     if (registerNativeAllFinite(NATIVE_BACKEND)) kernels.push("UsamAllFinite");
     if (registerNativeBias(NATIVE_BACKEND)) kernels.push("bias Add and Sum");
-    if (registerNativeCombine(NATIVE_BACKEND)) kernels.push("UsamCombine");
+    if (registerNativeCombine(NATIVE_BACKEND)) {
+      kernels.push("UsamCombine", "UsamShift", "UsamSumOfSquares");
+    }
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +
