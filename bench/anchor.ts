@@ -1,8 +1,8 @@
 /**
  * The side-by-side benchmark of issue 9: usam against PyTorch on the same machine, in one run.
  *
- * `deno task bench:anchor [--quick] [--backend auto] [--steps N] [--torch-threads 2] [ROW ...]`
- * (`USAM_NATIVE_THREADS=N` sets usam's native thread count, as everywhere)
+ * `deno task bench:anchor [--quick] [--backend auto] [--threads 2] [--windows 5]
+ * [--window-seconds 0.5] [--warmup 3] [--warmup-seconds 1] [ROW ...]`
  *
  * For each row (paper MLP, LeNet-5 `cnn`, ResNet-18 ×1/16 on 28×28×1, ResNet-18 ×1/4 on 32×32×3;
  * each with SGD and SAM; batch 128, random data) it runs the usam step in a child Deno process and
@@ -14,9 +14,24 @@
  * When `/usr/bin/python3 -c "import torch"` fails, it prints `apt-get install python3-torch` and
  * measures usam alone. It never exits non-zero for a slow row: the targets are read off the table.
  *
- * Each side reports its median step (a shared machine's load spikes hit single steps). `--quick`
- * times 3 steps after 1 warm-up step per row (about two minutes in all); the default is 10 steps
- * after 2. Figures taken on a loaded machine are noisy: say so when reporting them.
+ * Both sides time steps the same way (bench/step_timing.ts, mirrored in torch_anchor.py): a warm-up,
+ * then `--windows` timed windows of about `--window-seconds` each; a row shows the median window's
+ * images/s and the spread (slowest and fastest windows, relative to the median), so a row whose
+ * windows disagree reads as untrustworthy at once. The two processes of a row live side by side
+ * and the parent asks each for one window at a time, alternating (usam, PyTorch, PyTorch, usam,
+ * ...), so that a change in the machine's load falls on both sides' windows alike instead of on
+ * whichever side ran second. `--threads N` runs both sides on N threads
+ * (PyTorch: `torch.set_num_threads`; usam: `USAM_NATIVE_THREADS` for OpenBLAS and oneDNN); without
+ * it PyTorch runs the issue's 2 and usam its own default (`USAM_NATIVE_THREADS` when set). Why
+ * threads matter: with 2 threads on 2 cores and another job on one of them, a PyTorch
+ * MLP step measured 1.4 to 270 ms from step to step (every OpenMP barrier waits for the
+ * descheduled thread), so the old median of 10 single steps swung 3k to 70k images/s between
+ * runs; at 1 thread the same steps were 1.35 to 1.5 ms. The 1-minute load average before and after
+ * the run is printed: figures taken on a loaded machine are noisy, say so when reporting them.
+ * Both children inherit the environment, so `OMP_WAIT_POLICY=PASSIVE` applies to both (measured
+ * here under load: a 2-thread PyTorch MLP step's median 26 ms with the default, 4.9 ms passive,
+ * 1.5 ms on 1 thread); the header prints it.
+ * `--quick`: 3 windows of 0.2 s after 0.3 s of warm-up.
  *
  * @module
  */
@@ -25,6 +40,13 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
+import {
+  summarizeWindows,
+  timeWindow,
+  warmUp,
+  type WindowOptions,
+  type WindowTiming,
+} from "./step_timing.ts";
 
 /** The rows of the issue's table: the model, its input shape, the optimizer. */
 const ROWS = {
@@ -71,17 +93,16 @@ const ROWS = {
 type RowName = keyof typeof ROWS;
 
 /** What each side's child process prints as its last line. */
-interface RowMeasurement {
+interface RowMeasurement extends WindowTiming {
   row: string;
-  imagesPerSecond: number;
-  msPerStep: number;
   trainableParameters: number;
   nonTrainableParameters: number;
   peakRssMiB: number;
   backend?: string;
 }
 
-const PYTHON = "/usr/bin/python3";
+/** Debian's python3 with python3-torch; `USAM_ANCHOR_PYTHON` picks another (or none, to try the fallback). */
+const PYTHON = Deno.env.get("USAM_ANCHOR_PYTHON") || "/usr/bin/python3";
 const TORCH_SCRIPT = fileURLToPath(new URL("./torch_anchor.py", import.meta.url));
 
 /** Peak resident set size of this process (VmHWM), in MiB. */
@@ -91,14 +112,13 @@ function peakRssMiB(): number {
   return match === null ? NaN : Number(match[1]) / 1024;
 }
 
-/** The child side: times `steps` usam training steps of one row and prints a RowMeasurement. */
+/** The child side: times usam training steps of one row (bench/step_timing.ts). */
 async function measureUsamRow(
   row: RowName,
   backendName: string,
-  steps: number,
-  warmup: number,
-  batchSize: number,
+  timing: Omit<WindowOptions, "now">,
 ): Promise<RowMeasurement> {
+  const { batchSize } = timing;
   const { initBackend } = await import("../src/backends/mod.ts");
   const { createModel } = await import("../src/models/mod.ts");
   const { createOptimizer } = await import("../src/optimizers/mod.ts");
@@ -139,18 +159,17 @@ async function measureUsamRow(
     cost?.dataSync(); // wait for the backend to finish the step
     cost?.dispose();
   };
-  for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const start = performance.now();
-    step();
-    times.push(performance.now() - start);
+  // Served: after the warm-up, one window per "window" line on stdin (the parent alternates them
+  // with PyTorch's), until "done".
+  const found = warmUp(step, timing);
+  console.log(JSON.stringify({ ready: true }));
+  const rates: number[] = [];
+  for await (const line of stdinLines()) {
+    if (line.trim() === "done") break;
+    rates.push(timeWindow(step, found.stepsPerWindow, batchSize));
+    console.log(JSON.stringify({ rate: rates[rates.length - 1] }));
   }
-  // The median step, like the PyTorch side: a shared machine's load spikes hit single steps.
-  times.sort((x, y) => x - y);
-  const middle = times.length >> 1;
-  const seconds = (times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2) /
-    1000;
+  const measured = summarizeWindows(rates, batchSize, found);
   const trainable = model.trainableWeights.reduce(
     (n, w) => n + w.shape.reduce((p: number, d) => p * (d ?? 1), 1),
     0,
@@ -161,8 +180,7 @@ async function measureUsamRow(
   );
   return {
     row,
-    imagesPerSecond: batchSize / seconds,
-    msPerStep: 1000 * seconds,
+    ...measured,
     trainableParameters: trainable,
     nonTrainableParameters: nonTrainable,
     peakRssMiB: peakRssMiB(),
@@ -170,22 +188,94 @@ async function measureUsamRow(
   };
 }
 
-/** Runs a child process and parses the JSON of its last stdout line, or returns its error. */
-async function runChild(
-  command: string,
-  args: string[],
-): Promise<RowMeasurement | { error: string }> {
-  const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
-    .output();
-  const stdout = new TextDecoder().decode(output.stdout).trim().split("\n");
-  if (!output.success) {
-    const stderr = new TextDecoder().decode(output.stderr).trim().split("\n");
-    return { error: `exit ${output.code}: ${stderr.slice(-3).join(" | ")}` };
+/** The lines of a byte stream, as they come. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let at: number;
+    while ((at = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, at);
+      buffered = buffered.slice(at + 1);
+    }
   }
-  try {
-    return JSON.parse(stdout[stdout.length - 1]) as RowMeasurement;
-  } catch {
-    return { error: `unparsable output: ${stdout.slice(-1)[0]}` };
+  if (buffered !== "") yield buffered;
+}
+
+function stdinLines(): AsyncGenerator<string> {
+  return lines(Deno.stdin.readable);
+}
+
+/**
+ * One side's measuring process, served a window at a time: it warms up and says `{"ready": true}`,
+ * times one window for each "window" line (answering `{"rate": ...}`), and on "done" prints its
+ * RowMeasurement and exits. JSON lines only count (TF.js prints a banner on stdout).
+ */
+class ServedChild {
+  readonly #process: Deno.ChildProcess;
+  readonly #lines: AsyncGenerator<string>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #stderr: Promise<string>;
+
+  constructor(command: string, args: string[], env: Record<string, string>) {
+    this.#process = new Deno.Command(command, {
+      args,
+      env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#lines = lines(this.#process.stdout);
+    this.#stdin = this.#process.stdin.getWriter();
+    this.#stderr = new Response(this.#process.stderr).text();
+  }
+
+  /** The next JSON line, or an error naming the exit status and the end of stderr. */
+  async next(): Promise<Record<string, unknown> | { error: string }> {
+    for (;;) {
+      const { value, done } = await this.#lines.next();
+      if (done) {
+        const status = await this.#process.status;
+        // The error's own line (not the stack under it) when there is one, else the last lines.
+        // deno-lint-ignore no-control-regex
+        const stderr = (await this.#stderr).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
+        const reason = stderr.find((line) => /error/i.test(line)) ?? stderr.slice(-3).join(" | ");
+        return { error: `exit ${status.code}: ${reason.trim()}` };
+      }
+      if (!value.startsWith("{")) continue;
+      try {
+        return JSON.parse(value);
+      } catch {
+        return { error: `unparsable output: ${value}` };
+      }
+    }
+  }
+
+  async send(line: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** Sends "done" and returns the final measurement (or the error), the process ended. */
+  async finish(): Promise<RowMeasurement | { error: string }> {
+    try {
+      await this.send("done");
+      await this.#stdin.close();
+    } catch {
+      // the process is gone already: next() says why
+    }
+    const result = await this.next();
+    await this.#process.status;
+    return result as RowMeasurement | { error: string };
+  }
+
+  /** Ends the process (after an error on the other side). */
+  async abandon(): Promise<void> {
+    try {
+      await this.#stdin.close();
+    } catch {
+      // closed already
+    }
+    await this.#process.status;
   }
 }
 
@@ -209,6 +299,22 @@ function format(value: number, digits = 0): string {
   });
 }
 
+/** The 1-minute load average (NaN where /proc/loadavg is missing). */
+function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** "−12/+5%": the slowest and fastest windows relative to the median. */
+function spread(m: WindowTiming): string {
+  const low = 100 * (m.minImagesPerSecond / m.imagesPerSecond - 1);
+  const high = 100 * (m.maxImagesPerSecond / m.imagesPerSecond - 1);
+  return `${low.toFixed(0)}/+${high.toFixed(0)}%`;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -216,42 +322,53 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
-      steps: { type: "string" },
       warmup: { type: "string" },
+      "warmup-seconds": { type: "string" },
+      windows: { type: "string" },
+      "window-seconds": { type: "string" },
       "batch-size": { type: "string", default: "128" },
-      "torch-threads": { type: "string", default: "2" },
+      threads: { type: "string" },
       child: { type: "string" },
     },
   });
-  const steps = Number(values.steps ?? (values.quick ? 3 : 10));
-  const warmup = Number(values.warmup ?? (values.quick ? 1 : 2));
-  const batchSize = Number(values["batch-size"]);
-  const torchThreads = Number(values["torch-threads"]);
+  const timing = {
+    batchSize: Number(values["batch-size"]),
+    warmupSteps: Number(values.warmup ?? 3),
+    warmupSeconds: Number(values["warmup-seconds"] ?? (values.quick ? 0.3 : 1)),
+    windows: Number(values.windows ?? (values.quick ? 3 : 5)),
+    windowSeconds: Number(values["window-seconds"] ?? (values.quick ? 0.2 : 0.5)),
+  };
+  // PyTorch's threads: the issue's 2 unless --threads; usam's: --threads, else USAM_NATIVE_THREADS
+  // or the native path's own default (OpenBLAS on every core, oneDNN on one: native.ts says why).
+  const threads = Number(values.threads ?? 2);
+  const usamThreads = values.threads ?? Deno.env.get("USAM_NATIVE_THREADS");
   for (
     const [name, value] of [
-      ["steps", steps],
-      ["batch-size", batchSize],
-      ["torch-threads", torchThreads],
+      ["batch-size", timing.batchSize],
+      ["warmup", timing.warmupSteps],
+      ["windows", timing.windows],
+      ["threads", threads],
     ] as const
   ) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`anchor: --${name} must be a positive integer, got ${value}`);
     }
   }
-  if (!Number.isInteger(warmup) || warmup < 0) {
-    throw new RangeError(`anchor: --warmup must be an integer >= 0, got ${warmup}`);
+  for (
+    const [name, value] of [
+      ["warmup-seconds", timing.warmupSeconds],
+      ["window-seconds", timing.windowSeconds],
+    ] as const
+  ) {
+    if (!(value > 0) || !Number.isFinite(value)) {
+      throw new RangeError(`anchor: --${name} must be a positive number of seconds, got ${value}`);
+    }
   }
   if (values.child !== undefined) {
     if (!Object.hasOwn(ROWS, values.child)) {
       throw new RangeError(`anchor: --child must be a row name, got ${values.child}`);
     }
-    const result = await measureUsamRow(
-      values.child as RowName,
-      values.backend,
-      steps,
-      warmup,
-      batchSize,
-    );
+    const result = await measureUsamRow(values.child as RowName, values.backend, timing);
     console.log(JSON.stringify(result));
     return;
   }
@@ -271,51 +388,89 @@ async function main(): Promise<void> {
     );
   }
   const self = fileURLToPath(import.meta.url);
-  const common = ["--steps", String(steps), "--warmup", String(warmup)];
+  const common = [
+    "--batch-size",
+    String(timing.batchSize),
+    "--warmup",
+    String(timing.warmupSteps),
+    "--warmup-seconds",
+    String(timing.warmupSeconds),
+    "--windows",
+    String(timing.windows),
+    "--window-seconds",
+    String(timing.windowSeconds),
+  ];
+  const loadBefore = loadAverage();
   const lines = [
-    `batch ${batchSize}, random data, ${warmup} warm-up + ${steps} timed steps per row ` +
-    `(median step); ` +
-    `PyTorch: ${PYTHON}, ${torchThreads} threads; usam threads: USAM_NATIVE_THREADS=${
-      Deno.env.get("USAM_NATIVE_THREADS") ?? "(libraries' default)"
+    `batch ${timing.batchSize}, random data; each side: at least ${timing.warmupSteps} warm-up ` +
+    `steps and ${timing.warmupSeconds} s, then the median of ${timing.windows} windows of about ` +
+    `${timing.windowSeconds} s (spread: slowest/fastest window against it); ` +
+    `PyTorch: ${PYTHON}, ${threads} threads; usam: USAM_NATIVE_THREADS=${
+      usamThreads ?? "(unset: OpenBLAS every core, oneDNN 1)"
+    }; OMP_WAIT_POLICY=${
+      Deno.env.get("OMP_WAIT_POLICY") ??
+        "(unset: PyTorch's OpenMP default, passive for usam's oneDNN)"
     }`,
-    "| row | usam images/s | PyTorch images/s | ratio | usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
-    "|---|---|---|---|---|---|---|",
+    "| row | usam images/s | usam spread | PyTorch images/s | PyTorch spread | ratio | " +
+    "usam peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   let backendLine = "";
   for (const row of rows) {
-    const usam = await runChild(Deno.execPath(), [
-      "run",
-      "-A",
-      self,
-      "--child",
-      row,
-      "--backend",
-      values.backend,
-      "--batch-size",
-      String(batchSize),
-      ...common,
-    ]);
-    const torch = withTorch
-      ? await runChild(PYTHON, [
+    const usamChild = new ServedChild(
+      Deno.execPath(),
+      ["run", "-A", self, "--child", row, "--backend", values.backend, ...common],
+      usamThreads === undefined ? {} : { USAM_NATIVE_THREADS: usamThreads },
+    );
+    // Warm-ups one after the other, then the timed windows alternate between the sides (in turn
+    // first), so that both sides' windows see the same load of a shared machine.
+    let usamReady = await usamChild.next();
+    const torchChild = withTorch
+      ? new ServedChild(PYTHON, [
         TORCH_SCRIPT,
         "--row",
         row,
-        "--batch-size",
-        String(batchSize),
         "--threads",
-        String(torchThreads),
+        String(threads),
+        "--serve",
         ...common,
-      ])
+      ], {})
       : undefined;
+    let torchReady = torchChild === undefined ? undefined : await torchChild.next();
+    for (let w = 0; w < timing.windows; w++) {
+      const order = w % 2 === 0 ? ["usam", "torch"] : ["torch", "usam"];
+      for (const side of order) {
+        if (side === "usam" && !("error" in usamReady)) {
+          await usamChild.send("window");
+          const answer = await usamChild.next();
+          if ("error" in answer) usamReady = answer;
+        } else if (
+          side === "torch" && torchChild !== undefined && torchReady !== undefined &&
+          !("error" in torchReady)
+        ) {
+          await torchChild.send("window");
+          const answer = await torchChild.next();
+          if ("error" in answer) torchReady = answer;
+        }
+      }
+    }
+    const usam = "error" in usamReady
+      ? (await usamChild.abandon(), usamReady as { error: string })
+      : await usamChild.finish();
+    const torch = torchChild === undefined || torchReady === undefined
+      ? undefined
+      : "error" in torchReady
+      ? (await torchChild.abandon(), torchReady as { error: string })
+      : await torchChild.finish();
     if ("error" in usam) {
-      lines.push(`| ${ROWS[row].label} | failed: ${usam.error} | | | | | |`);
+      lines.push(`| ${ROWS[row].label} | failed: ${usam.error} | | | | | | | |`);
       console.log(lines[lines.length - 1]);
       continue;
     }
     backendLine ||= usam.backend ?? "";
-    let torchCells = ["—", "—", "—", "—"];
+    let torchCells = ["—", "—", "—", "—", "—"];
     if (torch !== undefined && "error" in torch) {
-      torchCells = [`failed: ${torch.error}`, "", "", ""];
+      torchCells = [`failed: ${torch.error}`, "", "", "", ""];
     } else if (torch !== undefined) {
       // The mirror must be the same network, or the ratio means nothing.
       assert.equal(
@@ -331,19 +486,21 @@ async function main(): Promise<void> {
       );
       torchCells = [
         format(torch.imagesPerSecond),
+        spread(torch),
         format(usam.imagesPerSecond / torch.imagesPerSecond, 2),
         format(torch.peakRssMiB),
         format(usam.peakRssMiB / torch.peakRssMiB, 2),
       ];
     }
     lines.push(
-      `| ${ROWS[row].label} | ${format(usam.imagesPerSecond)} | ${torchCells[0]} | ${
-        torchCells[1]
-      } | ${format(usam.peakRssMiB)} | ${torchCells[2]} | ${torchCells[3]} |`,
+      `| ${ROWS[row].label} | ${format(usam.imagesPerSecond)} | ${spread(usam)} | ` +
+        `${torchCells[0]} | ${torchCells[1]} | ${torchCells[2]} | ${format(usam.peakRssMiB)} | ` +
+        `${torchCells[3]} | ${torchCells[4]} |`,
     );
     console.log(lines[lines.length - 1]);
   }
   console.log(`\nusam backend: ${backendLine}`);
+  console.log(`1-minute load average: ${loadBefore} before, ${loadAverage()} after`);
   console.log(lines.join("\n"));
 }
 

@@ -8,7 +8,9 @@
  * < 5%), and images/s of the SGD step. The cost of the counter-based perturbation draws themselves
  * is in `bench/draws_bench.ts`. Backend: `USAM_BENCH_BACKEND` (default wasm), started with
  * `initBackend`. Rounds: `USAM_BENCH_ROUNDS` (default 6). The cpu/wasm draws' background
- * prefetch: `USAM_BENCH_PREFETCH` (`worker`, the default, or `off`; `setPhiloxPrefetch`).
+ * prefetch: `USAM_BENCH_PREFETCH` (`worker`, the default, or `off`; `setPhiloxPrefetch`). The native
+ * backend's fused SGD update: `USAM_BENCH_FUSED_SGD=off` runs the op chain instead (`setFusedSgd`),
+ * for before/after figures. Only the ratio table: `--filter interleaved`.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import process from "node:process";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../src/backends/mod.ts";
 import { type PhiloxPrefetchMode, setPhiloxPrefetch } from "../src/backends/philox_prefetch.ts";
+import { setFusedSgd } from "../src/backends/native_sgd.ts";
 import { Random } from "../src/math/random.ts";
 import { createModel } from "../src/models/mod.ts";
 import { createOptimizer, OPTIMIZER_NAMES, type UsamOptimizer } from "../src/optimizers/mod.ts";
@@ -27,7 +30,11 @@ const requested = (Deno.env.get("USAM_BENCH_BACKEND") ?? "wasm") as Parameters<
 const chosen = await initBackend(requested);
 const prefetch = (Deno.env.get("USAM_BENCH_PREFETCH") ?? "worker") as PhiloxPrefetchMode;
 setPhiloxPrefetch(prefetch);
-const backend = `${chosen.backend} (${chosen.adapter}; draw prefetch ${prefetch})`;
+const fusedSgd = Deno.env.get("USAM_BENCH_FUSED_SGD") !== "off";
+setFusedSgd(fusedSgd);
+const backend = `${chosen.backend} (${chosen.adapter}; draw prefetch ${prefetch}; fused SGD ${
+  fusedSgd ? "on" : "off"
+})`;
 
 interface Workload {
   name: string;

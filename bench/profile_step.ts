@@ -2,7 +2,8 @@
  * Where one training step spends its time, per kernel and per kind of work:
  *
  * `deno run -A bench/profile_step.ts [--backend wasm] [--model resnet16|resnet4|cnn|mlp]
- * [--optimizer sgd|sam] [--steps 5] [--batch-norm js|onednn|composite]`
+ * [--optimizer sgd|sam|trace-sam|frob-sam|det-sam|...] [--steps 20] [--profile-steps 5]
+ * [--batch-norm js|onednn|composite]` (`USAM_NATIVE_THREADS=N` for the native path's threads)
  *
  * Kernel times come from `tf.profile` (the backend's own timer around each kernel). Each kernel is
  * attributed to the layer that ran it: forward kernels by wrapping every layer's `call`, backward
@@ -10,6 +11,8 @@
  * layer are the loss, the autograd's gradient accumulation (a tensor used twice, as in a residual
  * block, gets its gradients summed) and the optimizer's update. What is left of the unprofiled
  * step's wall time after all kernels is TF.js's own JavaScript: layers, tape, engine bookkeeping.
+ * Kernel times are the mean over `--profile-steps` profiled steps (one profiled step on a shared
+ * machine is one sample of its load), the wall time the median of `--steps` unprofiled steps.
  *
  * @module
  */
@@ -37,7 +40,8 @@ const { values } = parseArgs({
     backend: { type: "string", default: "wasm" },
     model: { type: "string", default: "resnet16" },
     optimizer: { type: "string", default: "sgd" },
-    steps: { type: "string", default: "5" },
+    steps: { type: "string", default: "20" },
+    "profile-steps": { type: "string", default: "5" },
     "batch-norm": { type: "string", default: "js" },
   },
 });
@@ -67,6 +71,12 @@ setFusedBatchNorm(batchNormMode !== "composite");
 const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 1) {
   throw new RangeError(`profile_step: --steps must be a positive integer, got ${values.steps}`);
+}
+const profileSteps = Number(values["profile-steps"]);
+if (!Number.isInteger(profileSteps) || profileSteps < 1) {
+  throw new RangeError(
+    `profile_step: --profile-steps must be a positive integer, got ${values["profile-steps"]}`,
+  );
 }
 const choice = await initBackend(values.backend as "wasm");
 const model = MODELS[values.model]();
@@ -162,82 +172,117 @@ for (let i = 0; i < steps; i++) {
 wall.sort((a, b) => a - b);
 const wallMs = wall[wall.length >> 1];
 
-ranges.length = 0;
 tf.env().set("CHECK_COMPUTATION_FOR_ERRORS", false);
-const profile = await tf.profile(() => step());
-// An op with a custom gradient (e.g. `fusedConv2d__op`) is profiled as one more "kernel" around
-// the kernels it runs, which are listed too: counting it would count them twice.
-const kernels = profile.kernels.map((k) => ({
-  name: k.name,
-  ms: k.name.endsWith("__op") ? 0 : k.kernelTimeMs as number,
-}));
-const label = new Array<string>(kernels.length).fill("");
-const phase = new Array<string>(kernels.length).fill("");
-// Innermost first: a gradient function's range lies inside no other, a layer's forward range
-// inside none either; the first range that claims a kernel keeps it.
-for (const r of ranges) {
-  for (let i = r.from; i < r.to; i++) {
-    if (label[i] === "") {
-      label[i] = r.label;
-      phase[i] = r.phase;
-    }
-  }
-}
-// Unclaimed kernels: before the first backward range they are forward bookkeeping, between
-// backward ranges the autograd's accumulation, after the last the optimizer's update.
-const lastBackward = Math.max(...ranges.filter((r) => r.phase === "backward").map((r) => r.to));
-for (let i = 0; i < kernels.length; i++) {
-  if (label[i] !== "") continue;
-  if (i >= lastBackward) [label[i], phase[i]] = ["optimizer update", "update"];
-  else [label[i], phase[i]] = ["autograd accumulation", "backward"];
-}
-
 const byCategory = new Map<
   string,
   { forward: number; backward: number; update: number; n: number }
 >();
 const byKernel = new Map<string, { ms: number; n: number }>();
 let kernelTotal = 0;
-kernels.forEach((k, i) => {
-  kernelTotal += k.ms;
-  const c = byCategory.get(label[i]) ?? { forward: 0, backward: 0, update: 0, n: 0 };
-  c[phase[i] as "forward" | "backward" | "update"] += k.ms;
-  c.n++;
-  byCategory.set(label[i], c);
-  const entry = byKernel.get(k.name) ?? { ms: 0, n: 0 };
-  entry.ms += k.ms;
-  entry.n++;
-  byKernel.set(k.name, entry);
-});
+let kernelCalls = 0;
+for (let s = 0; s < profileSteps; s++) {
+  ranges.length = 0;
+  const profile = await tf.profile(() => step());
+  // An op with a custom gradient (e.g. `fusedConv2d__op`) is profiled as one more "kernel" around
+  // the kernels it runs, which are listed too: counting it would count them twice.
+  const kernels = profile.kernels.map((k) => ({
+    name: k.name,
+    ms: k.name.endsWith("__op") ? 0 : (k.kernelTimeMs as number) / profileSteps,
+  }));
+  kernelCalls += kernels.length / profileSteps;
+  const label = new Array<string>(kernels.length).fill("");
+  const phase = new Array<string>(kernels.length).fill("");
+  // Innermost first: a gradient function's range lies inside no other, a layer's forward range
+  // inside none either; the first range that claims a kernel keeps it.
+  for (const r of ranges) {
+    for (let i = r.from; i < r.to; i++) {
+      if (label[i] === "") {
+        label[i] = r.label;
+        phase[i] = r.phase;
+      }
+    }
+  }
+  // Unclaimed kernels: before the first backward range they are forward bookkeeping, between
+  // backward ranges the autograd's accumulation, after the last the optimizer's update (for the
+  // SAM family the last pass's: earlier passes' unclaimed kernels, the perturbation and the
+  // restores, count as accumulation).
+  const lastBackward = Math.max(...ranges.filter((r) => r.phase === "backward").map((r) => r.to));
+  for (let i = 0; i < kernels.length; i++) {
+    if (label[i] !== "") continue;
+    if (i >= lastBackward) [label[i], phase[i]] = ["optimizer update", "update"];
+    else [label[i], phase[i]] = ["autograd accumulation, perturbation", "backward"];
+  }
+  kernels.forEach((k, i) => {
+    kernelTotal += k.ms;
+    const c = byCategory.get(label[i]) ?? { forward: 0, backward: 0, update: 0, n: 0 };
+    c[phase[i] as "forward" | "backward" | "update"] += k.ms;
+    c.n += 1 / profileSteps;
+    byCategory.set(label[i], c);
+    const entry = byKernel.get(k.name) ?? { ms: 0, n: 0 };
+    entry.ms += k.ms;
+    entry.n += 1 / profileSteps;
+    byKernel.set(k.name, entry);
+  });
+}
 
 const pct = (ms: number) => `${(100 * ms / wallMs).toFixed(1)}%`;
 const lines = [
   `${values.model}, ${values.optimizer}, batch ${batch}, backend ${choice.description}`,
-  `median step ${wallMs.toFixed(1)} ms over ${steps} unprofiled steps; ${kernels.length} kernels ` +
-  `in the profiled step, ${kernelTotal.toFixed(1)} ms inside kernels`,
+  `median step ${wallMs.toFixed(1)} ms over ${steps} unprofiled steps; ${kernelCalls.toFixed(0)} ` +
+  `kernels per profiled step, ${
+    kernelTotal.toFixed(1)
+  } ms inside kernels (mean of ${profileSteps})`,
   "",
   "| work | forward ms | backward ms | update ms | kernels | share of the step |",
   "|---|---|---|---|---|---|",
 ];
 for (const [name, c] of [...byCategory].sort((a, b) => total(b[1]) - total(a[1]))) {
   lines.push(
-    `| ${name} | ${c.forward.toFixed(1)} | ${c.backward.toFixed(1)} | ${
-      c.update.toFixed(1)
-    } | ${c.n} | ${pct(total(c))} |`,
+    `| ${name} | ${c.forward.toFixed(1)} | ${c.backward.toFixed(1)} | ${c.update.toFixed(1)} | ${
+      c.n.toFixed(0)
+    } | ${pct(total(c))} |`,
   );
 }
 const overhead = wallMs - kernelTotal;
+// Of that, the engine's cost of dispatching a kernel at all: a 1-element Add outside any tape,
+// its wall time less its own kernel time, times the step's kernel count.
+const dispatchUs = dispatchMicroseconds();
+const dispatchMs = dispatchUs * kernelCalls / 1000;
 lines.push(
   `| TF.js JavaScript outside kernels (layers, tape, engine) | | | | | ${pct(overhead)} (${
     overhead.toFixed(1)
   } ms) |`,
+  `| of which kernel dispatch (${kernelCalls.toFixed(0)} × ${
+    dispatchUs.toFixed(1)
+  } µs, a 1-element Add's) | | | | | ${pct(dispatchMs)} (${dispatchMs.toFixed(1)} ms) |`,
 );
 lines.push("", "| kernel | calls | ms | share of the step |", "|---|---|---|---|");
 for (const [name, k] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16)) {
   if (name.endsWith("__op")) continue;
-  lines.push(`| ${name} | ${k.n} | ${k.ms.toFixed(1)} | ${pct(k.ms)} |`);
+  lines.push(`| ${name} | ${k.n.toFixed(0)} | ${k.ms.toFixed(2)} | ${pct(k.ms)} |`);
 }
 console.log(lines.join("\n"));
+
+/**
+ * Median cost of one kernel call when the kernel has next to nothing to do (a 1-element Add in a
+ * tidy, no tape), in µs: what the engine, the kernel table and the backend's bookkeeping cost per
+ * call.
+ */
+function dispatchMicroseconds(): number {
+  const a = tf.scalar(1);
+  const b = tf.scalar(2);
+  const rounds: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    const start = performance.now();
+    tf.tidy(() => {
+      for (let i = 0; i < 500; i++) tf.add(a, b);
+    });
+    rounds.push((performance.now() - start) * 1000 / 500);
+  }
+  tf.dispose([a, b]);
+  rounds.sort((x, y) => x - y);
+  return rounds[rounds.length >> 1];
+}
 
 function total(c: { forward: number; backward: number; update: number }): number {
   return c.forward + c.backward + c.update;

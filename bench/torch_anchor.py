@@ -4,16 +4,21 @@
 Mirrors the usam models of src/models exactly (same layers, widths and parameter counts; the
 TypeScript side asserts the counts match) and times training steps on random data, batch 128:
 
-  /usr/bin/python3 bench/torch_anchor.py --row resnet16-sgd --steps 10 --warmup 2
+  /usr/bin/python3 bench/torch_anchor.py --row resnet16-sgd --windows 5 --window-seconds 0.5
 
-Prints one JSON line: row, images/s and ms of the median step, trainable parameter count, non-trainable
-(BatchNorm running statistics) count, and peak RSS in MiB of this process.
+Times the steps as bench/step_timing.ts does for usam (`time_in_windows` is that procedure line for
+line: a warm-up, then timed windows of several steps; the median window and the slowest and fastest
+windows; with --serve, one window per request, so that bench/anchor.ts can alternate the two sides'
+windows). Prints one JSON line at the end: row, images/s and ms per step of the median window, the slowest and
+fastest windows' images/s, trainable parameter count, non-trainable (BatchNorm running statistics)
+count, and peak RSS in MiB of this process.
 
 Run with Debian's python3-torch (1.13) at /usr/bin/python3, on 2 threads like the issue's table
 (--threads N to change it).
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -158,13 +163,54 @@ def sgd_step(model, loss_fn, x, y, opt):
     return loss
 
 
+def warm_up(step, warmup_steps, warmup_seconds, window_seconds):
+    """bench/step_timing.ts warmUp, line for line: (steps per window, warm-up steps run)."""
+    warmup_times = []
+    warmup_start = time.perf_counter()
+    while len(warmup_times) < warmup_steps or (
+            time.perf_counter() - warmup_start < warmup_seconds and len(warmup_times) < 1000):
+        start = time.perf_counter()
+        step()
+        warmup_times.append(time.perf_counter() - start)
+    # The first warm-up step is the slowest by far (allocation): calibrate on the rest.
+    typical = statistics.median(warmup_times[1:] if len(warmup_times) > 1 else warmup_times)
+    return max(1, round(window_seconds / max(typical, 1e-6))), len(warmup_times)
+
+
+def time_window(step, steps_per_window, batch_size):
+    """bench/step_timing.ts timeWindow: images/s of one window."""
+    start = time.perf_counter()
+    for _ in range(steps_per_window):
+        step()
+    return batch_size * steps_per_window / (time.perf_counter() - start)
+
+
+def summarize(rates, batch_size, steps_per_window, warmup_steps):
+    """bench/step_timing.ts summarizeWindows."""
+    rate = statistics.median(rates)
+    return {
+        "imagesPerSecond": rate,
+        "msPerStep": 1000 * batch_size / rate,
+        "minImagesPerSecond": min(rates),
+        "maxImagesPerSecond": max(rates),
+        "windows": len(rates),
+        "stepsPerWindow": steps_per_window,
+        "warmupSteps": warmup_steps,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--row", required=True, choices=sorted(ROWS))
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3, help="at least this many warm-up steps")
+    parser.add_argument("--warmup-seconds", type=float, default=1.0, help="and at least this long")
+    parser.add_argument("--windows", type=int, default=5, help="timed windows")
+    parser.add_argument("--window-seconds", type=float, default=0.5, help="length of one window")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (issue 9: 2)")
+    parser.add_argument("--serve", action="store_true",
+                        help="after the warm-up print {\"ready\": true}, then time one window per "
+                             "'window' line on stdin (printing {\"rate\": ...}) until 'done'")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model_name, in_shape, optimizer = ROWS[args.row]
@@ -186,27 +232,32 @@ def main():
             loss = sam_step(model, loss_fn, x, y, opt, 0.05)
         return float(loss)
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    # The median step: a shared machine's load spikes hit single steps, not the typical one.
-    seconds = statistics.median(times)
+    steps_per_window, warmup_steps = warm_up(step, max(1, args.warmup), args.warmup_seconds,
+                                             args.window_seconds)
+    rates = []
+    if args.serve:
+        # bench/anchor.ts alternates this side's windows with usam's, so both see the same load.
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip() == "done":
+                break
+            rates.append(time_window(step, steps_per_window, args.batch_size))
+            print(json.dumps({"rate": rates[-1]}), flush=True)
+    else:
+        rates = [time_window(step, steps_per_window, args.batch_size) for _ in range(args.windows)]
+    timing = summarize(rates, args.batch_size, steps_per_window, warmup_steps)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     running = sum(b.numel() for name, b in model.named_buffers() if not name.endswith("num_batches_tracked"))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({
         "row": args.row,
-        "imagesPerSecond": args.batch_size / seconds,
-        "msPerStep": 1000 * seconds,
+        **timing,
         "trainableParameters": trainable,
         "nonTrainableParameters": running,
         "peakRssMiB": peak_kib / 1024,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "(default)"),
     }))
 
 

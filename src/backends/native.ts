@@ -25,6 +25,10 @@ import { nativeMatMulInto, registerNativeMatMul } from "./native_matmul.ts";
 import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
 import { registerNativeTile } from "./native_tile.ts";
 import { registerNativeIdentity } from "./native_identity.ts";
+import { registerNativeSgd } from "./native_sgd.ts";
+import { registerNativeAllFinite } from "./native_finite.ts";
+import { registerNativeBias } from "./native_bias.ts";
+import { registerNativeCombine } from "./native_combine.ts";
 import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 import { registerDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
@@ -109,6 +113,12 @@ export async function startNative(): Promise<NativeStart> {
       kernels.push("UsamBatchNormTrain (oneDNN)", "UsamBatchNormTrainGrad (oneDNN)");
     }
     if (registerNativeIdentity(NATIVE_BACKEND)) kernels.push("Identity");
+    if (registerNativeSgd(NATIVE_BACKEND)) kernels.push("UsamSgdUpdate");
+    if (registerNativeAllFinite(NATIVE_BACKEND)) kernels.push("UsamAllFinite");
+    if (registerNativeBias(NATIVE_BACKEND)) kernels.push("bias Add and Sum");
+    if (registerNativeCombine(NATIVE_BACKEND)) {
+      kernels.push("UsamCombine", "UsamShift", "UsamSumOfSquares");
+    }
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core alone registers no gradient functions; tfjs-layers registers all of them.
 import "@tensorflow/tfjs-layers";
+import { fusedCombination, shiftBy } from "../backends/native_combine.ts";
 import { adam } from "./adam.ts";
 import { minimizeWith, type StepOutcome, stepWith } from "./plain_step.ts";
 import { type StepProgram, syncReadsAvailable, syncReadsMissing } from "./reads.ts";
@@ -135,8 +136,18 @@ export interface RuleContext {
 
 /** The offsets of one step, which the core takes over (and disposes). */
 export interface Perturbations {
-  /** `offsets[i][k]`: the offset of variable k in perturbed pass i. */
+  /**
+   * `offsets[i][k]`: the offset of variable k in perturbed pass i (times `scale` when given). An
+   * offset may be one of the context's gradients or a recorded tensor: the core disposes it only
+   * when it is neither.
+   */
   offsets: tf.Tensor[][];
+  /**
+   * When present, the offsets are directions and pass i evaluates at `x + offsets[i]·scale` (one
+   * fused kernel where the backend has it, native: `x + fround(d·scale)`, the bits of
+   * `tf.add(x, tf.mul(d, scale))`). A tensor scale is the core's to dispose.
+   */
+  scale?: number | tf.Scalar;
   /**
    * What `lastPerturbations` shows, `[sample][variable]` (kept on the device until the next step
    * and read only when asked for); absent when the rule records nothing.
@@ -319,6 +330,8 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
     const snapshot = new VariableSnapshot(new Set(active));
     const passes: GradientPass[] = [];
     let offsets: tf.Tensor[][] = [];
+    let scale: number | tf.Scalar | undefined;
+    let keep = new Set<tf.Tensor>();
     let loss: number;
     try {
       this.#variableNames = active.map((v) => v.name);
@@ -330,10 +343,21 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
         gradients: active.map((v) => clean.grads[v.name]),
       });
       offsets = perturbations.offsets;
+      scale = perturbations.scale;
+      keep = new Set(perturbations.recorded?.flat() ?? []);
       this.#record(perturbations.recorded);
       for (const offset of offsets) {
+        const shift = scale;
         passes.push(
-          gradientAtOffset(f, active, originals, (k, x) => tf.add(x, offset[k]), snapshot),
+          gradientAtOffset(
+            f,
+            active,
+            originals,
+            shift === undefined
+              ? (k, x) => tf.add(x, offset[k])
+              : (k, x) => shiftBy(x, offset[k], shift),
+            snapshot,
+          ),
         );
       }
       // The single read of the losses, checked before the base optimizer writes the weights.
@@ -353,7 +377,9 @@ export abstract class PerturbedOptimizer extends tf.Optimizer implements UsamOpt
       throw error;
     } finally {
       tf.dispose([clean.grads, originals]);
-      for (const offset of offsets) tf.dispose(offset);
+      // Recorded offsets live until the next step; a gradient offset is disposed with the grads.
+      for (const offset of offsets) tf.dispose(offset.filter((t) => !keep.has(t)));
+      if (typeof scale === "object") scale.dispose();
       for (const pass of passes) tf.dispose([pass.value, pass.grads]);
       snapshot.dispose();
     }
@@ -390,7 +416,18 @@ function combine(
     );
   }
   const combined: tf.NamedTensorMap = {};
+  const all = [clean, ...passes];
+  const kept = Array.from(coefficients).flatMap((c, i) => (c === 0 ? [] : [i]));
   for (const v of active) {
+    // One kernel where the backend has it (native), the same bits as the chain below.
+    const fused = fusedCombination(
+      kept.map((i) => all[i].grads[v.name]),
+      kept.map((i) => coefficients[i]),
+    );
+    if (fused !== undefined) {
+      combined[v.name] = fused;
+      continue;
+    }
     combined[v.name] = tf.tidy(() => {
       const terms = [clean.grads[v.name], ...passes.map((pass) => pass.grads[v.name])]
         .flatMap((g, i) =>

@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { sumOfSquares } from "../backends/native_combine.ts";
 import { type PerturbationRule, PerturbedOptimizer, type PerturbedOptions } from "./perturbed.ts";
 import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
 
@@ -27,8 +28,15 @@ export interface AsamOptions extends SamOptions {
   eta?: number;
 }
 
-/** The ascent offset `e` per variable, from the clean gradients and the weights. */
-export type OffsetRule = (gradients: tf.Tensor[], weights: tf.Tensor[]) => tf.Tensor[];
+/**
+ * The ascent offset `e` per variable, from the clean gradients and the weights: the offsets, or
+ * directions and one scale (`e = direction·scale`, which the core applies in one kernel where it
+ * can; the directions may be the gradients themselves).
+ */
+export type OffsetRule = (
+  gradients: tf.Tensor[],
+  weights: tf.Tensor[],
+) => tf.Tensor[] | { directions: tf.Tensor[]; scale: tf.Scalar };
 
 /**
  * The two-pass optimizer behind {@link sam} and {@link asam}: the rule for `e` is the only
@@ -100,14 +108,21 @@ export function ascentRule(offsets: OffsetRule, record: boolean): PerturbationRu
     // deno-lint-ignore require-yield
     *perturb({ gradients, weights }) {
       const e = tf.tidy(() => offsets([...gradients], [...weights]));
-      return { offsets: [e], recorded: record ? [e.map((t) => t.clone())] : undefined };
+      if (Array.isArray(e)) {
+        return { offsets: [e], recorded: record ? [e.map((t) => t.clone())] : undefined };
+      }
+      const recorded = record
+        ? [tf.tidy(() => e.directions.map((d) => tf.mul(d, e.scale)))]
+        : undefined;
+      return { offsets: [e.directions], scale: e.scale, recorded };
     },
     coefficients: () => [0, 1],
   };
 }
 
+/** `‖(t_1, ..., t_k)‖₂`; the sum of squares is one kernel on native (`sumOfSquares`). */
 function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
-  return tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
+  return tf.sqrt(sumOfSquares(tensors)) as tf.Scalar;
 }
 
 /**
@@ -131,8 +146,8 @@ export function sam(options: SamOptions = {}): AscentOptimizer {
   checkKnownKeys("sam", options, ["rho", "base", "seed", "recordPerturbations"]);
   const rho = options.rho ?? 0.05;
   return new AscentOptimizer("sam", { ...options, rho }, (gradients) => {
-    const scale = tf.div(rho, tf.add(globalNorm(gradients), NORM_GUARD));
-    return gradients.map((g) => tf.mul(g, scale));
+    const scale = tf.div(rho, tf.add(globalNorm(gradients), NORM_GUARD)) as tf.Scalar;
+    return { directions: gradients, scale };
   });
 }
 

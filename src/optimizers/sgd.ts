@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedSgdUpdate } from "../backends/native_sgd.ts";
 import { checkedStep, minimizeWith, stepWith } from "./plain_step.ts";
 import type { NamedTensor, UsamOptimizer } from "./types.ts";
 import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.ts";
@@ -125,6 +126,25 @@ export class SgdOptimizer extends tf.Optimizer implements UsamOptimizer {
     checkNumber("sgd", "lr", lr, (v) => v > 0, "> 0");
     for (const { name, tensor: gradient } of gradientList(gradients)) {
       const x = registeredVariable("sgd", name);
+      // One kernel for the whole update where the backend has it (native), the same bits as the
+      // op chain below (src/backends/native_sgd.ts).
+      const buffer = this.momentum !== 0 ? this.#buffers.get(name) : undefined;
+      const fused = fusedSgdUpdate(x, gradient, buffer, {
+        lr,
+        momentum: this.momentum,
+        weightDecay: this.weightDecay,
+        dampening: this.dampening,
+        nesterov: this.nesterov,
+      });
+      if (fused !== undefined) {
+        x.assign(fused[0]);
+        if (this.momentum !== 0) {
+          if (buffer === undefined) this.#buffers.set(name, tf.variable(fused[1], false));
+          else buffer.assign(fused[1]);
+        }
+        tf.dispose(fused);
+        continue;
+      }
       tf.tidy(() => {
         let v = this.weightDecay !== 0 ? tf.add(gradient, tf.mul(x, this.weightDecay)) : gradient;
         if (this.momentum !== 0) {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import {
   determinantSpec,
   frobeniusSpec,
@@ -141,9 +141,9 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
       step,
       samples: this.samples,
     }, weights);
-    const rho = this.rho;
-    const offsets = deltas.map((parts) => parts.map((delta) => tf.mul(delta, rho)));
-    return { offsets, recorded: deltas };
+    // The offsets ρδ_i as directions and a scale: the core shifts the weights by x + δ·ρ in one
+    // kernel where it can (the same bits as tf.add(x, tf.mul(δ, ρ))).
+    return { offsets: deltas, scale: this.rho, recorded: deltas };
   }
 
   /** The hyperparameters. */

@@ -1,0 +1,275 @@
+;; Fused element-wise kernels of the native backend, run in place on the TF.js wasm heap: the
+;; module imports the wasm backend's own memory ("env" "memory"), so its arguments are the
+;; tensors' byte offsets and nothing is copied. Built by native_elementwise_build.ts (wabt).
+;;
+;; Every f32x4 / f32 add, sub and mul is IEEE round-to-nearest, as each TF.js op of the chain it
+;; replaces is, and the order of the operations is the chain's: the results are the same bits.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; sgd(n, x, g, b, xo, bo, lr, m, wd, keep, flags): PyTorch SGD on n float32 values.
+  ;;   v = g + x*wd                        (flags & 1: weight decay)
+  ;;   momentum (flags & 8):
+  ;;     next = b*m + v*keep               (flags & 2: a buffer exists; keep = 1 - dampening)
+  ;;     next = v                          (no buffer yet: the first step)
+  ;;     bo = next
+  ;;     v = v + next*m  (flags & 4: Nesterov)  else  v = next
+  ;;   xo = x - v*lr
+  ;; Pointers are byte offsets into the memory; outputs may not alias inputs.
+  (func (export "sgd")
+    (param $n i32) (param $x i32) (param $g i32) (param $b i32) (param $xo i32) (param $bo i32)
+    (param $lr f32) (param $m f32) (param $wd f32) (param $keep f32) (param $flags i32)
+    (local $i i32) (local $end i32) (local $all i32)
+    (local $xv v128) (local $v v128) (local $next v128)
+    (local $lrv v128) (local $mv v128) (local $wdv v128) (local $keepv v128)
+    (local $xs f32) (local $vs f32) (local $nexts f32)
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (local.set $wdv (f32x4.splat (local.get $wd)))
+    (local.set $keepv (f32x4.splat (local.get $keep)))
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (local.set $i (i32.const 0))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $v (v128.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then
+            (local.set $v (f32x4.add (local.get $v) (f32x4.mul (local.get $xv) (local.get $wdv))))))
+        (if (i32.and (local.get $flags) (i32.const 8))
+          (then
+            (if (i32.and (local.get $flags) (i32.const 2))
+              (then
+                (local.set $next
+                  (f32x4.add
+                    (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $i))) (local.get $mv))
+                    (f32x4.mul (local.get $v) (local.get $keepv)))))
+              (else (local.set $next (local.get $v))))
+            (v128.store (i32.add (local.get $bo) (local.get $i)) (local.get $next))
+            (if (i32.and (local.get $flags) (i32.const 4))
+              (then
+                (local.set $v
+                  (f32x4.add (local.get $v) (f32x4.mul (local.get $next) (local.get $mv)))))
+              (else (local.set $v (local.get $next))))))
+        (v128.store (i32.add (local.get $xo) (local.get $i))
+          (f32x4.sub (local.get $xv) (f32x4.mul (local.get $v) (local.get $lrv))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    ;; The last n mod 4 values, one at a time, the same operations.
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $vs (f32.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then
+            (local.set $vs (f32.add (local.get $vs) (f32.mul (local.get $xs) (local.get $wd))))))
+        (if (i32.and (local.get $flags) (i32.const 8))
+          (then
+            (if (i32.and (local.get $flags) (i32.const 2))
+              (then
+                (local.set $nexts
+                  (f32.add
+                    (f32.mul (f32.load (i32.add (local.get $b) (local.get $i))) (local.get $m))
+                    (f32.mul (local.get $vs) (local.get $keep)))))
+              (else (local.set $nexts (local.get $vs))))
+            (f32.store (i32.add (local.get $bo) (local.get $i)) (local.get $nexts))
+            (if (i32.and (local.get $flags) (i32.const 4))
+              (then
+                (local.set $vs
+                  (f32.add (local.get $vs) (f32.mul (local.get $nexts) (local.get $m)))))
+              (else (local.set $vs (local.get $nexts))))))
+        (f32.store (i32.add (local.get $xo) (local.get $i))
+          (f32.sub (local.get $xs) (f32.mul (local.get $vs) (local.get $lr))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
+;; allFinite(x, n): 0 when the n float32 values at x are all finite, else NaN (a sum of
+  ;; v - v, which is +0 for a finite v and NaN for an infinite or NaN one).
+  (func (export "allFinite") (param $x i32) (param $n i32) (result f32)
+    (local $i i32) (local $end i32) (local $all i32) (local $acc v128) (local $v v128)
+    (local $s f32) (local $e f32)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (local.set $acc (v128.const f32x4 0 0 0 0))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.sub (local.get $v) (local.get $v))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $e (f32.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $s (f32.add (local.get $s) (f32.sub (local.get $e) (local.get $e))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one)))
+    (local.get $s))
+;; addRows(out, a, b, rows, cols): out[r, j] = a[r, j] + b[j], the bias add of a layer (a is
+  ;; rows x cols, b is cols). Four columns at a time while four remain, then one at a time.
+  (func (export "addRows")
+    (param $out i32) (param $a i32) (param $b i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowEnd i32) (local $end4 i32)
+    (local.set $rowEnd (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $rowEnd) (i32.const -16)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $done4
+          (loop $four
+            (br_if $done4 (i32.ge_u (local.get $j) (local.get $end4)))
+            (v128.store (i32.add (local.get $out) (i32.add (local.get $row) (local.get $j)))
+              (f32x4.add
+                (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))
+                (v128.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $four)))
+        (block $done1
+          (loop $one
+            (br_if $done1 (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (f32.store (i32.add (local.get $out) (i32.add (local.get $row) (local.get $j)))
+              (f32.add
+                (f32.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))
+                (f32.load (i32.add (local.get $b) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $one)))
+        (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; sumRows(out, a, rows, cols): out[j] = ((0 + a[0, j]) + a[1, j]) + ... + a[rows - 1, j], in
+  ;; float32, rows in order: the bias gradient (a sum over every axis but the last).
+  (func (export "sumRows")
+    (param $out i32) (param $a i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $rowEnd i32) (local $end4 i32)
+    (local.set $rowEnd (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $rowEnd) (i32.const -16)))
+    (memory.fill (local.get $out) (i32.const 0) (local.get $rowEnd))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $done4
+          (loop $four
+            (br_if $done4 (i32.ge_u (local.get $j) (local.get $end4)))
+            (v128.store (i32.add (local.get $out) (local.get $j))
+              (f32x4.add
+                (v128.load (i32.add (local.get $out) (local.get $j)))
+                (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $four)))
+        (block $done1
+          (loop $one
+            (br_if $done1 (i32.ge_u (local.get $j) (local.get $rowEnd)))
+            (f32.store (i32.add (local.get $out) (local.get $j))
+              (f32.add
+                (f32.load (i32.add (local.get $out) (local.get $j)))
+                (f32.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $one)))
+        (local.set $row (i32.add (local.get $row) (local.get $rowEnd)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+;; scaleAdd(out, g, c, n, flags): one term t = g*c (flags & 1; else t = g) of a linear
+  ;; combination, written as out = out + t (flags & 2), out = t + 0 (flags & 4: the first of
+  ;; several terms, as the wasm AddN starts from +0), else out = t. In float32, element by element.
+  (func (export "scaleAdd")
+    (param $out i32) (param $g i32) (param $c f32) (param $n i32) (param $flags i32)
+    (local $i i32) (local $end i32) (local $all i32) (local $t v128) (local $cv v128)
+    (local $ts f32)
+    (local.set $cv (f32x4.splat (local.get $c)))
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $t (v128.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then (local.set $t (f32x4.mul (local.get $t) (local.get $cv)))))
+        (if (i32.and (local.get $flags) (i32.const 2))
+          (then
+            (local.set $t
+              (f32x4.add (v128.load (i32.add (local.get $out) (local.get $i))) (local.get $t)))))
+        (if (i32.and (local.get $flags) (i32.const 4))
+          (then (local.set $t (f32x4.add (local.get $t) (v128.const f32x4 0 0 0 0)))))
+        (v128.store (i32.add (local.get $out) (local.get $i)) (local.get $t))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $ts (f32.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then (local.set $ts (f32.mul (local.get $ts) (local.get $c)))))
+        (if (i32.and (local.get $flags) (i32.const 2))
+          (then
+            (local.set $ts
+              (f32.add (f32.load (i32.add (local.get $out) (local.get $i))) (local.get $ts)))))
+        (if (i32.and (local.get $flags) (i32.const 4))
+          (then (local.set $ts (f32.add (local.get $ts) (f32.const 0)))))
+        (f32.store (i32.add (local.get $out) (local.get $i)) (local.get $ts))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
+;; shift(out, x, d, s, n): out = x + d*s, the perturbed weights x + scale·direction, in
+  ;; float32 (the product rounded, then the sum), element by element.
+  (func (export "shift")
+    (param $out i32) (param $x i32) (param $d i32) (param $s f32) (param $n i32)
+    (local $i i32) (local $end i32) (local $all i32) (local $sv v128)
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.add (v128.load (i32.add (local.get $x) (local.get $i)))
+            (f32x4.mul (v128.load (i32.add (local.get $d) (local.get $i))) (local.get $sv))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (f32.store (i32.add (local.get $out) (local.get $i))
+          (f32.add (f32.load (i32.add (local.get $x) (local.get $i)))
+            (f32.mul (f32.load (i32.add (local.get $d) (local.get $i))) (local.get $s))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
+;; sumSquares(x, n): Σ x_i² of n float32 values, squared and summed in double precision (four
+  ;; running sums, lanes combined at the end), in one fixed order.
+  (func (export "sumSquares") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $all i32) (local $v v128) (local $lo v128)
+    (local $hi v128) (local $a v128) (local $b v128) (local $s f64) (local $e f64)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (local.set $a (v128.const f64x2 0 0))
+    (local.set $b (v128.const f64x2 0 0))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+          (local.get $v) (local.get $v))))
+        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i)))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $e) (local.get $e))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one)))
+    (local.get $s))
+)
