@@ -14,6 +14,9 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadDnnl } from "../src/backends/native_dnnl_ffi.ts";
+import { initBackend } from "../src/backends/init.ts";
+import { asWasmBackend } from "../src/backends/wasm_internals.ts";
+import { conv2DBackpropFilterWasm } from "../src/backends/wasm_conv2d_backprop_filter.ts";
 import { setDnnlThreads } from "../src/backends/native_dnnl.ts";
 import {
   convGeometry,
@@ -38,6 +41,10 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 }
 const kinds = values.kinds.split(",");
 const layouts = values.layouts.split(",") as WeightsLayout[];
+// The native backend: its wasm filter gradient (im2col + GEMM) runs its GEMMs on OpenBLAS, the
+// last column of the filter-gradient rows.
+const native = await initBackend("native");
+const blasThreads = /\((\d+) threads/.exec(native.adapter ?? "")?.[1] ?? "?";
 const dnnl = loadDnnl();
 const BATCH = 128;
 
@@ -128,9 +135,11 @@ console.log(
     `oneDNN threads × filter layout; MMAC = million multiply-adds`,
 );
 console.log(
-  `| shape | kind | MMAC | ${settings.map((s) => `${s.layout} ${s.threads}T`).join(" | ")} |`,
+  `| shape | kind | MMAC | ${
+    settings.map((s) => `${s.layout} ${s.threads}T`).join(" | ")
+  } | OpenBLAS GEMM ${blasThreads}T |`,
 );
-console.log(`|---|---|---|${settings.map(() => "---|").join("")}`);
+console.log(`|---|---|---|${settings.map(() => "---|").join("")}---|`);
 for (const shape of shapes) {
   const info = tf.backend_util.computeConv2DInfo(
     [BATCH, shape.size, shape.size, shape.cin],
@@ -170,6 +179,26 @@ for (const shape of shapes) {
             offsets: { src: x, diffWeights: w, diffDst: y },
           });
       cells.push(msPerCall(() => void call()).toFixed(3));
+    }
+    if (kind === "bwdw") {
+      const backend = asWasmBackend(tf.backend());
+      const xT = tf.fill([BATCH, shape.size, shape.size, shape.cin], 0.5);
+      const dyT = tf.fill(info.outShape, 0.5);
+      const attrs = {
+        strides: shape.stride,
+        pad: "same" as const,
+        dataFormat: "NHWC" as const,
+        filterShape: [shape.k, shape.k, shape.cin, shape.cout] as [number, number, number, number],
+      };
+      cells.push(
+        msPerCall(() =>
+          backend.disposeData(conv2DBackpropFilterWasm(backend, xT, dyT, attrs).dataId)
+        )
+          .toFixed(3),
+      );
+      tf.dispose([xT, dyT]);
+    } else {
+      cells.push("");
     }
     console.log(
       `| ${shape.label} | ${kind} | ${(multiplyAdds(g) / 1e6).toFixed(1)} | ${cells.join(" | ")} |`,
