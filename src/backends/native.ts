@@ -128,6 +128,13 @@ export async function startNative(): Promise<NativeStart> {
  * ×1/4 SGD 1.41–1.70× and SAM 1.21×, LeNet-5 noisy. On a quiet machine rerun those two
  * benchmarks and set `USAM_DNNL_THREADS` (two threads are safe since the strided 1×1 workaround
  * in native_dnnl_conv.ts).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_DNNL_THREADS } from "./native.ts";
+ * assert.equal(DEFAULT_DNNL_THREADS, 1);
+ * ```
  */
 export const DEFAULT_DNNL_THREADS = 1;
 
