@@ -70,6 +70,8 @@ let started: NativeStart | undefined;
  */
 export async function startNative(): Promise<NativeStart> {
   if (started === undefined) {
+    // A bad thread setting is refused before anything loads.
+    const threads = nativeDnnlThreads((name) => Deno.env.get(name));
     // Every library is loaded before anything is registered, so a failure leaves no half backend.
     const blas = loadOpenBlas();
     // Throws naming libdnnl2 when oneDNN is missing; registers nothing then.
@@ -82,12 +84,6 @@ export async function startNative(): Promise<NativeStart> {
     // gradients) into the `wasm` backend's table, so it runs just before the copy, and the wasm
     // backend gets its own kernels back right after: `wasm` stays plain wasm. ----
     const dnnl = registerDnnlKernels("wasm");
-    // USAM_NATIVE_THREADS (checked by loadOpenBlas) sets oneDNN's OpenMP threads too.
-    // oneDNN runs on one OpenMP thread unless USAM_NATIVE_THREADS asks for more: with two
-    // OpenMP threads inside this process, 4 runs in 12 of native_test.ts ended in a segfault or a
-    // glibc heap-corruption abort (0 in 12 with one thread, while OpenBLAS kept its threads), and
-    // one thread also measured faster on this 2-core machine (ResNet-18 x1/16 step 165 vs 220 ms).
-    const threads = Number(Deno.env.get("USAM_NATIVE_THREADS") || 1);
     setDnnlThreads(threads);
     dnnl.threads = threads;
     try {
@@ -130,6 +126,58 @@ export async function startNative(): Promise<NativeStart> {
   const ok = await tf.setBackend(NATIVE_BACKEND);
   if (!ok) throw new Error("startNative: tf.setBackend('native') failed");
   return started;
+}
+
+/**
+ * oneDNN's default OpenMP thread count on the native path: one. Why, measured on this 2-core
+ * machine while shared with other jobs (load average 6–8; bench/native_conv_threads.ts and
+ * bench/native_ab.ts): on two threads the filter gradient took 4–13 ms a call whatever its size
+ * (0.03–6 ms on one), because with `OMP_WAIT_POLICY=passive` each of its barriers waits for the
+ * sleeping worker to be scheduled again (spinning workers remove that floor but starve the main
+ * thread); per step, two threads gave ResNet-18 ×1/16 SGD 0.75–0.87× the images/s of one,
+ * ×1/4 SGD 1.41–1.70× and SAM 1.21×, LeNet-5 noisy. On a quiet machine rerun those two
+ * benchmarks and set `USAM_DNNL_THREADS` (two threads are safe since the strided 1×1 workaround
+ * in native_dnnl_conv.ts).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_DNNL_THREADS } from "./native.ts";
+ * assert.equal(DEFAULT_DNNL_THREADS, 1);
+ * ```
+ */
+export const DEFAULT_DNNL_THREADS = 1;
+
+/**
+ * How many OpenMP threads the native path gives oneDNN: `USAM_DNNL_THREADS`, else
+ * `USAM_NATIVE_THREADS` (which sets OpenBLAS's too), else {@link DEFAULT_DNNL_THREADS}. `get`
+ * reads a variable (`Deno.env.get`). Throws a RangeError naming the variable and its value when
+ * it is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_DNNL_THREADS, nativeDnnlThreads } from "./native.ts";
+ * const env = (values: Record<string, string>) => (name: string) => values[name];
+ * assert.equal(nativeDnnlThreads(env({})), DEFAULT_DNNL_THREADS);
+ * assert.equal(nativeDnnlThreads(env({ USAM_NATIVE_THREADS: "2" })), 2);
+ * assert.equal(nativeDnnlThreads(env({ USAM_NATIVE_THREADS: "2", USAM_DNNL_THREADS: "1" })), 1);
+ * assert.throws(() => nativeDnnlThreads(env({ USAM_DNNL_THREADS: "two" })), /USAM_DNNL_THREADS.*"two"/);
+ * ```
+ */
+export function nativeDnnlThreads(get: (name: string) => string | undefined): number {
+  for (const name of ["USAM_DNNL_THREADS", "USAM_NATIVE_THREADS"]) {
+    const setting = get(name);
+    if (setting === undefined || setting === "") continue;
+    const threads = Number(setting);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(
+        `native: ${name} must be a positive integer, got ${JSON.stringify(setting)}`,
+      );
+    }
+    return threads;
+  }
+  return DEFAULT_DNNL_THREADS;
 }
 
 /**

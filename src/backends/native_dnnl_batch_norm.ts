@@ -6,8 +6,9 @@
  * wasm heap, in place like the convolutions (native_dnnl_conv.ts). oneDNN's variance is the biased
  * one (divided by N·H·W), as `tf.moments`'s.
  *
- * Rank-4 inputs only; others, and shapes oneDNN refuses, go to the JavaScript kernels. Opt-in
- * ({@link setDnnlBatchNorm}): its step times were bimodal on the shared machine (see below).
+ * Rank-4 inputs only; others, and shapes oneDNN refuses, go to the JavaScript kernels. On by
+ * default ({@link setDnnlBatchNorm} switches it off): it measured faster than the JavaScript
+ * kernels once it ran on one OpenMP thread from creation on (see below).
  *
  * @module
  */
@@ -175,29 +176,32 @@ function run(
   heap: ArrayBuffer,
   offsets: Record<string, number>,
 ): boolean {
-  let plan = cache.get(planKey);
-  if (plan === undefined) {
-    if (cache.size >= CACHE_LIMIT) clearDnnlBatchNormCache();
-    cacheOwner = dnnl;
-    plan = build();
-    cache.set(planKey, plan);
-  }
-  if (plan === null) return false;
-  for (const [role, memory] of plan.heap) {
-    const offset = offsets[role];
-    if (offset === undefined) throw new Error(`native_dnnl_batch_norm: no offset for ${role}`);
-    setHandle(dnnl, memory, heap, offset);
-  }
-  // One OpenMP thread: batch norm's reductions synchronize the team between phases, and with 2
-  // threads on 2 shared cores each barrier waited out other processes (257–338 ms steps).
+  // One OpenMP thread, for creation and execution alike (oneDNN sizes a primitive's work split
+  // and its barriers for the thread count at creation; before, primitives created on 2 threads
+  // ran with the count switched to 1). Why one: batch norm's reductions synchronize the team
+  // between phases, and on 2 shared cores each barrier waited for the other, descheduled thread:
+  // 13–27 ms calls against about 1 ms, 257–338 ms steps.
   const threads = openMpThreads();
   if (threads !== 1) setOpenMpThreads(1);
   try {
+    let plan = cache.get(planKey);
+    if (plan === undefined) {
+      if (cache.size >= CACHE_LIMIT) clearDnnlBatchNormCache();
+      cacheOwner = dnnl;
+      plan = build();
+      cache.set(planKey, plan);
+    }
+    if (plan === null) return false;
+    for (const [role, memory] of plan.heap) {
+      const offset = offsets[role];
+      if (offset === undefined) throw new Error(`native_dnnl_batch_norm: no offset for ${role}`);
+      setHandle(dnnl, memory, heap, offset);
+    }
     execute(dnnl, plan.primitive.primitive, plan.args);
+    return true;
   } finally {
     if (threads !== 1) setOpenMpThreads(threads);
   }
-  return true;
 }
 
 /** oneDNN's logical N, C, H, W of an NHWC shape. */
@@ -205,19 +209,23 @@ function nchwOf(shape: readonly number[]): number[] {
   return [shape[0], shape[3], shape[1], shape[2]];
 }
 
-// Off by default: measured on the shared 2-core machine (bench/profile_step.ts, ResNet-18 ×1/16,
-// batch 128, native), a step with oneDNN's batch norm took 87–123 ms in 10 of 13 processes but
-// 353–363 ms in the other 3, against 117–158 ms in 7 of 7 with the JavaScript kernels. With
-// oneDNN's 2 OpenMP threads (no switch to 1 below), 257 and 338 ms. Timed per call inside a step:
-// the slow calls were the C = 16 and C = 32 shapes (bnorm_jit:avx512_core), 13–27 ms each, and
-// ONEDNN_VERBOSE puts that time inside the primitive's execution, while the same shapes in a loop
-// of their own (fresh random tensors) took about 0.1 ms. The heap offsets of the tensors in the
-// step were only 8-byte aligned. Not resolved; the JavaScript kernels are the default.
-let dnnlEnabled = false;
+// On by default since the thread fixes (oneDNN on one thread by default, and creation on the
+// thread count of execution, see run). The earlier swings (87–123 ms steps in 10 of 13 processes,
+// 353–363 ms in the other 3; slow calls of 13–27 ms inside the primitive) were measured while
+// oneDNN's default was 2 OpenMP threads: primitives created for a 2-thread team with barriers,
+// waiting on 2 shared, loaded cores. Measured after (bench/profile_step.ts, ResNet-18 ×1/16 SGD,
+// batch 128, native, 6 processes each, alternating, load average 6–8): median step 45–130 ms
+// with oneDNN's batch norm against 89–203 ms with the JavaScript kernels (oneDNN faster in 5 of
+// 6 pairs), its batch-norm kernels 3.3–15.7 ms of the profiled step against 14–71 ms; the slow
+// oneDNN process was slow in every kernel (95 ms in kernels against 41), machine load. Denormals
+// (random-init gradients can make some) double oneDNN's batch-norm backward (0.59 → 1.23 ms, C =
+// 16, 28×28, batch 128, every dy below 2^-126; flush-to-zero 0.57 ms), not a swing: left as is,
+// since MXCSR is per thread and the JavaScript thread must keep IEEE denormals for wasm.
+let dnnlEnabled = true;
 
 /**
- * Switches the oneDNN batch norm on, or off (the JavaScript kernels run instead; the default, see
- * above), for measurements. Returns the previous setting.
+ * Switches the oneDNN batch norm on (the default, see above), or off (the JavaScript kernels run
+ * instead), for measurements. Returns the previous setting.
  *
  * @example
  * ```ts

@@ -401,6 +401,28 @@ function buildBackwardData(dnnl: Dnnl, g: ConvGeometry): ConvPlan | null {
   };
 }
 
+/**
+ * Whether oneDNN 2.6's `jit_1x1` backward-weights implementations write past their scratchpad for
+ * geometry `g`: a strided 1×1 filter over an NHWC source with fewer input channels than the
+ * kernel's channel block (16 with AVX-512, 8 with AVX2; 16 covers both). They address the
+ * reduce-to-unit-stride buffer as `ic_block` channels per position while only `ic` per position
+ * were booked, so on more than one thread the writes run past the end (up to 1,040 bytes measured
+ * here, in 32 of 6,000 random shapes, every one of them strided 1×1 with IC < 16): with the
+ * library-managed scratchpad that is glibc's heap, and the process later aborts ("corrupted size
+ * vs. prev_size", "malloc(): invalid next size") or segfaults. Upstream: uxlfoundation/oneDNN
+ * issue 6035, open; reproduced here without Deno (scripts/onednn_1x1_bwd_weights_repro.c).
+ * One thread stays inside its buffer (0 of 6,000), but which implementation runs must not depend
+ * on the thread count, so these shapes always take the next implementation oneDNN offers.
+ */
+function strided1x1Overflows(g: ConvGeometry): boolean {
+  return g.filterHeight === 1 && g.filterWidth === 1 &&
+    (g.strides[0] > 1 || g.strides[1] > 1) && g.inChannels < 16;
+}
+
+function isJit1x1(implementation: string): boolean {
+  return implementation.startsWith("jit_1x1");
+}
+
 function buildBackwardWeights(dnnl: Dnnl, g: ConvGeometry): ConvPlan | null {
   const hint = forwardHint(dnnl, g);
   if (hint === null) return null;
@@ -418,7 +440,8 @@ function buildBackwardWeights(dnnl: Dnnl, g: ConvGeometry): ConvPlan | null {
     dims(g.padBefore),
     dims(g.padAfter),
   );
-  const main = status === 0 ? createPrimitive(dnnl, desc, null, hint.pd) : null;
+  const reject = strided1x1Overflows(g) ? isJit1x1 : undefined;
+  const main = status === 0 ? createPrimitive(dnnl, desc, null, hint.pd, reject) : null;
   if (main === null) {
     destroy(dnnl, hint);
     return null;

@@ -269,6 +269,13 @@ const SYMBOLS = {
     result: "i32",
   },
   dnnl_primitive_desc_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_desc_iterator_create: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  dnnl_primitive_desc_iterator_next: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_desc_iterator_fetch: { parameters: ["pointer"], result: "pointer" },
+  dnnl_primitive_desc_iterator_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_primitive_desc_query: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
   dnnl_primitive_desc_query_md: { parameters: ["pointer", "i32", "i32"], result: "pointer" },
   dnnl_primitive_create: { parameters: ["buffer", "pointer"], result: "i32" },
@@ -463,6 +470,12 @@ export interface Primitive {
  * its primitive; null when oneDNN has no implementation for it (`dnnl_unimplemented`) or rejects
  * the shapes (`dnnl_invalid_arguments`), so that the caller can fall back.
  *
+ * `reject`, when given, sees the name of each implementation oneDNN offers, best first (through
+ * its primitive-descriptor iterator), and the first one it does not reject is taken; null when it
+ * rejects them all. Why: an implementation can be wrong for some shapes (see
+ * native_dnnl_conv.ts's strided 1×1 backward weights), and the next one in oneDNN's list is the
+ * best that is not.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -470,6 +483,7 @@ export interface Primitive {
  * const dnnl = loadDnnl();
  * // An all-zero op descriptor describes nothing oneDNN can run.
  * assert.equal(createPrimitive(dnnl, new Uint8Array(8192), null, null), null);
+ * assert.equal(createPrimitive(dnnl, new Uint8Array(8192), null, null, () => true), null);
  * ```
  */
 export function createPrimitive(
@@ -477,13 +491,39 @@ export function createPrimitive(
   opDesc: Uint8Array,
   attr: Deno.PointerObject | null,
   hint: Deno.PointerObject | null,
+  reject?: (implementation: string) => boolean,
 ): Primitive | null {
   const out = new BigUint64Array(1);
-  const status = dnnl.symbols.dnnl_primitive_desc_create(out, opDesc, attr, dnnl.engine, hint);
+  if (reject === undefined) {
+    const status = dnnl.symbols.dnnl_primitive_desc_create(out, opDesc, attr, dnnl.engine, hint);
+    if (status === 2 || status === 3) return null;
+    check(status, "dnnl_primitive_desc_create");
+    return finishPrimitive(dnnl, pointerOf(out[0], "primitive descriptor"));
+  }
+  const status = dnnl.symbols.dnnl_primitive_desc_iterator_create(
+    out,
+    opDesc,
+    attr,
+    dnnl.engine,
+    hint,
+  );
   if (status === 2 || status === 3) return null;
-  check(status, "dnnl_primitive_desc_create");
-  const pd = pointerOf(out[0], "primitive descriptor");
-  return finishPrimitive(dnnl, pd);
+  check(status, "dnnl_primitive_desc_iterator_create");
+  const iterator = pointerOf(out[0], "primitive descriptor iterator");
+  try {
+    for (;;) {
+      const pd = dnnl.symbols.dnnl_primitive_desc_iterator_fetch(iterator);
+      if (pd === null) throw new Error("dnnl_primitive_desc_iterator_fetch returned null");
+      if (!reject(implementationOf(dnnl, pd))) return finishPrimitive(dnnl, pd);
+      dnnl.symbols.dnnl_primitive_desc_destroy(pd);
+      // dnnl_iterator_ends (4) once the list is exhausted.
+      const next = dnnl.symbols.dnnl_primitive_desc_iterator_next(iterator);
+      if (next === 4) return null;
+      check(next, "dnnl_primitive_desc_iterator_next");
+    }
+  } finally {
+    dnnl.symbols.dnnl_primitive_desc_iterator_destroy(iterator);
+  }
 }
 
 /**
@@ -518,13 +558,17 @@ function finishPrimitive(dnnl: Dnnl, pd: Deno.PointerObject): Primitive {
   const out = new BigUint64Array(1);
   check(dnnl.symbols.dnnl_primitive_create(out, pd), "dnnl_primitive_create");
   const primitive = pointerOf(out[0], "primitive");
+  return { pd, primitive, implementation: implementationOf(dnnl, pd) };
+}
+
+/** oneDNN's name of the implementation behind primitive descriptor `pd` ("unknown" if none). */
+function implementationOf(dnnl: Dnnl, pd: Deno.PointerObject): string {
   const name = new BigUint64Array(1);
-  let implementation = "unknown";
-  if (dnnl.symbols.dnnl_primitive_desc_query(pd, QUERY.implInfoStr, 0, name) === 0) {
-    const text = Deno.UnsafePointer.create(name[0]);
-    if (text !== null) implementation = new Deno.UnsafePointerView(text).getCString();
+  if (dnnl.symbols.dnnl_primitive_desc_query(pd, QUERY.implInfoStr, 0, name) !== 0) {
+    return "unknown";
   }
-  return { pd, primitive, implementation };
+  const text = Deno.UnsafePointer.create(name[0]);
+  return text === null ? "unknown" : new Deno.UnsafePointerView(text).getCString();
 }
 
 /**

@@ -266,6 +266,76 @@ for (const layout of ["blocked", "hwio"] as const) {
   });
 }
 
+Deno.test("oneDNN strided 1×1 Conv2DBackpropFilter with fewer than 16 input channels skips jit_1x1 (it writes past its scratchpad on 2 threads) and equals the float64 reference on 1 and 2 threads", async () => {
+  // The shapes where oneDNN 2.6's jit_1x1 backward weights overflowed (native_dnnl_conv.ts):
+  // the smallest one found, ResNet-18 ×1/16's shortcut convolutions, and IC = 15.
+  const cases: ConvCase[] = [
+    {
+      xShape: [1, 10, 10, 3],
+      filterShape: [1, 1, 3, 2],
+      strides: [2, 2],
+      dilations: [1, 1],
+      pad: "valid",
+    },
+    {
+      xShape: [8, 28, 28, 4],
+      filterShape: [1, 1, 4, 8],
+      strides: [2, 2],
+      dilations: [1, 1],
+      pad: "same",
+    },
+    {
+      xShape: [8, 14, 14, 8],
+      filterShape: [1, 1, 8, 16],
+      strides: [2, 2],
+      dilations: [1, 1],
+      pad: "same",
+    },
+    {
+      xShape: [3, 12, 6, 15],
+      filterShape: [1, 1, 15, 7],
+      strides: [2, 1],
+      dilations: [1, 1],
+      pad: "same",
+    },
+  ];
+  const rng = new Random(6035);
+  await withDnnl(() => {
+    const initial = setDnnlThreads(2);
+    try {
+      for (const threads of [2, 1]) {
+        setDnnlThreads(threads);
+        for (const c of cases) {
+          const info = tf.backend_util.computeConv2DInfo(
+            c.xShape,
+            c.filterShape,
+            c.strides,
+            1,
+            c.pad,
+          );
+          const x = fill(rng, c.xShape);
+          const filter = fill(rng, c.filterShape);
+          const dy = fill(rng, info.outShape);
+          const ref = reference(x, filter, dy, c, info);
+          const label = `${JSON.stringify(c)}, ${threads} threads`;
+          const got = gradients(x, filter, dy, c);
+          assertWithin(got.dW, ref.dW, ref.dWAbs, gamma(ref.dWTerms), `${label} dW`);
+          assertWithin(got.dx, ref.dx, ref.dxAbs, gamma(ref.dxTerms), `${label} dx`);
+        }
+        const chosen = [...dnnlConvImplementations().get("backwardWeights")!];
+        assert.ok(chosen.length >= 1);
+        assert.ok(
+          !chosen.some((name) => name.startsWith("jit_1x1")),
+          `${threads} threads: ${chosen}`,
+        );
+      }
+      assert.deepEqual(dnnlKernelCalls().get("Conv2DBackpropFilter"), { dnnl: 8, fallback: 0 });
+    } finally {
+      setDnnlThreads(initial);
+    }
+  });
+});
+
 function sizeOfShape(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
 }

@@ -543,7 +543,8 @@ Deno.test("without OpenBLAS, an explicit native request fails, naming the librar
 });
 
 Deno.test({
-  name: "USAM_NATIVE_THREADS sets OpenBLAS's thread count, and a bad value is refused naming it",
+  name:
+    "USAM_NATIVE_THREADS sets both libraries' thread counts, USAM_DNNL_THREADS oneDNN's; a bad value is refused naming it",
   ignore,
   async fn() {
     const code =
@@ -553,6 +554,14 @@ Deno.test({
     assert.match(one.stdout, /^OK .*\(1 threads,.*oneDNN \(1 OpenMP threads/m);
     const bad = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "two" });
     assert.match(bad.stdout, /^ERROR .*USAM_NATIVE_THREADS must be a positive integer, got "two"/m);
+    // USAM_DNNL_THREADS sets oneDNN's alone.
+    const split = await runWithoutOpenBlas(code, {
+      USAM_NATIVE_THREADS: "1",
+      USAM_DNNL_THREADS: "2",
+    });
+    assert.match(split.stdout, /^OK .*\(1 threads,.*oneDNN \(2 OpenMP threads/m);
+    const badDnnl = await runWithoutOpenBlas(code, { USAM_DNNL_THREADS: "0" });
+    assert.match(badDnnl.stdout, /^ERROR .*USAM_DNNL_THREADS must be a positive integer, got "0"/m);
   },
 });
 
