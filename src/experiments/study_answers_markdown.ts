@@ -20,10 +20,10 @@ import {
 const pct = (v: number) => (100 * v).toFixed(2);
 const cellName = (c: CellKey) => `${c.model}, ${c.setting}`;
 
-/** "significantly lower" / "significantly higher" / "not significantly different" for a test. */
+/** "significantly lower than" / "significantly higher than" / "not significantly different from". */
 function direction(t: AnswerTest, lower = "lower", higher = "higher"): string {
-  if (!t.significant) return "not significantly different";
-  return t.paired.difference < 0 ? `significantly ${lower}` : `significantly ${higher}`;
+  if (!t.significant) return "not significantly different from";
+  return t.paired.difference < 0 ? `significantly ${lower} than` : `significantly ${higher} than`;
 }
 
 /** The sentence listing, per model, the cells a question still lacks. */
@@ -49,6 +49,12 @@ const CLAIMS: Record<ClaimVerdict["claim"], string> = {
     "difference; contradicted: significantly worse)",
   "keeps-frobenius-low": "Frob-SAM keeps ‖H‖_F low (consistent: final ‖H‖_F significantly " +
     "below both SGD's and SAM's; contradicted: significantly above either)",
+};
+
+const SHORT: Record<ClaimVerdict["claim"], string> = {
+  "competitive-on-clean": "competitive with SAM",
+  "helps-limited-data-and-noise": "better than SAM",
+  "keeps-frobenius-low": "‖H‖_F low",
 };
 
 /**
@@ -89,7 +95,7 @@ export function answersMarkdown(answers: StudyAnswers, demoFrobenius?: string): 
     const h = [f.frobeniusVsSgd, f.frobeniusVsSam];
     const hText = h.map((t, k) =>
       t
-        ? `${direction(t)} than ${k === 0 ? "SGD's" : "SAM's"}: ${effectText(t)} (${
+        ? `${direction(t)} ${k === 0 ? "SGD's" : "SAM's"}: ${effectText(t)} (${
           t.meanMethod.toPrecision(3)
         } vs ${t.meanAgainst.toPrecision(3)})`
         : `no ‖H‖_F recorded against ${k === 0 ? "SGD" : "SAM"}`
@@ -119,7 +125,9 @@ export function answersMarkdown(answers: StudyAnswers, demoFrobenius?: string): 
       `- ${cellName(w)}: best mean ${best.method} ${pct(best.mean)}%; against ${second.method} ` +
         `${effectText(w.bestVsRunnerUp)}: ${verdict}. Frob-SAM − SAM ${effectText(w.frobVsSam)} (${
           direction(w.frobVsSam, "worse", "better")
-        }); Det-SAM − SAM ${effectText(w.detVsSam)} (${direction(w.detVsSam, "worse", "better")}).`,
+        } SAM); Det-SAM − SAM ${effectText(w.detVsSam)} (${
+          direction(w.detVsSam, "worse", "better")
+        } SAM).`,
     );
   }
   if (answers.winners.length === 0) out.push("- No complete 10%-data or 20%-noise cell yet.");
@@ -129,9 +137,9 @@ export function answersMarkdown(answers: StudyAnswers, demoFrobenius?: string): 
   out.push("**3. How do the variants rank on clean data?**", "");
   for (const r of answers.rankings) {
     const chain = r.ranking.map((m, k) => {
-      const gap = r.gaps[k];
       const head = `${m.method} ${pct(m.mean)}%`;
-      return gap ? `${head} ${gap.significant ? ">" : "≈"} (gap ${effectText(gap)})` : head;
+      const gap = r.gaps[k - 1];
+      return gap ? `${gap.significant ? ">" : "≈"} ${head} (gap ${effectText(gap)})` : head;
     }).join(" ");
     out.push(`- ${r.model}: ${chain}.`);
   }
@@ -223,7 +231,9 @@ export function answersMarkdown(answers: StudyAnswers, demoFrobenius?: string): 
   }
   const judged = answers.claims.filter((v) => !v.evidence.startsWith("cell incomplete"));
   const list = (verdict: ClaimVerdict["verdict"]) =>
-    judged.filter((v) => v.verdict === verdict).map((v) => `${cellName(v)} ${v.method}`);
+    judged.filter((v) => v.verdict === verdict).map((v) =>
+      `${cellName(v)} ${v.method} (${SHORT[v.claim]})`
+    );
   const contradicted = list("contradicted");
   const notShown = list("not shown");
   if (judged.length > 0) {
