@@ -59,7 +59,8 @@ const SHORT: Record<ClaimVerdict["claim"], string> = {
 
 /**
  * The answers section: questions 1 to 5, per model, from the complete cells; `demoFrobenius` is an
- * optional sentence on the authors' demonstration added under the ‖H‖_F claim.
+ * optional sentence on the authors' demonstration added under the ‖H‖_F claim, `machines` the
+ * machines the runs' seconds were measured on (from their environment records).
  *
  * @example
  * ```ts
@@ -72,7 +73,11 @@ const SHORT: Record<ClaimVerdict["claim"], string> = {
  * assert.match(md, /No answer yet for cnn \(clean 3\/35 final runs\)/);
  * ```
  */
-export function answersMarkdown(answers: StudyAnswers, demoFrobenius?: string): string {
+export function answersMarkdown(
+  answers: StudyAnswers,
+  options: { demoFrobenius?: string; machines?: readonly string[] } = {},
+): string {
+  const { demoFrobenius, machines = [] } = options;
   const out: string[] = [];
   const { missing } = answers;
   out.push(
@@ -157,7 +162,9 @@ export function answersMarkdown(answers: StudyAnswers, demoFrobenius?: string): 
     "",
     "Per run: training seconds (Hessian measures and evaluation excluded) and gradient " +
       "evaluations, mean over the final seeds. Seconds were measured on a shared 2-core machine " +
-      "with other jobs running; gradient evaluations are the machine-independent figure. The " +
+      `with other jobs running${
+        machines.length ? ` (${machines.join("; ")})` : ""
+      }; gradient evaluations are the machine-independent figure. The ` +
       'extra cost per point is (method − SGD) / (gain in points); "no gain" where the gain\'s ' +
       "95% interval includes 0 or lies below it.",
     "",

@@ -453,7 +453,14 @@ export function foundMarkdown(
           : "not shown"
       }** against SGD (the demo has no SAM).`
       : undefined;
-    lines.push(answersMarkdown(answers, demoSentence));
+    const machines = [
+      ...new Set(
+        (summary.environments ?? []).map((e) => e.machine).filter((m): m is string =>
+          typeof m === "string"
+        ),
+      ),
+    ];
+    lines.push(answersMarkdown(answers, { demoFrobenius: demoSentence, machines }));
   }
   if (cells.length > 0) {
     const partial = cells.some((c) =>
@@ -680,10 +687,15 @@ export async function writeStudyReport(
     }
   }
   const edges = tuningSummary ? tuningEdges(tuningSummary, validationImages) : [];
-  const tuningText = [
-    tuningMarkdown(tuningSummary, earlyStoppingRows(finals)),
-    tuningEdgesMarkdown(edges),
-  ].filter((t) => t !== "").join("\n");
+  // The edge and noise check goes right after the tuning table, before early stopping.
+  const tuningTables = tuningMarkdown(tuningSummary, earlyStoppingRows(finals));
+  const edgeText = tuningEdgesMarkdown(edges);
+  const split = tuningTables.indexOf("## Early stopping");
+  const tuningText = edgeText === ""
+    ? tuningTables
+    : split < 0
+    ? `${tuningTables}\n${edgeText}`
+    : `${tuningTables.slice(0, split)}${edgeText}\n${tuningTables.slice(split)}`;
   if (tuningText !== "") {
     const markdown = await Deno.readTextFile(written.markdownPath);
     await writeTextAtomic(written.markdownPath, `${markdown.trimEnd()}\n\n${tuningText}`);

@@ -230,6 +230,8 @@ Deno.test("study:report answers the five questions from a complete planted cell,
     /No answer yet for cnn \(clean 0\/35, 10%-data 0\/35, 20%-noise 0\/35 final runs\); resnet/,
   );
   assert.match(text, /the complete cells contradict the paper for mlp, clean det-sam/);
+  // The machine the seconds came from, read from the runs' environment records.
+  assert.match(text, /shared 2-core machine with other jobs running \(test\)/);
   const md = await Deno.readTextFile(join(root, "report.md"));
   assert.match(md, /## The answers' tests \(one Holm–Bonferroni family\)/);
   assert.match(md, /36 tests, paired by seed on seeds 0, 1, 2, 3, 4/);
