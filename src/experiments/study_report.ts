@@ -518,6 +518,41 @@ export function foundMarkdown(
 }
 
 /**
+ * The README section's Markdown as report blocks, so that report.html shows its pipe tables as
+ * tables and its bullet lists as lists (a nested item keeps its place, after its parent).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foundBlocks } from "./study_report.ts";
+ * const blocks = foundBlocks("Intro.\n\n| a | b |\n| --- | ---: |\n| 1 | 2 |\n\n- x\n  - y");
+ * assert.deepEqual(blocks.map((b) => b.kind), ["paragraph", "table", "list"]);
+ * assert.deepEqual((blocks[1] as { rows: string[][] }).rows, [["1", "2"]]);
+ * assert.deepEqual((blocks[2] as { items: string[] }).items, ["x", "y"]);
+ * ```
+ */
+export function foundBlocks(found: string): Block[] {
+  const cells = (line: string) =>
+    line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|")
+      .map((c) => c.trim());
+  return found.split("\n\n").filter((t) => t.trim() !== "").map((chunk, k): Block => {
+    const lines = chunk.trim().split("\n");
+    if (lines.length >= 2 && lines.every((l) => l.trim().startsWith("|"))) {
+      return {
+        kind: "table",
+        name: `found-${k}`,
+        header: cells(lines[0]),
+        rows: lines.slice(2).map(cells),
+      };
+    }
+    if (lines.every((l) => /^\s*- /.test(l))) {
+      return { kind: "list", items: lines.map((l) => l.replace(/^\s*- /, "")) };
+    }
+    return { kind: "paragraph", text: chunk };
+  });
+}
+
+/**
  * Reads the run files under `<root>/runs/{main,demo}` and writes the study's report into `root`,
  * and the "What the study found" section into `readme` between {@link README_MARKERS} (when
  * given and the markers are there).
@@ -557,10 +592,7 @@ export async function writeStudyReport(
   const found = foundMarkdown(summary, frobenius, status, answers);
   const sections: Block[] = [
     { kind: "heading", level: 2, text: "What the study found" },
-    ...found.split("\n\n").filter((t) => t.trim() !== "").map((text) => ({
-      kind: "paragraph" as const,
-      text,
-    })),
+    ...foundBlocks(found),
     {
       kind: "heading",
       level: 2,

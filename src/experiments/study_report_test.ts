@@ -235,5 +235,9 @@ Deno.test("study:report answers the five questions from a complete planted cell,
   const md = await Deno.readTextFile(join(root, "report.md"));
   assert.match(md, /## The answers' tests \(one Holm–Bonferroni family\)/);
   assert.match(md, /36 tests, paired by seed on seeds 0, 1, 2, 3, 4/);
+  // report.html shows the answers' cost table as a table and the answers as list items.
+  const html = await Deno.readTextFile(join(root, "report.html"));
+  assert.match(html, /<table data-table="found-\d+"><thead><tr><th[^>]*>model<\/th>/);
+  assert.match(html, /<li>mlp, clean: Frob-SAM&#39;s final ‖H‖_F is significantly lower/);
   await Deno.remove(root, { recursive: true });
 });
