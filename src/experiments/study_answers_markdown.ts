@@ -86,7 +86,11 @@ export function answersMarkdown(
         answers.seeds.length || ""
       } final seeds; every test is paired by seed). Complete: ${
         answers.complete.length ? answers.complete.map(cellName).join("; ") : "none yet"
-      }. Effects are differences of means (method − other), with the 95% paired t interval and ` +
+      }.${
+        answers.methods.includes("adam")
+          ? " Adam is ranked with the others but is a reference only (untuned, its own learning rate)."
+          : ""
+      } Effects are differences of means (method − other), with the 95% paired t interval and ` +
       `the Holm-corrected p; the Holm family is ${answers.family} (${answers.tests.length} tests), ` +
       `significant when corrected p < ${answers.alpha}.`,
     "",

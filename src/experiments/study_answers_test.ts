@@ -133,6 +133,7 @@ Deno.test("answersMarkdown: the planted answers in words, with their numbers", (
   const md = answersMarkdown(studyAnswers(plantedStudy(), grid));
   assert.match(md, /Complete: mlp, clean; mlp, 10%-data; mlp, 20%-noise\./);
   assert.match(md, /\(36 tests\), significant when corrected p < 0\.05/);
+  assert.match(md, /Adam is ranked with the others but is a reference only/);
   assert.match(
     md,
     /- mlp, clean: Frob-SAM's final ‖H‖_F is significantly lower than SGD's: -10\.0 \(-50%\) \[-10\.2, -9\.80\], corrected p < 0\.0001 \(10\.0 vs 20\.0\); significantly lower than SAM's: -5\.00 \(-33%\)/,
