@@ -171,7 +171,7 @@ export function effectText(t: AnswerTest): string {
     }], corrected p ${pText(t.pHolm)}`;
   }
   const f = (v: number) => v.toPrecision(3);
-  return `${f(t.paired.difference)} (${(100 * t.relativeDifference).toFixed(0)}%) [${
+  return `${f(t.paired.difference)} (${Math.round(100 * t.relativeDifference) || 0}%) [${
     ci ? ci.map(f).join(", ") : "n/a"
   }], corrected p ${pText(t.pHolm)}`;
 }
