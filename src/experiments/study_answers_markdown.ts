@@ -144,19 +144,26 @@ export function answersMarkdown(
   out.push(...(u2 ? ["", u2] : []), "");
 
   out.push("**3. How do the variants rank on clean data?**", "");
-  for (const r of answers.rankings) {
-    const chain = r.ranking.map((m, k) => {
-      const head = `${m.method} ${pct(m.mean)}%`;
-      const gap = r.gaps[k - 1];
-      return gap ? `${gap.significant ? ">" : "≈"} ${head} (gap ${effectText(gap)})` : head;
-    }).join(" ");
-    out.push(`- ${r.model}: ${chain}.`);
-  }
-  if (answers.rankings.length === 0) out.push("- No complete clean cell yet.");
-  out.push(
-    "",
-    "(> marks an adjacent gap that is significant after correction, ≈ one that is not.)",
-  );
+  if (answers.rankings.length > 0) {
+    // A table, not a chain of "a > b": a wrapped line starting with ">" would become a quote.
+    out.push(
+      "Mean final test accuracy, highest first; each gap is to the method ranked next, " +
+        "significant after correction or not.",
+      "",
+      "| model | rank | method | test accuracy % (± 95% half width) | gap to the next (points, 95% CI, corrected p) | gap significant |",
+      "| --- | ---: | --- | ---: | --- | --- |",
+    );
+    for (const r of answers.rankings) {
+      r.ranking.forEach((m, k) => {
+        const gap = r.gaps[k];
+        out.push(
+          `| ${r.model} | ${k + 1} | ${m.method} | ${pct(m.mean)}${
+            m.ci95HalfWidth === null ? "" : ` ± ${pct(m.ci95HalfWidth)}`
+          } | ${gap ? effectText(gap) : ""} | ${gap ? (gap.significant ? "yes" : "no") : ""} |`,
+        );
+      });
+    }
+  } else out.push("- No complete clean cell yet.");
   const u3 = unanswered(missing, [CLEAN_SETTING]);
   out.push(...(u3 ? ["", u3] : []), "");
 

@@ -224,7 +224,7 @@ Deno.test("study:report answers the five questions from a complete planted cell,
     /- mlp, clean: Frob-SAM's final ‖H‖_F is significantly lower than SGD's: -10\.0/,
   );
   assert.match(text, /no method is significantly better than the runner-up \(frob-sam\)/);
-  assert.match(text, /- mlp: sam 90\.00% ≈ frob-sam 89\.99%/);
+  assert.match(text, /\| mlp\s+\| 1\s+\| sam\s+\| 90\.00 ± /);
   assert.match(
     text,
     /No answer yet for cnn \(clean 0\/35, 10%-data 0\/35, 20%-noise 0\/35 final runs\); resnet/,
