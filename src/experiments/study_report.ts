@@ -467,11 +467,13 @@ export function foundMarkdown(
       c.methods.length < 7 || c.methods.some((m) => m.seeds.length < 5)
     );
     lines.push(
-      "**The study's cells with finished final runs:**" +
+      "**Headline table: the study's cells with finished final runs**" +
         (partial
-          ? " (partial: some methods have fewer than 5 seeds or none yet, so these are " +
-            "unpaired, preliminary figures, not findings)"
-          : ""),
+          ? " (partial: in a cell that is not complete, some methods have fewer than 5 seeds or " +
+            "none yet, so its figures are preliminary, not findings)"
+          : "") +
+        ". Its p (Holm) is the report's own family (every comparison of `report.md`); the " +
+        "answers above use theirs.",
       "",
     );
     lines.push(
