@@ -177,7 +177,8 @@ export function answersMarkdown(
         machines.length ? ` (${machines.join("; ")})` : ""
       }; gradient evaluations are the machine-independent figure. The ` +
       'extra cost per point is (method − SGD) / (gain in points); "no gain" where the gain\'s ' +
-      "95% interval includes 0 or lies below it.",
+      "95% interval (not corrected for multiplicity; the corrected p stands beside it) includes 0 " +
+      "or lies below it.",
     "",
   );
   if (answers.costs.length > 0) {
@@ -254,19 +255,16 @@ export function answersMarkdown(
     );
   const contradicted = list("contradicted");
   const notShown = list("not shown");
+  const consistent = list("consistent");
   if (judged.length > 0) {
-    out.push(
-      "",
-      `Plainly: ${
-        contradicted.length
-          ? `the complete cells contradict the paper for ${contradicted.join("; ")}`
-          : "no complete cell contradicts the paper"
-      }; ${
-        notShown.length
-          ? `they do not show what it claims for ${notShown.join("; ")}`
-          : "every claim it bears on is borne out"
-      }.`,
-    );
+    const parts = [
+      contradicted.length
+        ? `the complete cells contradict the paper for ${contradicted.join("; ")}`
+        : "no complete cell contradicts the paper",
+      ...(notShown.length ? [`they do not show what it claims for ${notShown.join("; ")}`] : []),
+      ...(consistent.length ? [`they are consistent with it for ${consistent.join("; ")}`] : []),
+    ];
+    out.push("", `Plainly: ${parts.join("; ")}.`);
   }
   out.push("");
   return out.join("\n");

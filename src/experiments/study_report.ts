@@ -369,7 +369,7 @@ export function foundMarkdown(
       "seeds count; numbers from tuning never appear here. Means carry 95% t intervals over seeds, " +
       "differences 95% paired t intervals on the seeds both methods finished. Corrected p " +
       "(Holm–Bonferroni), three families: the demo's two tests (‖H‖_F and test accuracy, " +
-      "Frob-SAM against SGD); the answers' tests (stated with the answers); and the preliminary " +
+      "Frob-SAM against SGD); the answers' tests (stated with the answers); and the headline " +
       "table's, which uses the report's own family (every comparison of `report.md`).",
     "",
   );
