@@ -157,6 +157,9 @@ Deno.test("study:report recomputes the tuning selection from the tuning run file
   assert.deepEqual(edge("det-sam").edges, []);
   assert.equal(edge("frob-sam").allAtEdge, true);
   assert.match(md, /4 of 5 selections sit at an edge of their search space \(mlp: 4 of 5\)/);
+  // Every lead is under two standard errors: SAM's 5 points against 2 · 3, Det-SAM's 1 against
+  // 2 · 3.9, the flat methods' 0.
+  assert.match(md, /5 of 5 selections lead by less than two standard errors of one score/);
   assert.match(md, /\| fashion-mnist\/mlp\/clean \| det-sam \| lambda=1,rho=1 \| no \|/);
   // SAM leads by 5 points (0.9 − 0.85) on 100 validation images: se sqrt(0.9 · 0.1 / 100) = 3 points.
   assert.ok(Math.abs(edge("sam").gapToRunnerUp! - 0.05) < 1e-12);

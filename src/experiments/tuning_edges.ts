@@ -129,8 +129,10 @@ export function tuningEdgesMarkdown(rows: readonly TuningEdge[]): string {
       images.length ? ` and ${images.join(" or ")} validation images` : ""
     }: one score's binomial standard error, sqrt(p(1 − p)/n), is given beside the selected ` +
     `trial's lead over the runner-up trial (seed-to-seed spread comes on top of it). ` +
-    `${within.length} of ${rows.length} selections lead by less than two standard errors, so ` +
-    "they are not distinguishable from the runner-up by this tuning.",
+    `${within.length} of ${rows.length} selections lead by less than two standard errors of one ` +
+    "score, so they are not distinguishable from the runner-up by this tuning (both trials are " +
+    "scored on the same images, so the lead's own standard error is not known from the scores " +
+    "alone).",
     "",
     "| cell | method | selected | at an edge | lead over runner-up (points) | standard error (points) | lead / se |",
     "| --- | --- | --- | --- | ---: | ---: | ---: |",
