@@ -2,9 +2,11 @@
  * The study's publication, regenerated from the committed run files by `deno task study:report`:
  * `results/study/report.{md,json,html}` and `charts/` (the comparison report of `src/report` over
  * the final runs of `runs/main` and `runs/demo`), plus what the comparison report does not hold:
- * the paired tests of Frob-SAM (final ‖H‖_F and test accuracy against SGD and SAM, by seed on
- * the seeds both finished, Holm-corrected over their own family), the demo's ‖H‖_F and test accuracy per epoch with 95% bands, how much of the
- * plan has run, and the README section "What the study found", which states only what the runs
+ * the demo's paired tests of Frob-SAM against SGD (final ‖H‖_F and test accuracy, by seed,
+ * Holm-corrected over their own family of two), the demo's ‖H‖_F and test accuracy per epoch with
+ * 95% bands, the answers to the issue's five questions from the study's complete cells
+ * (`study_answers.ts`, one Holm family of their own), the tuning's edge and noise check, how much of
+ * the plan has run, and the README section "What the study found", which states only what the runs
  * show. Tuning runs never enter a table: only the fresh final seeds count.
  *
  * The demo runs (lr 0.001 constant) share the cell `fashion-mnist/mlp/clean` with the study's MLP
@@ -25,6 +27,9 @@ import { type GridDeclaration, optimizerForModel, trialsOf, tuningRuns } from ".
 import { earlyStoppingRows } from "./early_stopping.ts";
 import { selectTrials, type TuningSummary } from "./tuning.ts";
 import { tuningMarkdown } from "./tuning_markdown.ts";
+import { effectText, type StudyAnswers, studyAnswers } from "./study_answers.ts";
+import { answersMarkdown } from "./study_answers_markdown.ts";
+import { type TuningEdge, tuningEdges, tuningEdgesMarkdown } from "./tuning_edges.ts";
 import type { StudyTiming } from "./study_plan.ts";
 
 /** The setting label of the demo's runs in the study report. */
@@ -126,7 +131,12 @@ export function timingCheck(
 /** What {@link writeStudyReport} wrote and computed. */
 export interface StudyReport {
   summary: ComparisonSummary;
+  /** The demo's paired tests of Frob-SAM against SGD (their own Holm family). */
   frobenius: FrobeniusTest[];
+  /** The answers to the issue's five questions, from the study's complete cells. */
+  answers: StudyAnswers;
+  /** The edge and noise check of every tuning selection. */
+  tuningEdges: TuningEdge[];
   status: StudyStatus;
   /** The selection of each model whose tuning runs are all there, recomputed from them. */
   tuning: TuningSummary | null;
@@ -349,6 +359,7 @@ export function foundMarkdown(
   summary: ComparisonSummary,
   frobenius: readonly FrobeniusTest[],
   status: StudyStatus,
+  answers?: StudyAnswers,
 ): string {
   const lines: string[] = [];
   const done = status.demo.done + status.finals.reduce((s, f) => s + f.done, 0);
@@ -356,10 +367,10 @@ export function foundMarkdown(
     "Regenerated from the committed run files in `results/study/runs/` by `deno task study:report` " +
       "(full report: `results/study/report.md`, plan: `results/study/PLAN.md`). Only fresh final " +
       "seeds count; numbers from tuning never appear here. Means carry 95% t intervals over seeds, " +
-      "differences 95% paired t intervals on the seeds both methods finished. Corrected p: " +
-      "Holm–Bonferroni over the paired tests of Frob-SAM (‖H‖_F and test accuracy, against SGD " +
-      "and SAM, every cell); the study's table below uses the report's own family (every " +
-      "comparison of `report.md`).",
+      "differences 95% paired t intervals on the seeds both methods finished. Corrected p " +
+      "(Holm–Bonferroni), three families: the demo's two tests (‖H‖_F and test accuracy, " +
+      "Frob-SAM against SGD); the answers' tests (stated with the answers); and the headline " +
+      "table's, which uses the report's own family (every comparison of `report.md`).",
     "",
   );
   if (done === 0) {
@@ -427,16 +438,42 @@ export function foundMarkdown(
     );
   }
   const cells = summary.cells.filter((c) => c.setting !== DEMO_SETTING);
+  if (answers) {
+    const demoH = frobenius.find((t) =>
+      t.setting === DEMO_SETTING && t.measure === "frobenius" && t.against === "sgd"
+    );
+    const demoSentence = demoH
+      ? `the authors' demonstration (MLP, lr 0.001 constant): final ‖H‖_F Frob-SAM − SGD ${
+        demoH.paired.difference.toPrecision(3)
+      } (${(100 * demoH.relativeDifference).toFixed(0)}%) [${
+        demoH.paired.ci95?.map((v) => v.toPrecision(3)).join(", ") ?? "n/a"
+      }], corrected p ${pText(demoH.pHolm)} (the demo's family): **${
+        demoH.pHolm !== null && demoH.pHolm < 0.05
+          ? demoH.paired.difference < 0 ? "consistent" : "contradicted"
+          : "not shown"
+      }** against SGD (the demo has no SAM).`
+      : undefined;
+    const machines = [
+      ...new Set(
+        (summary.environments ?? []).map((e) => e.machine).filter((m): m is string =>
+          typeof m === "string"
+        ),
+      ),
+    ];
+    lines.push(answersMarkdown(answers, { demoFrobenius: demoSentence, machines }));
+  }
   if (cells.length > 0) {
     const partial = cells.some((c) =>
       c.methods.length < 7 || c.methods.some((m) => m.seeds.length < 5)
     );
     lines.push(
-      "**The study's cells with finished final runs:**" +
+      "**Headline table: the study's cells with finished final runs**" +
         (partial
-          ? " (partial: some methods have fewer than 5 seeds or none yet, so these are " +
-            "unpaired, preliminary figures, not findings)"
-          : ""),
+          ? " (partial: in a cell that is not complete, some methods have fewer than 5 seeds or " +
+            "none yet, so its figures are preliminary, not findings)"
+          : "") +
+        ". Its p (Holm) is the report's own family (every comparison of `report.md`); the " +
+        "answers above use theirs.",
       "",
     );
     lines.push(
@@ -473,14 +510,48 @@ export function foundMarkdown(
   ];
   if (missing.length > 0) {
     lines.push(
-      "**Not yet run**, so the issue's questions on ‖H‖_F in the study's cells, on 10% data and " +
-        "20% label noise, on the clean ranking and on cost per point of accuracy have no answer " +
-        `here yet: ${missing.join("; ")}. ResNet-18 is cut from the plan on this machine ` +
-        "(PLAN.md).",
+      `**Not yet run** (the answers above say which questions this leaves open): ${
+        missing.join("; ")
+      }. ResNet-18 is cut from the plan on this machine (PLAN.md).`,
       "",
     );
   }
   return lines.join("\n");
+}
+
+/**
+ * The README section's Markdown as report blocks, so that report.html shows its pipe tables as
+ * tables and its bullet lists as lists (a nested item keeps its place, after its parent).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foundBlocks } from "./study_report.ts";
+ * const blocks = foundBlocks("Intro.\n\n| a | b |\n| --- | ---: |\n| 1 | 2 |\n\n- x\n  - y");
+ * assert.deepEqual(blocks.map((b) => b.kind), ["paragraph", "table", "list"]);
+ * assert.deepEqual((blocks[1] as { rows: string[][] }).rows, [["1", "2"]]);
+ * assert.deepEqual((blocks[2] as { items: string[] }).items, ["x", "y"]);
+ * ```
+ */
+export function foundBlocks(found: string): Block[] {
+  const cells = (line: string) =>
+    line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|")
+      .map((c) => c.trim());
+  return found.split("\n\n").filter((t) => t.trim() !== "").map((chunk, k): Block => {
+    const lines = chunk.trim().split("\n");
+    if (lines.length >= 2 && lines.every((l) => l.trim().startsWith("|"))) {
+      return {
+        kind: "table",
+        name: `found-${k}`,
+        header: cells(lines[0]),
+        rows: lines.slice(2).map(cells),
+      };
+    }
+    if (lines.every((l) => /^\s*- /.test(l))) {
+      return { kind: "list", items: lines.map((l) => l.replace(/^\s*- /, "")) };
+    }
+    return { kind: "paragraph", text: chunk };
+  });
 }
 
 /**
@@ -515,25 +586,25 @@ export async function writeStudyReport(
   );
   const tuning = all.filter((r) => r.run.phase === "tuning");
   const finals = all.filter((r) => r.run.phase !== "tuning");
-  const frobenius = frobeniusTests(finals);
+  // The demo's tests are a family of their own; the study's cells are answered in studyAnswers.
+  const frobenius = frobeniusTests(finals.filter((r) => r.run.setting === DEMO_SETTING));
+  const answers = studyAnswers(finals.filter((r) => r.run.setting !== DEMO_SETTING), studyGrid());
   const status = studyStatus(finals, tuning);
   const summary = aggregate(finals);
-  const found = foundMarkdown(summary, frobenius, status);
+  const found = foundMarkdown(summary, frobenius, status, answers);
   const sections: Block[] = [
     { kind: "heading", level: 2, text: "What the study found" },
-    ...found.split("\n\n").filter((t) => t.trim() !== "").map((text) => ({
-      kind: "paragraph" as const,
-      text,
-    })),
+    ...foundBlocks(found),
     {
       kind: "heading",
       level: 2,
-      text: "Frob-SAM against SGD and SAM: final ‖H‖_F and test accuracy, paired by seed",
+      text: "The demo: Frob-SAM against SGD, final ‖H‖_F and test accuracy, paired by seed",
     },
     {
       kind: "table",
       name: "frobenius",
       header: [
+        "measure",
         "model",
         "setting",
         "against",
@@ -560,6 +631,28 @@ export async function writeStudyReport(
       ]),
     },
   ];
+  sections.push(
+    { kind: "heading", level: 2, text: "The answers' tests (one Holm–Bonferroni family)" },
+    {
+      kind: "paragraph",
+      text: `The family: ${answers.family}; ${answers.tests.length} tests, paired by seed on ` +
+        `seeds ${answers.seeds.join(", ")}. Test accuracy differences in points, ‖H‖_F in its ` +
+        "own units (relative difference in parentheses).",
+    },
+    {
+      kind: "table",
+      name: "answers",
+      header: ["model", "setting", "measure", "method", "against", "effect (95% CI, corrected p)"],
+      rows: answers.tests.map((t) => [
+        t.model,
+        t.setting,
+        t.measure,
+        t.method,
+        t.against,
+        effectText(t),
+      ]),
+    },
+  );
   let plannedTiming: StudyTiming | null = null;
   try {
     plannedTiming = JSON.parse(await Deno.readTextFile(join(root, "timing.json")));
@@ -621,7 +714,22 @@ export async function writeStudyReport(
     }
   }
   const tuningSummary = studyTuning(tuning);
-  const tuningText = tuningMarkdown(tuningSummary, earlyStoppingRows(finals));
+  const validationImages = new Map<string, number>();
+  for (const r of tuning) {
+    if (r.counts && !validationImages.has(r.run.model)) {
+      validationImages.set(r.run.model, r.counts.validation);
+    }
+  }
+  const edges = tuningSummary ? tuningEdges(tuningSummary, validationImages) : [];
+  // The edge and noise check goes right after the tuning table, before early stopping.
+  const tuningTables = tuningMarkdown(tuningSummary, earlyStoppingRows(finals));
+  const edgeText = tuningEdgesMarkdown(edges);
+  const split = tuningTables.indexOf("## Early stopping");
+  const tuningText = edgeText === ""
+    ? tuningTables
+    : split < 0
+    ? `${tuningTables}\n${edgeText}`
+    : `${tuningTables.slice(0, split)}${edgeText}\n${tuningTables.slice(split)}`;
   if (tuningText !== "") {
     const markdown = await Deno.readTextFile(written.markdownPath);
     await writeTextAtomic(written.markdownPath, `${markdown.trimEnd()}\n\n${tuningText}`);
@@ -631,7 +739,9 @@ export async function writeStudyReport(
   await writeJsonAtomic(written.jsonPath, {
     ...summary,
     frobeniusTests: frobenius,
+    answers,
     tuning: tuningSummary,
+    tuningEdges: edges,
     timing,
     status,
   });
@@ -651,5 +761,15 @@ export async function writeStudyReport(
     );
     paths.push(options.readme);
   }
-  return { summary, frobenius, status, tuning: tuningSummary, timing, found, paths };
+  return {
+    summary,
+    frobenius,
+    answers,
+    tuningEdges: edges,
+    status,
+    tuning: tuningSummary,
+    timing,
+    found,
+    paths,
+  };
 }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pairedTest } from "../report/stats.ts";
+import { holmBonferroni, pairedTest } from "../report/stats.ts";
 import { syntheticRun } from "../report/test_fixtures.ts";
 import type { RunRecord } from "../training/result.ts";
 import { tuningRuns } from "./grid.ts";
 import { studyParts } from "./presets/study.ts";
 import { DEMO_SETTING, README_MARKERS, writeStudyReport } from "./study_report.ts";
+import { plantedStudy } from "./study_answers_fixture.ts";
 
 /** A synthetic record whose every epoch records ‖H‖_F = `frobenius` (the final one counts). */
 function run(method: string, seed: number, accuracy: number, frobenius: number): RunRecord {
@@ -116,10 +117,15 @@ Deno.test("study:report recomputes the tuning selection from the tuning run file
   const part = studyParts().find((p) => p.name === "study-mlp-clean")!;
   const runs = tuningRuns(part.grid);
   assert.equal(runs.length, 33);
-  // Validation accuracy rises with rho for SAM (so rho=0.1 is selected), flat elsewhere.
+  // Validation accuracy rises with rho for SAM (so rho=0.1 is selected), peaks inside the space
+  // for Det-SAM (rho 1, lambda 1), and is flat elsewhere (the first trial, the smallest values).
   for (const spec of runs) {
     const rho = spec.flags.rho ?? 0;
-    const accuracy = spec.method === "sam" ? 0.8 + rho : 0.8;
+    const accuracy = spec.method === "sam"
+      ? 0.8 + rho
+      : spec.method === "det-sam" && rho === 1 && spec.flags.lambda === 1
+      ? 0.81
+      : 0.8;
     const r = syntheticRun({
       method: spec.method,
       seed: spec.seed,
@@ -143,6 +149,98 @@ Deno.test("study:report recomputes the tuning selection from the tuning run file
   assert.equal(report.tuning!.cost.runs, 33);
   assert.equal(report.status.tuning.find((t) => t.model === "mlp")!.done, 33);
   assert.equal(report.summary.runs, 0);
-  assert.match(await Deno.readTextFile(join(root, "report.md")), /## Tuning/);
+  const md = await Deno.readTextFile(join(root, "report.md"));
+  assert.match(md, /## Tuning/);
+  // Edges: SAM at its largest rho, the flat ones at their smallest values, Det-SAM inside.
+  const edge = (method: string) => report.tuningEdges.find((e) => e.method === method)!;
+  assert.deepEqual(edge("sam").edges, [{ parameter: "rho", value: 0.1, side: "largest" }]);
+  assert.deepEqual(edge("det-sam").edges, []);
+  assert.equal(edge("frob-sam").allAtEdge, true);
+  assert.match(md, /4 of 5 selections sit at an edge of their search space \(mlp: 4 of 5\)/);
+  // Every lead is under two standard errors: SAM's 5 points against 2 · 3, Det-SAM's 1 against
+  // 2 · 3.9, the flat methods' 0.
+  assert.match(md, /5 of 5 selections lead by less than two standard errors of one score/);
+  assert.match(md, /\| fashion-mnist\/mlp\/clean \| det-sam \| lambda=1,rho=1 \| no \|/);
+  // SAM leads by 5 points (0.9 − 0.85) on 100 validation images: se sqrt(0.9 · 0.1 / 100) = 3 points.
+  assert.ok(Math.abs(edge("sam").gapToRunnerUp! - 0.05) < 1e-12);
+  assert.ok(Math.abs(edge("sam").standardError! - 0.03) < 1e-12);
+  assert.match(
+    md,
+    /\| sam \| rho=0\.1 \| rho at its largest \(0\.1\) \| 5\.00 \| 3\.00 \| 1\.7 \|/,
+  );
+  const json = JSON.parse(await Deno.readTextFile(join(root, "report.json")));
+  assert.deepEqual(json.tuningEdges, JSON.parse(JSON.stringify(report.tuningEdges)));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("study:report answers the five questions from a complete planted cell, recomputable from the run files", async () => {
+  const root = await Deno.makeTempDir();
+  const main = join(root, "runs", "main");
+  const planted = plantedStudy();
+  for (const r of planted) await writeRun(main, r);
+  const readme = join(root, "README.md");
+  await Deno.writeTextFile(readme, `# x\n\n${README_MARKERS[0]}\n${README_MARKERS[1]}\n`);
+  const report = await writeStudyReport(root, { readme });
+  assert.equal(report.answers.complete.length, 3);
+  const json = JSON.parse(await Deno.readTextFile(join(root, "report.json")));
+  // Recompute every test of the family from the run files on disk, then Holm over all of them.
+  const scanned: RunRecord[] = [];
+  for await (const entry of Deno.readDir(main)) {
+    scanned.push(JSON.parse(await Deno.readTextFile(join(main, entry.name))));
+  }
+  const final = (r: RunRecord, measure: string) =>
+    measure === "frobenius"
+      ? r.epochs[r.epochs.length - 1].hessian!.frobenius!
+      : r.final!.testAccuracy;
+  const values = (setting: string, method: string, measure: string) =>
+    [0, 1, 2, 3, 4].map((seed) =>
+      final(
+        scanned.find((r) =>
+          r.run.setting === setting && r.run.method === method && r.run.seed === seed
+        )!,
+        measure,
+      )
+    );
+  const tests = json.answers.tests as {
+    setting: string;
+    measure: string;
+    method: string;
+    against: string;
+    paired: { difference: number; ci95: number[]; p: number };
+    pHolm: number;
+  }[];
+  assert.equal(tests.length, 36);
+  const recomputed = tests.map((t) =>
+    pairedTest(values(t.setting, t.method, t.measure), values(t.setting, t.against, t.measure))
+  );
+  const holm = holmBonferroni(recomputed.map((r) => r.p));
+  tests.forEach((t, k) => {
+    assert.equal(t.paired.difference, recomputed[k].difference);
+    assert.deepEqual(t.paired.ci95, recomputed[k].ci95);
+    assert.equal(t.pHolm, holm[k]);
+  });
+  assert.equal(json.answers.family, report.answers.family);
+  const text = await Deno.readTextFile(readme);
+  assert.match(text, /\*\*1\. Does Frob-SAM lower ‖H‖_F relative to SGD and to SAM/);
+  assert.match(
+    text,
+    /- mlp, clean: Frob-SAM's final ‖H‖_F is significantly lower than SGD's: -10\.0/,
+  );
+  assert.match(text, /no method is significantly better than the runner-up \(frob-sam\)/);
+  assert.match(text, /\| mlp\s+\| 1\s+\| sam\s+\| 90\.00 ± /);
+  assert.match(
+    text,
+    /No answer yet for cnn \(clean 0\/35, 10%-data 0\/35, 20%-noise 0\/35 final runs\); resnet/,
+  );
+  assert.match(text, /the complete cells contradict the paper for mlp, clean det-sam/);
+  // The machine the seconds came from, read from the runs' environment records.
+  assert.match(text, /shared 2-core machine with other jobs running \(test\)/);
+  const md = await Deno.readTextFile(join(root, "report.md"));
+  assert.match(md, /## The answers' tests \(one Holm–Bonferroni family\)/);
+  assert.match(md, /36 tests, paired by seed on seeds 0, 1, 2, 3, 4/);
+  // report.html shows the answers' cost table as a table and the answers as list items.
+  const html = await Deno.readTextFile(join(root, "report.html"));
+  assert.match(html, /<table data-table="found-\d+"><thead><tr><th[^>]*>model<\/th>/);
+  assert.match(html, /<li>mlp, clean: Frob-SAM&#39;s final ‖H‖_F is significantly lower/);
   await Deno.remove(root, { recursive: true });
 });
