@@ -47,6 +47,49 @@ export interface AnswerTest extends CellKey {
   significant: boolean;
 }
 
+/**
+ * The paired test of `method` − `against` in one cell, on `seeds` (values `a` and `b` in seed
+ * order), before the family's correction (`pHolm` null, `significant` false).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { answerTest } from "./study_answers.ts";
+ * const cell = { dataset: "d", model: "mlp", setting: "clean" };
+ * const t = answerTest(cell, "frobenius", "frob-sam", "sgd", [0, 1], [5, 8], [10, 12]);
+ * assert.equal(t.paired.difference, -4.5);
+ * assert.equal(t.relativeDifference, -4.5 / 11);
+ * assert.equal(t.pHolm, null);
+ * ```
+ */
+export function answerTest(
+  cell: CellKey,
+  measure: AnswerMeasure,
+  method: string,
+  against: string,
+  seeds: number[],
+  a: number[],
+  b: number[],
+): AnswerTest {
+  const paired = pairedTest(a, b);
+  const meanAgainst = summarize(b).mean;
+  return {
+    dataset: cell.dataset,
+    model: cell.model,
+    setting: cell.setting,
+    measure,
+    method,
+    against,
+    seeds,
+    meanMethod: summarize(a).mean,
+    meanAgainst,
+    paired,
+    relativeDifference: paired.difference / meanAgainst,
+    pHolm: null,
+    significant: false,
+  };
+}
+
 /** A method's mean final test accuracy in a cell, with the half width of its 95% t interval. */
 export interface RankedMethod {
   method: string;
@@ -256,21 +299,7 @@ export function studyAnswers(
     const a = value(c, method, measure);
     const b = value(c, against, measure);
     if (!a || !b) return null;
-    const paired = pairedTest(a, b);
-    const meanAgainst = summarize(b).mean;
-    const test: AnswerTest = {
-      ...c,
-      measure,
-      method,
-      against,
-      seeds,
-      meanMethod: summarize(a).mean,
-      meanAgainst,
-      paired,
-      relativeDifference: paired.difference / meanAgainst,
-      pHolm: null,
-      significant: false,
-    };
+    const test = answerTest(c, measure, method, against, seeds, a, b);
     tests.push(test);
     return test;
   };

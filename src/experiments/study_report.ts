@@ -19,7 +19,7 @@ import { aggregate, type ComparisonSummary, type EpochBand } from "../report/agg
 import { renderSvg, type VegaLiteSpec } from "../report/charts.ts";
 import type { Block } from "../report/document.ts";
 import { scanResults, writeJsonAtomic, writeTextAtomic } from "../report/results_dir.ts";
-import { holmBonferroni, type PairedResult, pairedTest, summarize } from "../report/stats.ts";
+import { holmBonferroni, summarize } from "../report/stats.ts";
 import { writeReport } from "../report/write_report.ts";
 import type { RunRecord } from "../training/result.ts";
 import { studyDemoGrid, studyGrid, studyParts } from "./presets/study.ts";
@@ -27,7 +27,14 @@ import { type GridDeclaration, optimizerForModel, trialsOf, tuningRuns } from ".
 import { earlyStoppingRows } from "./early_stopping.ts";
 import { selectTrials, type TuningSummary } from "./tuning.ts";
 import { tuningMarkdown } from "./tuning_markdown.ts";
-import { effectText, type StudyAnswers, studyAnswers } from "./study_answers.ts";
+import {
+  type AnswerMeasure,
+  type AnswerTest,
+  answerTest,
+  effectText,
+  type StudyAnswers,
+  studyAnswers,
+} from "./study_answers.ts";
 import { answersMarkdown } from "./study_answers_markdown.ts";
 import { type TuningEdge, tuningEdges, tuningEdgesMarkdown } from "./tuning_edges.ts";
 import type { StudyTiming } from "./study_plan.ts";
@@ -39,28 +46,13 @@ export const DEMO_SETTING = "demo-lr0.001-constant";
 export const README_MARKERS = ["<!-- study:found:begin -->", "<!-- study:found:end -->"] as const;
 
 /** What a Frob-SAM test compares: the final ‖H‖_F or the final test accuracy. */
-export type TestedMeasure = "frobenius" | "testAccuracy";
+export type TestedMeasure = AnswerMeasure;
 
-/** One paired test of Frob-SAM against SGD or SAM in a cell, on one final measure. */
-export interface FrobeniusTest {
-  measure: TestedMeasure;
-  dataset: string;
-  model: string;
-  setting: string;
-  method: string;
-  against: string;
-  /** Seeds both methods completed, in order. */
-  seeds: number[];
-  /** Mean final value of the measure, of each. */
-  meanMethod: number;
-  meanAgainst: number;
-  /** Paired test of method − against by seed. */
-  paired: PairedResult;
-  /** difference / meanAgainst. */
-  relativeDifference: number;
-  /** Holm-adjusted over every test of {@link frobeniusTests} (both measures); null without p. */
-  pHolm: number | null;
-}
+/**
+ * A paired test of Frob-SAM against SGD or SAM in one cell (the demo's, in its own family): the
+ * answers' one schema of a paired test.
+ */
+export type FrobeniusTest = AnswerTest;
 
 /** Runs done per part of the study's grid. */
 export interface StudyStatus {
@@ -171,19 +163,20 @@ function finalFrobenius(record: RunRecord): number | null {
  * assert.equal(test.seeds.length, 2);
  * ```
  */
-export function frobeniusTests(records: readonly RunRecord[]): FrobeniusTest[] {
-  const tests: Omit<FrobeniusTest, "pHolm">[] = [];
+export function frobeniusTests(records: readonly RunRecord[], alpha = 0.05): FrobeniusTest[] {
+  const tests: FrobeniusTest[] = [];
   for (const measure of ["frobenius", "testAccuracy"] as const) {
     tests.push(...measureTests(records, measure));
   }
   const adjusted = holmBonferroni(tests.map((t) => t.paired.p));
-  return tests.map((t, k) => ({ ...t, pHolm: adjusted[k] }));
+  return tests.map((t, k) => ({
+    ...t,
+    pHolm: adjusted[k],
+    significant: adjusted[k] !== null && adjusted[k]! < alpha,
+  }));
 }
 
-function measureTests(
-  records: readonly RunRecord[],
-  measure: TestedMeasure,
-): Omit<FrobeniusTest, "pHolm">[] {
+function measureTests(records: readonly RunRecord[], measure: TestedMeasure): FrobeniusTest[] {
   const byCell = new Map<string, Map<string, Map<number, number>>>();
   for (const r of records) {
     if (r.status !== "completed" || r.run.phase === "tuning") continue;
@@ -196,7 +189,7 @@ function measureTests(
     methods.set(r.run.method, seeds);
     byCell.set(cell, methods);
   }
-  const tests: Omit<FrobeniusTest, "pHolm">[] = [];
+  const tests: FrobeniusTest[] = [];
   for (const [cell, methods] of byCell) {
     const [dataset, model, setting] = cell.split("\u0000");
     const frob = methods.get("frob-sam");
@@ -206,23 +199,15 @@ function measureTests(
       if (!other) continue;
       const seeds = [...frob.keys()].filter((s) => other.has(s)).sort((a, b) => a - b);
       if (seeds.length < 2) continue;
-      const a = seeds.map((s) => frob.get(s)!);
-      const b = seeds.map((s) => other.get(s)!);
-      const paired = pairedTest(a, b);
-      const meanAgainst = summarize(b).mean;
-      tests.push({
+      tests.push(answerTest(
+        { dataset, model, setting },
         measure,
-        dataset,
-        model,
-        setting,
-        method: "frob-sam",
+        "frob-sam",
         against,
         seeds,
-        meanMethod: summarize(a).mean,
-        meanAgainst,
-        paired,
-        relativeDifference: paired.difference / meanAgainst,
-      });
+        seeds.map((s) => frob.get(s)!),
+        seeds.map((s) => other.get(s)!),
+      ));
     }
   }
   return tests;
