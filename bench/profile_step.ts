@@ -198,8 +198,8 @@ let kernelCalls = 0;
 for (let s = 0; s < profileSteps; s++) {
   ranges.length = 0;
   const profile = await tf.profile(() => step());
-  // An op with a custom gradient (e.g. `fusedConv2d__op`, or a `tf.customGrad`, profiled as
-  // `forward`) is profiled as one more "kernel" around the kernels it runs, which are listed too:
+  // An op with a custom gradient (e.g. `fusedConv2d__op`, or a `tf.customGrad`, profiled under
+  // its scope's name) is profiled as one more "kernel" around the kernels it runs, which are listed too:
   // counting its time would count theirs twice.
   const kernels = profile.kernels.map((k) => ({
     name: k.name,
@@ -304,6 +304,7 @@ function total(c: { forward: number; backward: number; update: number }): number
   return c.forward + c.backward + c.update;
 }
 
+/** Not a kernel of the backend: an op's or a customGrad's wrapper, named after its scope. */
 function isWrapper(name: string): boolean {
-  return name.endsWith("__op") || name === "forward";
+  return name.endsWith("__op") || tf.getKernel(name, tf.getBackend()) === undefined;
 }
