@@ -1,6 +1,6 @@
 /**
  * The A/B of the native backend's fused training kernels (the softmax cross-entropy loss, the
- * ReLU gradient and the Adam update) against TF.js's op chains, interleaved in one process so
+ * dense layer with bias and ReLU, the ReLU gradient and the Adam update) against TF.js's op chains, interleaved in one process so
  * that a loaded machine's swings fall on both sides alike:
  *
  * `deno run -A bench/fused_kernels_ab.ts [--models mlp,cnn] [--optimizers sgd,sam,adam]
@@ -23,6 +23,7 @@ import {
 } from "../src/backends/native_softmax_cross_entropy.ts";
 import { setFusedReluGrad } from "../src/backends/native_relu_grad.ts";
 import { setFusedAdam } from "../src/backends/native_adam.ts";
+import { setFusedDense } from "../src/backends/native_dense.ts";
 import { createModel } from "../src/models/mod.ts";
 import { createOptimizer } from "../src/optimizers/mod.ts";
 import { Random } from "../src/math/random.ts";
@@ -61,6 +62,7 @@ function setFused(on: boolean): void {
   setFusedSoftmaxCrossEntropy(on);
   setFusedReluGrad(on);
   setFusedAdam(on);
+  setFusedDense(on);
 }
 
 const choice = await initBackend("native");

@@ -31,6 +31,7 @@ import {
 } from "../src/backends/native_softmax_cross_entropy.ts";
 import { setFusedReluGrad } from "../src/backends/native_relu_grad.ts";
 import { setFusedAdam } from "../src/backends/native_adam.ts";
+import { setFusedDense } from "../src/backends/native_dense.ts";
 
 interface EngineInternals {
   state: {
@@ -52,13 +53,14 @@ const { values } = parseArgs({
     fused: { type: "string", default: "on" },
   },
 });
-// --fused off: the loss, the ReLU gradient and Adam as TF.js's op chains (the A/B of those kernels).
+// --fused off: the loss, the dense layer, the ReLU gradient and Adam as TF.js's op chains (the A/B of those kernels).
 if (values.fused !== "on" && values.fused !== "off") {
   throw new RangeError(`profile_step: --fused must be on or off, got ${values.fused}`);
 }
 setFusedSoftmaxCrossEntropy(values.fused === "on");
 setFusedReluGrad(values.fused === "on");
 setFusedAdam(values.fused === "on");
+setFusedDense(values.fused === "on");
 const MODELS: Record<string, () => tfl.LayersModel> = {
   resnet16: () =>
     createModel("resnet", { inputShape: [28, 28, 1], numClasses: 10, widthMultiplier: 1 / 16 }),

@@ -32,6 +32,7 @@ import { registerNativeCombine } from "./native_combine.ts";
 import { registerNativeReluGrad } from "./native_relu_grad.ts";
 import { registerNativeAdam } from "./native_adam.ts";
 import { registerNativeSoftmaxCrossEntropy } from "./native_softmax_cross_entropy.ts";
+import { registerNativeDense } from "./native_dense.ts";
 import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 import { registerDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
@@ -121,6 +122,7 @@ export async function startNative(): Promise<NativeStart> {
     if (registerNativeReluGrad(NATIVE_BACKEND)) kernels.push("UsamReluGrad");
     if (registerNativeAdam(NATIVE_BACKEND)) kernels.push("UsamAdamUpdate");
     if (registerNativeSoftmaxCrossEntropy(NATIVE_BACKEND)) kernels.push("UsamSoftmaxCrossEntropy");
+    if (registerNativeDense(NATIVE_BACKEND)) kernels.push("UsamDenseRelu", "UsamBiasReluGrad");
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +

@@ -4,8 +4,8 @@
  * take the tensors' byte offsets on the heap and read and write them in place, with no copy.
  * Used by native_sgd.ts (`UsamSgdUpdate`), native_finite.ts (`UsamAllFinite`) and
  * native_bias.ts (the bias `Add` and its gradient's `Sum`), native_combine.ts (`UsamCombine`,
- * `UsamShift`, `UsamSumOfSquares`), native_relu_grad.ts (`UsamReluGrad`) and native_adam.ts
- * (`UsamAdamUpdate`).
+ * `UsamShift`, `UsamSumOfSquares`), native_relu_grad.ts (`UsamReluGrad`), native_adam.ts
+ * (`UsamAdamUpdate`) and native_dense.ts (`UsamDenseRelu`, `UsamBiasReluGrad`).
  *
  * @module
  */
@@ -42,6 +42,8 @@ export interface ElementwiseExports {
   sumSquares(x: number, n: number): number;
   /** out = dy · step(x) on n values: the ReLU gradient (Step, Cast, Multiply). */
   reluGrad(out: number, dy: number, x: number, n: number): void;
+  /** out = max(x, 0) on n values, the wasm Relu's bits (an integer max of the bits with 0). */
+  relu(out: number, x: number, n: number): void;
   /** PyTorch Adam on n values (the .wat file says which argument is which). */
   adam(
     n: number,

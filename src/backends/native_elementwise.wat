@@ -375,4 +375,27 @@
               (local.get $step))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $one))))
+;; relu(out, x, n): out = max(x, 0) as the wasm backend's Relu computes it, an integer max of
+  ;; the bits with 0: +0 for -0 and for every negative number and NaN with the sign bit set, x
+  ;; itself for a positive number, +0, +inf and a NaN without the sign bit.
+  (func (export "relu") (param $out i32) (param $x i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $all i32)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (i32x4.max_s (v128.load (i32.add (local.get $x) (local.get $i)))
+            (v128.const i32x4 0 0 0 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (i32.store (i32.add (local.get $out) (local.get $i))
+          (select (i32.load (i32.add (local.get $x) (local.get $i))) (i32.const 0)
+            (i32.gt_s (i32.load (i32.add (local.get $x) (local.get $i))) (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
 )

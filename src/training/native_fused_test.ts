@@ -5,6 +5,7 @@ import { nativeUnavailableReason } from "../backends/native.ts";
 import { setFusedSoftmaxCrossEntropy } from "../backends/native_softmax_cross_entropy.ts";
 import { setFusedReluGrad } from "../backends/native_relu_grad.ts";
 import { setFusedAdam } from "../backends/native_adam.ts";
+import { setFusedDense } from "../backends/native_dense.ts";
 import { Random } from "../math/random.ts";
 import { createModel } from "../models/mod.ts";
 import { createOptimizer } from "../optimizers/mod.ts";
@@ -51,7 +52,8 @@ async function fourSteps(optimizerName: string, seed: number) {
 }
 
 Deno.test({
-  name: "native training with the fused loss, ReLU gradient and Adam: same seed, same bits",
+  name:
+    "native training with the fused loss, dense layer, ReLU gradient and Adam: same seed, same bits",
   ignore,
   async fn() {
     await initBackend("native");
@@ -61,21 +63,29 @@ Deno.test({
       const second = await fourSteps(name, 7);
       assert.equal(tf.memory().numTensors, tensors, `${name}: tensors leaked`);
       assert.deepEqual(second, first, name);
-      // Off, the op chains run: the ReLU gradient and Adam give the same bits, the loss is within
-      // its float32 bound (native_softmax_cross_entropy_test.ts), so the runs are close.
-      const previous = [
-        setFusedSoftmaxCrossEntropy(false),
-        setFusedReluGrad(false),
-        setFusedAdam(false),
-      ];
-      let chain;
-      try {
-        chain = await fourSteps(name, 7);
-      } finally {
-        setFusedSoftmaxCrossEntropy(previous[0]);
-        setFusedReluGrad(previous[1]);
-        setFusedAdam(previous[2]);
-      }
+      // Off, the op chains run. The ReLU gradient, the dense layer and Adam give the chains' bits:
+      // with only the loss on the chain, the runs are equal; with the loss too, they are close
+      // (its float32 bound, native_softmax_cross_entropy_test.ts).
+      const withFused = (settings: [boolean, boolean, boolean, boolean]) => async () => {
+        const previous = [
+          setFusedSoftmaxCrossEntropy(settings[0]),
+          setFusedReluGrad(settings[1]),
+          setFusedAdam(settings[2]),
+          setFusedDense(settings[3]),
+        ];
+        try {
+          return await fourSteps(name, 7);
+        } finally {
+          setFusedSoftmaxCrossEntropy(previous[0]);
+          setFusedReluGrad(previous[1]);
+          setFusedAdam(previous[2]);
+          setFusedDense(previous[3]);
+        }
+      };
+      const lossOnChain = await withFused([false, true, true, true])();
+      const allOnChain = await withFused([false, false, false, false])();
+      assert.deepEqual(lossOnChain, allOnChain, `${name}: the fused kernels changed bits`);
+      const chain = allOnChain;
       for (let i = 0; i < 4; i++) {
         assert.ok(
           Math.abs(chain.losses[i] - first.losses[i]) <= 1e-5 * (1 + Math.abs(chain.losses[i])),
