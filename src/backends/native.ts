@@ -122,7 +122,9 @@ export async function startNative(): Promise<NativeStart> {
     if (registerNativeReluGrad(NATIVE_BACKEND)) kernels.push("UsamReluGrad");
     if (registerNativeAdam(NATIVE_BACKEND)) kernels.push("UsamAdamUpdate");
     if (registerNativeSoftmaxCrossEntropy(NATIVE_BACKEND)) kernels.push("UsamSoftmaxCrossEntropy");
-    if (registerNativeDense(NATIVE_BACKEND)) kernels.push("UsamDenseRelu", "UsamBiasReluGrad");
+    if (registerNativeDense(NATIVE_BACKEND)) {
+      kernels.push("UsamDenseRelu", "UsamDenseLinear", "UsamBiasReluGrad");
+    }
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +

@@ -18,7 +18,11 @@
  * IEEE float32 add per element (native_elementwise.wat `addRows`, as the native `Add`), the ReLU
  * as the wasm `Relu` computes it (`relu`), the ReLU gradient from the pre-activation
  * (`reluGrad`, as `UsamReluGrad`) and the bias gradient as column sums in row order from +0
- * (`sumRows`, as the native `Sum`). Tested in native_dense_test.ts. Outside a tape the layer keeps
+ * (`sumRows`, as the native `Sum`). Tested in native_dense_test.ts.
+ *
+ * A Dense layer with bias and no activation (the logits layer) gets one kernel too,
+ * `UsamDenseLinear`: TF.js's fused linear path's `_FusedMatMul` call without the op around it
+ * (which reshapes both operands to rank 3 and saves four tensors), the same bits. Outside a tape the layer keeps
  * TF.js's own path (one `_FusedMatMul`), and every other backend keeps it always.
  *
  * @module
@@ -33,11 +37,17 @@ import { asWasmBackend, sizeOf, tensorData } from "./wasm_internals.ts";
  * `relu(x·kernel + bias)` and `x·kernel + bias`.
  */
 export const DENSE_RELU_KERNEL = "UsamDenseRelu";
+/**
+ * The linear layer's forward kernel: inputs `x`, `kernel`, `bias`; output `x·kernel + bias` by
+ * the native `_FusedMatMul`'s own function (the bits TF.js's fused linear path gives).
+ */
+export const DENSE_LINEAR_KERNEL = "UsamDenseLinear";
 /** The backward kernel: inputs `dy`, `pre` `[rows, cols]`; outputs dy·step(pre), its column sums. */
 export const BIAS_RELU_GRAD_KERNEL = "UsamBiasReluGrad";
 
 /**
- * Registers `UsamDenseRelu` and `UsamBiasReluGrad` (and their gradients, once) for the wasm-family backend `backendName`.
+ * Registers `UsamDenseRelu`, `UsamDenseLinear` and `UsamBiasReluGrad` (and their gradients,
+ * once) for the wasm-family backend `backendName`.
  * Returns false when already registered.
  *
  * @example
@@ -79,6 +89,22 @@ export function registerNativeDense(backendName: string): boolean {
       kernels.addRows(at(pre), at(pre), at(bias), rows, cols); // in place: each value read, then written
       kernels.relu(at(out), at(pre), rows * cols);
       return [out, pre];
+    },
+  });
+  const fusedMatMul = tf.getKernel("_FusedMatMul", backendName);
+  if (fusedMatMul === undefined) {
+    throw new Error(`registerNativeDense: '_FusedMatMul' must be registered for '${backendName}'`);
+  }
+  tf.registerKernel({
+    kernelName: DENSE_LINEAR_KERNEL,
+    backendName,
+    kernelFunc: (args) => {
+      const { x, kernel, bias } = args.inputs as Record<string, TensorInfo>;
+      return fusedMatMul.kernelFunc({
+        inputs: { a: x, b: kernel, bias },
+        backend: args.backend,
+        attrs: { transposeA: false, transposeB: false, activation: "linear" },
+      }) as TensorInfo;
     },
   });
   tf.registerKernel({
@@ -126,6 +152,21 @@ function registerDenseGradients(): void {
       };
     },
   });
+  tf.registerGradient({
+    kernelName: DENSE_LINEAR_KERNEL,
+    inputsToSave: ["x", "kernel"],
+    gradFunc: (dy, saved) => {
+      const g = dy as tf.Tensor;
+      const [x, kernel] = saved as tf.Tensor[];
+      // TF.js's fused matMul gradient with a linear activation: the two products and the bias
+      // gradient as the sum over the rows (the reshape to the bias's shape moves no data).
+      return {
+        x: () => tf.matMul(g, kernel, false, true),
+        kernel: () => tf.matMul(x, g, true, false),
+        bias: () => tf.sum(g, 0),
+      };
+    },
+  });
   // Differentiable again like the chain: dz = dy·step(pre) and db = Σ_rows dz are linear in dy.
   tf.registerGradient({
     kernelName: BIAS_RELU_GRAD_KERNEL,
@@ -170,21 +211,51 @@ export function fusedDenseRelu(
   kernel: tf.Tensor,
   bias: tf.Tensor,
 ): tf.Tensor | undefined {
-  if (
-    !fusedDenseEnabled || !recordingGradients() ||
-    tf.getKernel(DENSE_RELU_KERNEL, tf.getBackend()) === undefined ||
-    x.rank !== 2 || kernel.rank !== 2 || bias.rank !== 1 ||
-    x.shape[1] !== kernel.shape[0] || kernel.shape[1] !== bias.shape[0] ||
-    x.dtype !== "float32" || kernel.dtype !== "float32" || bias.dtype !== "float32"
-  ) {
-    return undefined;
-  }
+  if (!fusedDenseApplies(DENSE_RELU_KERNEL, x, kernel, bias)) return undefined;
   const [value, pre] = tf.engine().runKernel(
     DENSE_RELU_KERNEL,
     { x, kernel, bias },
   ) as unknown as tf.Tensor[];
   pre.dispose(); // the tape keeps its own reference for the gradient
   return value;
+}
+
+/**
+ * `x·kernel + bias` as one kernel (`UsamDenseLinear`) under the same conditions as
+ * {@link fusedDenseRelu}; else `undefined`. Replaces TF.js's fused linear path under a tape (its
+ * `fusedMatMul__op` reshapes both operands and saves four tensors: 11 kernels forward and 7
+ * backward against 3 and 3 here), with the same bits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { fusedDenseLinear } from "./native_dense.ts";
+ * await tf.setBackend("cpu"); // no such kernel on cpu: the caller's path runs
+ * assert.equal(fusedDenseLinear(tf.ones([2, 3]), tf.ones([3, 4]), tf.ones([4])), undefined);
+ * ```
+ */
+export function fusedDenseLinear(
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
+): tf.Tensor | undefined {
+  if (!fusedDenseApplies(DENSE_LINEAR_KERNEL, x, kernel, bias)) return undefined;
+  return tf.engine().runKernel(DENSE_LINEAR_KERNEL, { x, kernel, bias }) as tf.Tensor;
+}
+
+function fusedDenseApplies(
+  kernelName: string,
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
+): boolean {
+  return fusedDenseEnabled && recordingGradients() &&
+    tf.getKernel(kernelName, tf.getBackend()) !== undefined &&
+    x.rank === 2 && kernel.rank === 2 && bias.rank === 1 &&
+    x.shape[1] === kernel.shape[0] && kernel.shape[1] === bias.shape[0] &&
+    x.dtype === "float32" && kernel.dtype === "float32" && bias.dtype === "float32";
 }
 
 /**

@@ -5,7 +5,9 @@ import { initBackend } from "./init.ts";
 import { nativeUnavailableReason } from "./native.ts";
 import {
   BIAS_RELU_GRAD_KERNEL,
+  DENSE_LINEAR_KERNEL,
   DENSE_RELU_KERNEL,
+  fusedDenseLinear,
   fusedDenseRelu,
   setFusedDense,
 } from "./native_dense.ts";
@@ -25,8 +27,24 @@ function values(rng: Random, n: number, specials: boolean): Float32Array {
   return out;
 }
 
-/** relu(x·w + b) and the gradients of Σ u·y in x, w, b; the bits of all four and the kernels. */
-async function layer(n: number, k: number, m: number, specials: boolean, fused: boolean) {
+type Path = "fused relu" | "chain relu" | "fused linear" | "chain linear";
+
+/** One layer's forward value by `path`: the fused kernels, or the op chains tfjs-layers runs. */
+function apply(path: Path, x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  switch (path) {
+    case "fused relu":
+      return fusedDenseRelu(x, w, b)!;
+    case "chain relu": // under a tape tfjs-core's fused.matMul runs these three ops
+      return tf.relu(tf.add(tf.matMul(x, w), b));
+    case "fused linear":
+      return fusedDenseLinear(x, w, b)!;
+    case "chain linear": // under a tape a linear fused.matMul stays fused (its customGrad)
+      return tf.fused.matMul({ a: x, b: w, bias: b });
+  }
+}
+
+/** y = layer(x, w, b) and the gradients of Σ u·y in x, w, b; the bits of all four and the kernels. */
+async function layer(n: number, k: number, m: number, specials: boolean, path: Path) {
   const rng = new Random(n * 1000 + k * 10 + m);
   const x = tf.tensor2d(values(rng, n * k, false), [n, k]);
   const w = tf.tensor2d(values(rng, k * m, false), [k, m]);
@@ -34,14 +52,13 @@ async function layer(n: number, k: number, m: number, specials: boolean, fused: 
   const b = tf.tensor1d(values(rng, m, specials));
   const u = tf.tensor2d(values(rng, n * m, false), [n, m]);
   const f = (xv: tf.Tensor, wv: tf.Tensor, bv: tf.Tensor) => {
-    const y = fused ? fusedDenseRelu(xv, wv, bv)! : tf.relu(tf.add(tf.matMul(xv, wv), bv)); // tfjs-layers' path under a tape
-    return tf.sum(tf.mul(u, y));
+    return tf.sum(tf.mul(u, apply(path, xv, wv, bv)));
   };
   const run = () => {
     // The forward value under the tape too: fusedDenseRelu declines outside one.
     let y: tf.Tensor | undefined;
     const grads = tf.grads((xv: tf.Tensor, wv: tf.Tensor, bv: tf.Tensor) => {
-      y = tf.keep(fused ? fusedDenseRelu(xv, wv, bv)! : tf.relu(tf.add(tf.matMul(xv, wv), bv)));
+      y = tf.keep(apply(path, xv, wv, bv));
       return tf.sum(tf.mul(u, y));
     })([x, w, b]);
     return [y!, ...grads];
@@ -76,8 +93,8 @@ Deno.test({
         false,
       ]] as const
     ) {
-      const fused = await layer(n, k, m, specials, true);
-      const chain = await layer(n, k, m, specials, false);
+      const fused = await layer(n, k, m, specials, "fused relu");
+      const chain = await layer(n, k, m, specials, "chain relu");
       assert.equal(fused.leaked, 0);
       for (let i = 0; i < 4; i++) {
         assert.deepEqual(fused.bits[i], chain.bits[i], `[${n}, ${k}, ${m}] output ${i}`);
@@ -95,12 +112,37 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "UsamDenseLinear: the forward value and all three gradients are the fused linear path's bits",
+  ignore,
+  async fn() {
+    await initBackend("native");
+    for (const [n, k, m] of [[7, 5, 3], [128, 84, 10], [64, 100, 128]] as const) {
+      const fused = await layer(n, k, m, true, "fused linear");
+      const chain = await layer(n, k, m, true, "chain linear");
+      assert.equal(fused.leaked, 0);
+      for (let i = 0; i < 4; i++) {
+        assert.deepEqual(fused.bits[i], chain.bits[i], `[${n}, ${k}, ${m}] output ${i}`);
+      }
+      assert.ok(
+        fused.kernels.includes(DENSE_LINEAR_KERNEL) && !chain.kernels.includes(DENSE_LINEAR_KERNEL),
+      );
+      assert.ok(
+        fused.kernels.length < chain.kernels.length,
+        `${fused.kernels} vs ${chain.kernels}`,
+      );
+    }
+  },
+});
+
+Deno.test({
   name: "fusedDenseRelu declines outside a gradient tape, when switched off, and on bad shapes",
   ignore,
   async fn() {
     await initBackend("native");
     const x = tf.ones([2, 3]), w = tf.ones([3, 4]), b = tf.ones([4]);
     assert.equal(fusedDenseRelu(x, w, b), undefined); // no tape: TF.js's _FusedMatMul is one kernel
+    assert.equal(fusedDenseLinear(x, w, b), undefined);
     tf.grad((v: tf.Tensor) => {
       assert.equal(fusedDenseRelu(v, w, tf.ones([5])), undefined);
       const previous = setFusedDense(false);

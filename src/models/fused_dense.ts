@@ -1,7 +1,7 @@
 /**
- * Routes the training passes of a model's Dense layers with bias and ReLU through the native
- * backend's fused dense op (src/backends/native_dense.ts): each such layer's `call` tries
- * `fusedDenseRelu` first and runs its own tfjs-layers path whenever that declines (another
+ * Routes the training passes of a model's Dense layers with bias and a ReLU or linear activation
+ * through the native backend's fused dense kernels (src/backends/native_dense.ts): each such
+ * layer's `call` tries `fusedDenseRelu` or `fusedDenseLinear` first and runs its own tfjs-layers path whenever that declines (another
  * backend, no gradient tape, another input rank). The layer's weights, configuration and
  * serialization are unchanged.
  *
@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { fusedDenseRelu } from "../backends/native_dense.ts";
+import { fusedDenseLinear, fusedDenseRelu } from "../backends/native_dense.ts";
 
 type CallKwargs = Parameters<tfl.layers.Layer["call"]>[1];
 
@@ -22,8 +22,8 @@ interface DenseInternals {
 }
 
 /**
- * Wraps every Dense layer of `model` with a bias and a ReLU activation (module note); returns how
- * many layers it wrapped.
+ * Wraps every Dense layer of `model` with a bias and a ReLU or linear activation (module note);
+ * returns how many layers it wrapped.
  *
  * @example
  * ```ts
@@ -34,22 +34,24 @@ interface DenseInternals {
  * const model = tfl.sequential({
  *   layers: [
  *     tfl.layers.dense({ inputShape: [3], units: 4, activation: "relu" }),
- *     tfl.layers.dense({ units: 2 }),
+ *     tfl.layers.dense({ units: 2, activation: "tanh" }),
  *   ],
  * });
- * assert.equal(useFusedDense(model), 1); // the linear output layer is left alone
+ * assert.equal(useFusedDense(model), 1); // the tanh layer is left alone
  * ```
  */
 export function useFusedDense(model: tfl.LayersModel): number {
   let wrapped = 0;
   for (const layer of model.layers) {
     const dense = layer as unknown as DenseInternals;
+    const activation = dense.activation?.getClassName();
     if (
-      layer.getClassName() !== "Dense" || dense.activation?.getClassName() !== "relu" ||
+      layer.getClassName() !== "Dense" || (activation !== "relu" && activation !== "linear") ||
       dense.bias == null
     ) {
       continue;
     }
+    const fusedDense = activation === "relu" ? fusedDenseRelu : fusedDenseLinear;
     const original = layer.call.bind(layer);
     layer.call = (inputs, kwargs) => {
       const kernel = dense.kernel;
@@ -57,7 +59,7 @@ export function useFusedDense(model: tfl.LayersModel): number {
       if (kernel !== undefined && bias != null && (!Array.isArray(inputs) || inputs.length === 1)) {
         const input = Array.isArray(inputs) ? inputs[0] : inputs;
         const fused = tf.tidy(() => {
-          const out = fusedDenseRelu(input, kernel.read(), bias.read());
+          const out = fusedDense(input, kernel.read(), bias.read());
           // The hook Dense.call runs first; here only when this path runs (else `original` does).
           if (out !== undefined) dense.invokeCallHook(inputs, kwargs);
           return out;
