@@ -119,7 +119,7 @@ async function measureUsamRow(
   timing: Omit<WindowOptions, "now">,
 ): Promise<RowMeasurement> {
   const { batchSize } = timing;
-  const { initBackend } = await import("../src/backends/mod.ts");
+  const { initBackend, softmaxCrossEntropyMean } = await import("../src/backends/mod.ts");
   const { createModel } = await import("../src/models/mod.ts");
   const { createOptimizer } = await import("../src/optimizers/mod.ts");
   const { Random } = await import("../src/math/random.ts");
@@ -148,12 +148,8 @@ async function measureUsamRow(
     spec.optimizer === "sam" ? { lr: 1e-3, rho: 0.05 } : { lr: 1e-3 },
   );
   const loss = () =>
-    tf.tidy(() =>
-      tf.losses.softmaxCrossEntropy(
-        ys,
-        model.apply(xs, { training: true }) as tf.Tensor,
-      ) as tf.Scalar
-    );
+    // train.ts's training loss (one fused kernel on native).
+    tf.tidy(() => softmaxCrossEntropyMean(ys, model.apply(xs, { training: true }) as tf.Tensor));
   const step = () => {
     const cost = optimizer.minimize(loss, true);
     cost?.dataSync(); // wait for the backend to finish the step

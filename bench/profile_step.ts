@@ -3,7 +3,7 @@
  *
  * `deno run -A bench/profile_step.ts [--backend wasm] [--model resnet16|resnet4|cnn|mlp]
  * [--optimizer sgd|sam|trace-sam|frob-sam|det-sam|...] [--steps 20] [--profile-steps 5]
- * [--batch-norm js|onednn|composite]` (`USAM_NATIVE_THREADS=N` for the native path's threads)
+ * [--batch-norm js|onednn|composite] [--fused on|off]` (`USAM_NATIVE_THREADS=N` for the native path's threads)
  *
  * Kernel times come from `tf.profile` (the backend's own timer around each kernel). Each kernel is
  * attributed to the layer that ran it: forward kernels by wrapping every layer's `call`, backward
@@ -25,6 +25,13 @@ import { createOptimizer } from "../src/optimizers/mod.ts";
 import { Random } from "../src/math/random.ts";
 import { setFusedBatchNorm } from "../src/backends/batch_norm_train.ts";
 import { setDnnlBatchNorm } from "../src/backends/native_dnnl_batch_norm.ts";
+import {
+  setFusedSoftmaxCrossEntropy,
+  softmaxCrossEntropyMean,
+} from "../src/backends/native_softmax_cross_entropy.ts";
+import { setFusedReluGrad } from "../src/backends/native_relu_grad.ts";
+import { setFusedAdam } from "../src/backends/native_adam.ts";
+import { setFusedDense } from "../src/backends/native_dense.ts";
 
 interface EngineInternals {
   state: {
@@ -43,8 +50,17 @@ const { values } = parseArgs({
     steps: { type: "string", default: "20" },
     "profile-steps": { type: "string", default: "5" },
     "batch-norm": { type: "string", default: "js" },
+    fused: { type: "string", default: "on" },
   },
 });
+// --fused off: the loss, the dense layer, the ReLU gradient and Adam as TF.js's op chains (the A/B of those kernels).
+if (values.fused !== "on" && values.fused !== "off") {
+  throw new RangeError(`profile_step: --fused must be on or off, got ${values.fused}`);
+}
+setFusedSoftmaxCrossEntropy(values.fused === "on");
+setFusedReluGrad(values.fused === "on");
+setFusedAdam(values.fused === "on");
+setFusedDense(values.fused === "on");
 const MODELS: Record<string, () => tfl.LayersModel> = {
   resnet16: () =>
     createModel("resnet", { inputShape: [28, 28, 1], numClasses: 10, widthMultiplier: 1 / 16 }),
@@ -128,7 +144,8 @@ const loss = () =>
   tf.tidy(() => {
     const logits = model.apply(xs, { training: true }) as tf.Tensor;
     const from = kernelCount();
-    const value = tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+    // The training loss of train.ts (one fused kernel on native unless --fused off).
+    const value = softmaxCrossEntropyMean(ys, logits);
     ranges.push({ label: "loss", phase: "forward", from, to: kernelCount() });
     // Every tape node exists now: wrap each gradient so its kernels are attributed on the way back.
     for (const node of engine.state.activeTape ?? []) {
@@ -183,11 +200,12 @@ let kernelCalls = 0;
 for (let s = 0; s < profileSteps; s++) {
   ranges.length = 0;
   const profile = await tf.profile(() => step());
-  // An op with a custom gradient (e.g. `fusedConv2d__op`) is profiled as one more "kernel" around
-  // the kernels it runs, which are listed too: counting it would count them twice.
+  // An op with a custom gradient (e.g. `fusedConv2d__op`, or a `tf.customGrad`, profiled under
+  // its scope's name) is profiled as one more "kernel" around the kernels it runs, which are listed too:
+  // counting its time would count theirs twice.
   const kernels = profile.kernels.map((k) => ({
     name: k.name,
-    ms: k.name.endsWith("__op") ? 0 : (k.kernelTimeMs as number) / profileSteps,
+    ms: isWrapper(k.name) ? 0 : (k.kernelTimeMs as number) / profileSteps,
   }));
   kernelCalls += kernels.length / profileSteps;
   const label = new Array<string>(kernels.length).fill("");
@@ -258,7 +276,7 @@ lines.push(
 );
 lines.push("", "| kernel | calls | ms | share of the step |", "|---|---|---|---|");
 for (const [name, k] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16)) {
-  if (name.endsWith("__op")) continue;
+  if (isWrapper(name)) continue;
   lines.push(`| ${name} | ${k.n.toFixed(0)} | ${k.ms.toFixed(2)} | ${pct(k.ms)} |`);
 }
 console.log(lines.join("\n"));
@@ -286,4 +304,9 @@ function dispatchMicroseconds(): number {
 
 function total(c: { forward: number; backward: number; update: number }): number {
   return c.forward + c.backward + c.update;
+}
+
+/** Not a kernel of the backend: an op's or a customGrad's wrapper, named after its scope. */
+function isWrapper(name: string): boolean {
+  return name.endsWith("__op") || tf.getKernel(name, tf.getBackend()) === undefined;
 }

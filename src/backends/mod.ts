@@ -42,3 +42,7 @@ export {
   philoxPrefetchStats,
   setPhiloxPrefetch,
 } from "./philox_prefetch.ts";
+export {
+  setFusedSoftmaxCrossEntropy,
+  softmaxCrossEntropyMean,
+} from "./native_softmax_cross_entropy.ts";

@@ -29,6 +29,10 @@ import { registerNativeSgd } from "./native_sgd.ts";
 import { registerNativeAllFinite } from "./native_finite.ts";
 import { registerNativeBias } from "./native_bias.ts";
 import { registerNativeCombine } from "./native_combine.ts";
+import { registerNativeReluGrad } from "./native_relu_grad.ts";
+import { registerNativeAdam } from "./native_adam.ts";
+import { registerNativeSoftmaxCrossEntropy } from "./native_softmax_cross_entropy.ts";
+import { registerNativeDense } from "./native_dense.ts";
 import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
 import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
 import { registerDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
@@ -114,6 +118,12 @@ export async function startNative(): Promise<NativeStart> {
     if (registerNativeBias(NATIVE_BACKEND)) kernels.push("bias Add and Sum");
     if (registerNativeCombine(NATIVE_BACKEND)) {
       kernels.push("UsamCombine", "UsamShift", "UsamSumOfSquares");
+    }
+    if (registerNativeReluGrad(NATIVE_BACKEND)) kernels.push("UsamReluGrad");
+    if (registerNativeAdam(NATIVE_BACKEND)) kernels.push("UsamAdamUpdate");
+    if (registerNativeSoftmaxCrossEntropy(NATIVE_BACKEND)) kernels.push("UsamSoftmaxCrossEntropy");
+    if (registerNativeDense(NATIVE_BACKEND)) {
+      kernels.push("UsamDenseRelu", "UsamDenseLinear", "UsamBiasReluGrad");
     }
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {

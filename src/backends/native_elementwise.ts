@@ -3,7 +3,9 @@
  * native_elementwise_wasm.ts), instantiated on the TF.js wasm backend's own memory: its exports
  * take the tensors' byte offsets on the heap and read and write them in place, with no copy.
  * Used by native_sgd.ts (`UsamSgdUpdate`), native_finite.ts (`UsamAllFinite`) and
- * native_bias.ts (the bias `Add` and its gradient's `Sum`) and native_combine.ts (`UsamCombine`, `UsamShift`, `UsamSumOfSquares`).
+ * native_bias.ts (the bias `Add` and its gradient's `Sum`), native_combine.ts (`UsamCombine`,
+ * `UsamShift`, `UsamSumOfSquares`), native_relu_grad.ts (`UsamReluGrad`), native_adam.ts
+ * (`UsamAdamUpdate`) and native_dense.ts (`UsamDenseRelu`, `UsamBiasReluGrad`).
  *
  * @module
  */
@@ -38,6 +40,30 @@ export interface ElementwiseExports {
   shift(out: number, x: number, d: number, s: number, n: number): void;
   /** Σ x_i² of n float32 values, in double precision. */
   sumSquares(x: number, n: number): number;
+  /** out = dy · step(x) on n values: the ReLU gradient (Step, Cast, Multiply). */
+  reluGrad(out: number, dy: number, x: number, n: number): void;
+  /** out = max(x, 0) on n values, the wasm Relu's bits (an integer max of the bits with 0). */
+  relu(out: number, x: number, n: number): void;
+  /** PyTorch Adam on n values (the .wat file says which argument is which). */
+  adam(
+    n: number,
+    x: number,
+    g: number,
+    m: number,
+    v: number,
+    xo: number,
+    mo: number,
+    vo: number,
+    wd: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    corr: number,
+    eps: number,
+    step: number,
+    flags: number,
+  ): void;
 }
 
 let elementwiseModule: WebAssembly.Module | undefined;

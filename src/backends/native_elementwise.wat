@@ -272,4 +272,130 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $one)))
     (local.get $s))
+;; reluGrad(out, dy, x, n): out = dy * step(x), the ReLU gradient, with step(x) = 1 for x > 0,
+  ;; NaN for a NaN x, else 0: TF.js's Step (the wasm kernel's, NaN kept), Cast (float32 to float32,
+  ;; a copy) and Multiply, in one pass. dy * 0 keeps the sign of dy (-0), as the Multiply does.
+  (func (export "reluGrad") (param $out i32) (param $dy i32) (param $x i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $all i32) (local $xv v128) (local $s v128)
+    (local $xs f32) (local $ss f32)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $i))))
+        ;; 1.0 where x > 0, else +0; then x itself (a NaN) where x is NaN.
+        (local.set $s
+          (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0))
+            (v128.const f32x4 1 1 1 1)))
+        (local.set $s
+          (v128.bitselect (local.get $xv) (local.get $s)
+            (f32x4.ne (local.get $xv) (local.get $xv))))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (local.get $s)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $ss
+          (select (f32.const 1)
+            (select (local.get $xs) (f32.const 0) (f32.ne (local.get $xs) (local.get $xs)))
+            (f32.gt (local.get $xs) (f32.const 0))))
+        (f32.store (i32.add (local.get $out) (local.get $i))
+          (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i))) (local.get $ss)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
+;; adam(n, x, g, m, v, xo, mo, vo, wd, b1, c1, b2, c2, corr, eps, step, flags): PyTorch Adam on n
+  ;; float32 values, the op chain of src/optimizers/adam.ts in its order:
+  ;;   g = g + x*wd                              (flags & 1: weight decay)
+  ;;   mo = m*b1 + g*c1                          (c1 = 1 - beta1)
+  ;;   vo = v*b2 + (g*g)*c2                      (c2 = 1 - beta2)
+  ;;   xo = x - (mo / (sqrt(vo)/corr + eps))*step
+  ;; Outputs may not alias inputs.
+  (func (export "adam")
+    (param $n i32) (param $x i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $xo i32) (param $mo i32) (param $vo i32)
+    (param $wd f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $corr f32) (param $eps f32) (param $step f32) (param $flags i32)
+    (local $i i32) (local $end i32) (local $all i32)
+    (local $xv v128) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $xs f32) (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then
+            (local.set $gv
+              (f32x4.add (local.get $gv) (f32x4.mul (local.get $xv) (f32x4.splat (local.get $wd)))))))
+        (local.set $mv
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (f32x4.splat (local.get $b1)))
+            (f32x4.mul (local.get $gv) (f32x4.splat (local.get $c1)))))
+        (local.set $vv
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (f32x4.splat (local.get $b2)))
+            (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $c2)))))
+        (v128.store (i32.add (local.get $mo) (local.get $i)) (local.get $mv))
+        (v128.store (i32.add (local.get $vo) (local.get $i)) (local.get $vv))
+        (v128.store (i32.add (local.get $xo) (local.get $i))
+          (f32x4.sub (local.get $xv)
+            (f32x4.mul
+              (f32x4.div (local.get $mv)
+                (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (f32x4.splat (local.get $corr)))
+                  (f32x4.splat (local.get $eps))))
+              (f32x4.splat (local.get $step)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $i))))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then (local.set $gs (f32.add (local.get $gs) (f32.mul (local.get $xs) (local.get $wd))))))
+        (local.set $ms
+          (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $b1))
+            (f32.mul (local.get $gs) (local.get $c1))))
+        (local.set $vs
+          (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $i))) (local.get $b2))
+            (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+        (f32.store (i32.add (local.get $mo) (local.get $i)) (local.get $ms))
+        (f32.store (i32.add (local.get $vo) (local.get $i)) (local.get $vs))
+        (f32.store (i32.add (local.get $xo) (local.get $i))
+          (f32.sub (local.get $xs)
+            (f32.mul
+              (f32.div (local.get $ms)
+                (f32.add (f32.div (f32.sqrt (local.get $vs)) (local.get $corr)) (local.get $eps)))
+              (local.get $step))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
+;; relu(out, x, n): out = max(x, 0) as the wasm backend's Relu computes it, an integer max of
+  ;; the bits with 0: +0 for -0 and for every negative number and NaN with the sign bit set, x
+  ;; itself for a positive number, +0, +inf and a NaN without the sign bit.
+  (func (export "relu") (param $out i32) (param $x i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $all i32)
+    (local.set $all (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.and (local.get $all) (i32.const -16)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (i32x4.max_s (v128.load (i32.add (local.get $x) (local.get $i)))
+            (v128.const i32x4 0 0 0 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $four)))
+    (block $done1
+      (loop $one
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $all)))
+        (i32.store (i32.add (local.get $out) (local.get $i))
+          (select (i32.load (i32.add (local.get $x) (local.get $i))) (i32.const 0)
+            (i32.gt_s (i32.load (i32.add (local.get $x) (local.get $i))) (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $one))))
 )

@@ -9,6 +9,7 @@ import { createMlp, type MlpOptions } from "./mlp.ts";
 import { createResnet, type ResnetOptions } from "./resnet.ts";
 import { createVgg, type VggOptions } from "./vgg.ts";
 import { createWrn, type WrnOptions } from "./wrn.ts";
+import { useFusedDense } from "./fused_dense.ts";
 
 /** The architecture names `createModel` and `--model` accept. */
 export const MODEL_NAMES = ["mlp", "cnn", "resnet", "vgg", "wrn"] as const;
@@ -55,5 +56,8 @@ export function createModel<N extends ModelName>(
       `createModel: name must be one of ${MODEL_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
     );
   }
-  return (FACTORIES[name] as (o: ModelOptionsByName[N]) => tfl.LayersModel)(options);
+  const model = (FACTORIES[name] as (o: ModelOptionsByName[N]) => tfl.LayersModel)(options);
+  // Training passes of Dense + bias + ReLU layers as one fused op on native (fused_dense.ts).
+  useFusedDense(model);
+  return model;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedAdamUpdate } from "../backends/native_adam.ts";
 import { checkedStep, minimizeWith, stepWith } from "./plain_step.ts";
 import type { NamedTensor, UsamOptimizer } from "./types.ts";
 import { checkKnownKeys, checkNumber } from "./validate.ts";
@@ -110,7 +111,6 @@ export class AdamOptimizer extends tf.Optimizer implements UsamOptimizer {
     for (const { name, tensor: gradient } of gradientList(gradients)) {
       const x = registeredVariable("adam", name);
       tf.tidy(() => {
-        const g = this.weightDecay !== 0 ? tf.add(gradient, tf.mul(x, this.weightDecay)) : gradient;
         let moments = this.#moments.get(name);
         if (moments == null) {
           moments = {
@@ -119,6 +119,23 @@ export class AdamOptimizer extends tf.Optimizer implements UsamOptimizer {
           };
           this.#moments.set(name, moments);
         }
+        // One kernel for the whole update where the backend has it (native), the same bits as the
+        // op chain below (src/backends/native_adam.ts).
+        const fused = fusedAdamUpdate(x, gradient, moments.m, moments.v, {
+          stepSize,
+          secondCorrection,
+          beta1: this.beta1,
+          beta2: this.beta2,
+          epsilon: this.epsilon,
+          weightDecay: this.weightDecay,
+        });
+        if (fused !== undefined) {
+          x.assign(fused[0]);
+          moments.m.assign(fused[1]);
+          moments.v.assign(fused[2]);
+          return;
+        }
+        const g = this.weightDecay !== 0 ? tf.add(gradient, tf.mul(x, this.weightDecay)) : gradient;
         const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         moments.m.assign(m);

@@ -23,7 +23,7 @@
 import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { type BackendName, initBackend } from "../backends/mod.ts";
+import { type BackendName, initBackend, softmaxCrossEntropyMean } from "../backends/mod.ts";
 import {
   applySettings,
   batches,
@@ -535,7 +535,8 @@ async function runEpoch(
         loss = await optimizer.step(() => {
           const logits = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
           if (correctCount === null) correctCount = tf.keep(countCorrect(logits, labels));
-          return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+          // tf.losses.softmaxCrossEntropy, as one fused kernel where the backend has it (native).
+          return softmaxCrossEntropyMean(oneHot, logits);
         });
       } finally {
         oneHot.dispose();
