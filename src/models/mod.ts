@@ -29,4 +29,3 @@ export { createResnet, RESNET_DEFAULT_WIDTH_MULTIPLIER, type ResnetOptions } fro
 export { createVgg, VGG_DEFAULT_WIDTH_MULTIPLIER, VGG_DEPTHS, type VggOptions } from "./vgg.ts";
 export { createWrn, WRN_DEFAULT_WIDTH_MULTIPLIER, type WrnOptions } from "./wrn.ts";
 export type { CommonModelOptions } from "./options.ts";
-export { type EpochTime, type EpochTimeOptions, measureEpochTime } from "./epoch_time.ts";

@@ -157,24 +157,3 @@ Deno.test("invalid options are refused with a RangeError naming the option", () 
   assert.throws(() => createModel("mlp", null as never), TypeError);
   assert.throws(() => describeModel({} as never), TypeError);
 });
-
-Deno.test("measureEpochTime extrapolates its step time and leaks no tensors", async () => {
-  const { measureEpochTime } = await import("./epoch_time.ts");
-  const model = createModel("cnn", {
-    inputShape: [12, 12, 1],
-    numClasses: 3,
-    filters: [2, 2],
-    kernelSize: 3,
-    denseWidths: [4],
-  });
-  const count = tf.memory().numTensors;
-  const t = measureEpochTime(model, { batchSize: 5, steps: 2, warmup: 1, images: 11 });
-  assert.equal(tf.memory().numTensors, count);
-  // ceil(11 / 5) = 3 steps per epoch; ms → s. Exact up to one rounding of the product.
-  assert.ok(Math.abs(t.epochSeconds - 3 * t.msPerStep / 1000) <= 1e-12 * t.epochSeconds);
-  assert.ok(Math.abs(t.imagesPerSecond - 5000 / t.msPerStep) <= 1e-9 * t.imagesPerSecond);
-  assert.ok(t.msPerStep > 0);
-  assert.throws(() => measureEpochTime(model, { batchSize: 0 }), /batchSize.*0/);
-  assert.throws(() => measureEpochTime(model, { warmup: -1 }), /warmup.*-1/);
-  model.dispose();
-});

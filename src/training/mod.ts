@@ -75,3 +75,4 @@ export {
 } from "./checkpoint.ts";
 export { deriveSeed, type SeedStream } from "./seeds.ts";
 export { writeFileAtomic } from "../io/atomic.ts";
+export { type EpochTime, type EpochTimeOptions, measureEpochTime } from "./epoch_time.ts";

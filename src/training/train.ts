@@ -705,8 +705,24 @@ async function measureHessian(
   };
 }
 
-/** The hyperparameters `createOptimizer` accepts for this optimizer (it refuses the others). */
-function optimizerHyperparameters(config: TrainConfig, epochIndex: number) {
+/**
+ * The hyperparameters `createOptimizer` accepts for `config.optimizer` (it refuses the others),
+ * the perturbation seed derived for epoch `epochIndex`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeTrainConfig } from "./config.ts";
+ * import { optimizerHyperparameters } from "./train.ts";
+ * const hp = optimizerHyperparameters(makeTrainConfig({ optimizer: "sam", rho: 0.1 }), 0);
+ * assert.equal(hp.rho, 0.1);
+ * assert.equal(optimizerHyperparameters(makeTrainConfig({ optimizer: "adam" }), 0).momentum, undefined);
+ * ```
+ */
+export function optimizerHyperparameters(
+  config: TrainConfig,
+  epochIndex: number,
+): OptimizerHyperparameters {
   const hp: OptimizerHyperparameters = { lr: config.lr, weightDecay: config.weightDecay };
   if (config.optimizer !== "adam") hp.momentum = config.momentum;
   if (config.optimizer === "sgd" || config.optimizer === "adam") return hp;

@@ -1,10 +1,11 @@
 /**
- * How long one epoch of a model takes: times SGD steps (batch 128 by default) on random
- * inputs and extrapolates to a dataset size. This is how the defaults of the model zoo were
- * sized. Run it as a script:
+ * How long one training epoch of a model takes with an optimizer: times steps of the training
+ * loop's own path (`createOptimizer`, `await optimizer.step`, the loss `train()` uses) on random
+ * inputs, batch 128 by default, and extrapolates to a dataset size. This is how the defaults of the
+ * model zoo are sized. `deno task epoch-time [--backend auto] [--optimizer sgd] [--steps 20]
+ * [--batch-size 128] [--images 60000] [mlp cnn resnet vgg wrn]`.
  *
- * `deno run -A src/models/epoch_time.ts [--backend auto] [--steps 20] [--batch-size 128]
- * [--images 60000] [mlp cnn resnet vgg wrn]`
+ * Only reads with `await`, so it runs on every backend, webgpu included.
  *
  * @module
  */
@@ -12,9 +13,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { parseArgs } from "node:util";
 import { Random } from "../math/random.ts";
+import { softmaxCrossEntropyMean } from "../backends/native_softmax_cross_entropy.ts";
+import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from "../optimizers/factory.ts";
+import { makeTrainConfig } from "./config.ts";
+import { optimizerHyperparameters } from "./train.ts";
 
 /** Options of {@link measureEpochTime}. */
 export interface EpochTimeOptions {
+  /** An optimizer name; default `sgd`. Its hyperparameters are `deno task train`'s defaults. */
+  optimizer?: string;
   /** Images per step; default 128. */
   batchSize?: number;
   /** Timed steps after the warm-up; default 20. */
@@ -23,13 +30,13 @@ export interface EpochTimeOptions {
   warmup?: number;
   /** Training-set size to extrapolate to; default 60,000 (Fashion-MNIST). */
   images?: number;
-  /** SGD learning rate; default 0.01 (small, so the weights stay sane over the run). */
+  /** Learning rate; default 0.01 (small, so the weights stay sane on random data). */
   lr?: number;
 }
 
 /** What {@link measureEpochTime} returns. */
 export interface EpochTime {
-  /** Mean wall-clock milliseconds per SGD step. */
+  /** Mean wall-clock milliseconds per training step. */
   msPerStep: number;
   /** Training throughput. */
   imagesPerSecond: number;
@@ -45,25 +52,35 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
- * Times SGD steps of `model` (softmax cross-entropy on its logits) on the current backend.
+ * Times training steps of `model` (the training loss on its logits) with `options.optimizer` on
+ * the current backend. Every option is checked before any step runs.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import "@tensorflow/tfjs-backend-cpu";
- * import { createModel } from "./create.ts";
+ * import { createModel } from "../models/create.ts";
  * import { measureEpochTime } from "./epoch_time.ts";
  * await tf.setBackend("cpu");
  * const model = createModel("mlp", { inputShape: [8, 8, 1], numClasses: 3, widths: [16] });
- * const t = measureEpochTime(model, { batchSize: 4, steps: 2, warmup: 1, images: 40 });
+ * const t = await measureEpochTime(model, { batchSize: 4, steps: 2, warmup: 1, images: 40 });
  * assert.ok(t.epochSeconds > 0 && Math.abs(t.epochSeconds - 10 * t.msPerStep / 1000) < 1e-9);
+ * await assert.rejects(() => measureEpochTime(model, { optimizer: "lion" }), /optimizer.*lion/);
  * ```
  */
-export function measureEpochTime(
+export async function measureEpochTime(
   model: tfl.LayersModel,
   options: EpochTimeOptions = {},
-): EpochTime {
+): Promise<EpochTime> {
+  const name = options.optimizer ?? "sgd";
+  if (!(OPTIMIZER_NAMES as readonly string[]).includes(name)) {
+    throw new RangeError(
+      `measureEpochTime: optimizer must be one of ${OPTIMIZER_NAMES.join(", ")}, got ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
   const batchSize = positiveInteger("batchSize", options.batchSize ?? 128);
   const steps = positiveInteger("steps", options.steps ?? 20);
   const warmup = options.warmup ?? 3;
@@ -83,19 +100,17 @@ export function measureEpochTime(
   ]);
   const labels = Int32Array.from({ length: batchSize }, () => rng.integer(numClasses));
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), numClasses));
-  const optimizer = tf.train.sgd(lr);
+  const config = makeTrainConfig({ optimizer: name as OptimizerName, lr, batchSize });
+  const optimizer = createOptimizer(name, optimizerHyperparameters(config, 0));
+  // step() reads its loss with `await`, so each step has finished when it resolves.
   const step = () =>
-    tf.tidy(() => {
-      const cost = optimizer.minimize(() => {
-        const logits = model.apply(xs, { training: true }) as tf.Tensor;
-        return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
-      }, true);
-      cost?.dataSync(); // wait for the backend to finish the step
-    });
+    optimizer.step(() =>
+      softmaxCrossEntropyMean(ys, model.apply(xs, { training: true }) as tf.Tensor)
+    );
   try {
-    for (let i = 0; i < warmup; i++) step();
+    for (let i = 0; i < warmup; i++) await step();
     const start = performance.now();
-    for (let i = 0; i < steps; i++) step();
+    for (let i = 0; i < steps; i++) await step();
     const msPerStep = (performance.now() - start) / steps;
     return {
       msPerStep,
@@ -115,22 +130,29 @@ if (import.meta.main) {
     allowPositionals: true,
     options: {
       backend: { type: "string", default: "auto" },
+      optimizer: { type: "string", default: "sgd" },
       steps: { type: "string", default: "20" },
       "batch-size": { type: "string", default: "128" },
       images: { type: "string", default: "60000" },
     },
   });
   const { initBackend } = await import("../backends/mod.ts");
-  // Not through ./mod.ts: it re-exports this module, and importing it from this module's own
-  // top-level await deadlocks ("Top-level await promise never resolved").
-  const { createModel, MODEL_NAMES } = await import("./create.ts");
-  const { describeModel } = await import("./describe.ts");
+  const { createModel, MODEL_NAMES } = await import("../models/create.ts");
+  const { describeModel } = await import("../models/describe.ts");
+  const unknown = positionals.filter((n) => !(MODEL_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    console.error(
+      `epoch-time: unknown model ${JSON.stringify(unknown[0])} (known: ${MODEL_NAMES.join(" ")})`,
+    );
+    Deno.exit(2);
+  }
   const choice = await initBackend(values.backend as "auto");
-  console.log(`backend: ${choice.description}`);
+  console.log(`backend: ${choice.description}; optimizer: ${values.optimizer}`);
   const names = positionals.length > 0 ? positionals : [...MODEL_NAMES];
   for (const name of names) {
     const model = createModel(name as "mlp", { inputShape: [28, 28, 1], numClasses: 10 });
-    const t = measureEpochTime(model, {
+    const t = await measureEpochTime(model, {
+      optimizer: values.optimizer,
       steps: Number(values.steps),
       batchSize: Number(values["batch-size"]),
       images: Number(values.images),
