@@ -19,6 +19,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { GradConfig, TensorInfo } from "@tensorflow/tfjs-core";
+// TF.js's gradients are registered when tfjs-layers' bundle is evaluated (tfjs-core's own Node
+// bundle registers none). Evaluated first here, so that the 'Relu' gradient exists to be wrapped,
+// and so that no later first import of tfjs-layers replaces the wrapper.
+import "@tensorflow/tfjs-layers";
 import { elementwiseExports } from "./native_elementwise.ts";
 import { asWasmBackend, sizeOf, tensorData } from "./wasm_internals.ts";
 
