@@ -1,7 +1,7 @@
 /**
  * `aggregate` on a grid built so that each rule of the module has a case that shows it (issue 14:
  * these kill the mutants of aggregate.ts the other report tests let survive). Expected values are
- * worked out by hand from the records below, or computed by SciPy 1.10.1 and statsmodels 0.13.5
+ * worked out by hand from the records (`casesRecords` in test_fixtures.ts), or computed by SciPy 1.10.1 and statsmodels 0.13.5
  * (Debian python3-scipy, python3-statsmodels) where a test statistic is involved.
  *
  * Cells (fashion-mnist):
@@ -14,112 +14,11 @@
  * - cnn/noise: sgd on seeds 0, 1 and sam on 1, 2 (Welch).
  */
 import assert from "node:assert/strict";
-import type { RunRecord } from "../training/result.ts";
 import { aggregate, type CellSummary, type ComparisonSummary } from "./aggregate.ts";
-import { syntheticRun, type SyntheticRunOptions } from "./test_fixtures.ts";
+import { casesRecords, syntheticRun } from "./test_fixtures.ts";
 
-const run = (o: SyntheticRunOptions, edit?: (r: RunRecord) => void): RunRecord => {
-  const r = syntheticRun(o);
-  edit?.(r);
-  return r;
-};
-
-const clean = { model: "mlp", setting: "clean" };
-const RECORDS: RunRecord[] = [
-  // sam first, so the SGD reference must be found by name, not position; seeds out of order.
-  run({
-    ...clean,
-    method: "sam",
-    seed: 2,
-    accuracy: 0.875,
-    seconds: 2,
-    gradientEvaluations: 200,
-    trace: 10,
-  }, (r) => {
-    r.epochs[1].testAccuracy = Number.NaN; // skipped in the curve and the bands
-    r.epochs[2].hessian!.trace = Number.NaN; // its last trace is not finite: left out
-  }),
-  run({
-    ...clean,
-    method: "sam",
-    seed: 0,
-    accuracy: 0.75,
-    seconds: 2,
-    gradientEvaluations: 200,
-    trace: 10,
-  }),
-  run({
-    ...clean,
-    method: "sam",
-    seed: 1,
-    accuracy: 0.8125,
-    seconds: 2,
-    gradientEvaluations: 200,
-    trace: 10,
-  }, (r) => {
-    delete r.epochs[2].hessian; // the last measured epoch is the second
-  }),
-  run({ ...clean, method: "sgd", seed: 1, accuracy: 0.625 }),
-  run({ ...clean, method: "sgd", seed: 0, accuracy: 0.5 }, (r) => {
-    r.epochs.reverse(); // epochs out of order in the file: the curves and bands sort them
-  }),
-  run({ ...clean, method: "sgd", seed: 2, accuracy: 0.5625 }),
-  ...[0, 1, 2].map((seed) =>
-    run({
-      ...clean,
-      method: "frob-sam",
-      seed,
-      accuracy: 0.6875,
-      seconds: 3,
-      gradientEvaluations: 300,
-    })
-  ),
-  run({ ...clean, method: "frob-sam", seed: 3, accuracy: 0.99 }, (r) => {
-    r.status = "failed"; // failed, though it carries a final result: not counted
-  }),
-  run({ ...clean, method: "frob-sam", seed: 4, accuracy: 0.99 }, (r) => {
-    r.final = null; // "completed" without a final result: neither counted nor a failure
-  }),
-  run({ model: "mlp", setting: "noise", method: "sgd", seed: 0, accuracy: 0.5 }),
-  run({ model: "mlp", setting: "noise", method: "sgd", seed: 1, accuracy: 0.75 }),
-  run({
-    model: "mlp",
-    setting: "noise",
-    method: "sam",
-    seed: 0,
-    accuracy: 0.625,
-    validationAccuracy: 0.6,
-  }, (r) => {
-    delete r.epochs[2].validationAccuracy; // the last validated epoch is the second: 0.59
-  }),
-  run({
-    model: "mlp",
-    setting: "noise",
-    method: "sam",
-    seed: 1,
-    accuracy: 1,
-    validationAccuracy: 0.7,
-  }),
-  run({ model: "mlp", setting: "tiny", method: "sam", seed: 0, accuracy: 0.5 }),
-  run({ model: "mlp", setting: "tiny", method: "sam", seed: 2, accuracy: 0.5 }, (r) => {
-    r.epochs = [];
-  }),
-  run(
-    { model: "mlp", setting: "tiny", method: "sam", seed: 1, accuracy: 0.5, status: "failed" },
-    (r) => {
-      r.counts = { train: 10, validation: 0, test: 5 };
-      r.environment = { backend: "wasm", machine: "other" };
-    },
-  ),
-  run({ model: "cnn", setting: "clean", method: "sgd", seed: 0, accuracy: 0.5, status: "failed" }),
-  run({ model: "cnn", setting: "pair", method: "sgd", seed: 0, accuracy: 0.5 }),
-  run({ model: "cnn", setting: "pair", method: "sam", seed: 0, accuracy: 0.75 }),
-  run({ model: "cnn", setting: "noise", method: "sgd", seed: 0, accuracy: 0.5 }),
-  run({ model: "cnn", setting: "noise", method: "sgd", seed: 1, accuracy: 0.625 }),
-  run({ model: "cnn", setting: "noise", method: "sam", seed: 1, accuracy: 0.75 }),
-  run({ model: "cnn", setting: "noise", method: "sam", seed: 2, accuracy: 0.8125 }),
-];
-
+const RECORDS = casesRecords();
+const run = syntheticRun;
 const summary = aggregate(RECORDS);
 const cell = (s: ComparisonSummary, model: string, setting: string): CellSummary =>
   s.cells.find((c) => c.model === model && c.setting === setting)!;
