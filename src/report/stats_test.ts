@@ -217,6 +217,16 @@ Deno.test("two values per sample are enough: summarize, Welch and paired tests a
   const welchB = welchTest([1, 2, 4], [3, 5]);
   near(welchB.t, -1.25, 1e-12, "Welch t, n_b = 2");
   near(welchB.p, 0.3183109432202559, 1e-12, "Welch p, n_b = 2");
+  // One value on either side: no variance, so no t (the difference is still reported).
+  assert.deepEqual(welchTest([1, 2], [4]), {
+    difference: -2.5,
+    t: null,
+    degreesOfFreedom: null,
+    p: null,
+    cohenD: null,
+    hedgesG: null,
+  });
+  assert.equal(welchTest([4], [1, 2]).t, null);
   // stats.ttest_rel([1, 2], [0, 0.5]): t = 5.0, p = 0.12566591637800234;
   // stats.t.interval(0.95, 1, loc=1.25, scale=0.25) = (-1.9265511841080238, 4.426551184108024).
   const paired = pairedTest([1, 2], [0, 0.5]);
