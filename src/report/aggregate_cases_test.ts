@@ -158,6 +158,20 @@ Deno.test("aggregate cases: costs relative to SGD, per run and pooled per model"
     run({ method: "sam", seed: 0, accuracy: 0.6, seconds: 2 }),
   ]);
   assert.equal(one.costs.find((c) => c.method === "sam")!.secondsRatioSe, null);
+  // SGD at 2 s per epoch: each run's ratio is its own time over 2; two per-run ratios are enough
+  // for a spread; a method without epochs has no ratio at all (null, not 0).
+  const noEpochs = run({ method: "adam", seed: 0, accuracy: 0.6 });
+  noEpochs.epochs = [];
+  const slow = aggregate([
+    run({ method: "sgd", seed: 0, accuracy: 0.5, seconds: 2 }),
+    run({ method: "sam", seed: 0, accuracy: 0.6, seconds: 3 }),
+    run({ method: "sam", seed: 1, accuracy: 0.6, seconds: 5 }),
+    noEpochs,
+  ]);
+  assert.deepEqual(method(slow.cells[0], "sam").runSecondsRatios, [1.5, 2.5]);
+  assert.equal(method(slow.cells[0], "adam").gradientRatio, null);
+  assert.equal(method(slow.cells[0], "adam").secondsRatio, null);
+  close(slow.costs.find((c) => c.method === "sam")!.secondsRatioSe, 0.5, "se of 1.5 and 2.5");
   // No per-run ratio at all (no SGD): no spread, and no error.
   const alone = aggregate([run({ method: "sam", seed: 0, accuracy: 0.6 })]);
   assert.equal(alone.costs[0].secondsRatioSe, null);
