@@ -4,7 +4,9 @@
  * loss is evaluated, with a message naming the measure, the argument and the value.
  */
 import assert from "node:assert/strict";
+import { adaptive } from "./adaptive.ts";
 import { sharpness } from "./sharpness.ts";
+import { trace } from "./trace.ts";
 
 // deno-lint-ignore no-explicit-any
 const loose = (v: unknown) => v as any;
@@ -116,4 +118,78 @@ Deno.test("a loss that returns a non-finite or non-number value is named with th
       String(message),
     );
   }
+});
+
+Deno.test("adaptive: bad base or eta refused by name; exact needs x; the estimate moves with x", () => {
+  const cases: [() => unknown, string, ErrorConstructor][] = [
+    [
+      () => adaptive(loose(null)),
+      "adaptive: base must be a sharpness measure, got null",
+      TypeError,
+    ],
+    [() => adaptive(loose(7)), "adaptive: base must be a sharpness measure, got 7", TypeError],
+    [
+      () => adaptive(loose({ name: "x" })),
+      "adaptive: base must be a sharpness measure, got [object Object]",
+      TypeError,
+    ],
+    [
+      () => adaptive(trace, -0.5),
+      "adaptive: eta must be a finite number >= 0, got -0.5",
+      RangeError,
+    ],
+    [
+      () => adaptive(trace, Infinity),
+      "adaptive: eta must be a finite number >= 0, got Infinity",
+      RangeError,
+    ],
+    [
+      () => adaptive(trace, loose("0.1")),
+      "adaptive: eta must be a finite number >= 0, got 0.1",
+      RangeError,
+    ],
+  ];
+  for (const [call, message, kind] of cases) {
+    assert.throws(
+      call,
+      (e: unknown) => e instanceof kind && (e as Error).message === message,
+      message,
+    );
+  }
+  const measure = adaptive(trace, 0.5);
+  assert.equal(measure.name, "adaptive(trace, eta=0.5)");
+  assert.equal(adaptive(trace).name, "adaptive(trace, eta=0)");
+  assert.throws(
+    () => measure.exact([[1, 0], [0, 1]]),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      e.message ===
+        "adaptive(trace, eta=0.5).exact: the point x is required (the measure moves with x)",
+  );
+  assert.throws(
+    () => measure.exact([[1, 0], [0, 1]], [1]),
+    /^RangeError: adaptive\(trace, eta=0\.5\)\.exact: dimension mismatch: H is 2×2 but x has length 1$/,
+  );
+  assert.throws(
+    () => measure.exact([[1, 0], [0, 1]], [1, Number.NaN]),
+    /adaptive\(trace, eta=0\.5\)\.exact: x/,
+  );
+  // D = |x| + eta = (1.5, 1): tr(DHD) = 1.5²·2 + 1²·4 = 8.5 for H = diag(2, 4).
+  assert.equal(measure.exact([[2, 0], [0, 4]], [-1, 0.5]), 8.5);
+  // The estimate is the base's on u ↦ f(x + D u) at u = 0: on the quadratic 2a² + 4b² (H = diag(4, 8))
+  // the adaptive trace is tr(DHD) = 1.5²·4 + 1²·8 = 17, up to the sampling error of 4000 samples.
+  const quadratic = (x: Float64Array) => 2 * (x[0] + 1) ** 2 + 4 * (x[1] - 0.5) ** 2;
+  const { value, standardError } = measure.estimateWithError(quadratic, [-1, 0.5], {
+    rho: 0.01,
+    samples: 4000,
+    seed: 3,
+  });
+  // 5 standard errors: a false alarm about once in 3.5 million seeds (the seed is fixed).
+  assert.ok(Math.abs(value - 17) < 5 * standardError, `${value} ± ${standardError}`);
+  assert.equal(
+    measure.estimate(quadratic, [-1, 0.5], { rho: 0.01, samples: 4000, seed: 3 }),
+    value,
+  );
+  // The spec carries the adaptive form of the base's measure.
+  assert.equal(measure.spec?.measure.name, "adaptive(gaussian, eta=0.5)");
 });
