@@ -1,73 +1,50 @@
-// Mutation testing with Stryker (`deno task mutants [module]`, outside CI: it is slow). Stryker
-// runs on Node; its command runner runs each module's `deno test` files against every mutant
+// Mutation testing with Stryker (`deno task mutants [module[:scope]]`, outside CI: it is slow).
+// Stryker runs on Node; its command runner runs a scope's `deno test` files against every mutant
 // (`--no-check`: a mutant that does not type-check would otherwise count as killed by the type
-// checker, not by a test). scripts/mutants.ts picks the module through USAM_MUTANTS_MODULE.
-const MODULES = {
-  measures: {
-    mutate: ["src/measures/**/*.ts", "!src/measures/**/*_test.ts", "!src/measures/**/*_bench.ts"],
-    // The module's own tests; USAM_MUTANTS_WITH_PROOFS=1 adds the property tests that use it
-    // (stronger, and several times slower per mutant).
-    tests: [
-      "src/measures/",
-      ...(process.env.USAM_MUTANTS_WITH_PROOFS === "1"
-        ? [
-          "proofs/quadratic_estimates_test.ts",
-          "proofs/saddle_test.ts",
-          "proofs/rescaling_test.ts",
-          "proofs/universality_test.ts",
-          "proofs/explicit_bias_test.ts",
-          "proofs/reference_step_test.ts",
-        ]
-        : []),
-    ],
-  },
-  optimizers: {
-    mutate: [
-      "src/optimizers/**/*.ts",
-      "!src/optimizers/**/*_test.ts",
-      "!src/optimizers/test_*.ts",
-    ],
-    tests: ["src/optimizers/"],
-  },
-  training: {
-    mutate: ["src/training/**/*.ts", "!src/training/**/*_test.ts", "!src/training/**/*_bench.ts"],
-    tests: ["src/training/"],
-  },
-  settings: {
-    mutate: ["src/data/settings.ts"],
-    tests: [
-      "src/data/settings_test.ts",
-      "src/data/fashion_mnist_test.ts",
-      "src/training/train_mutants_test.ts",
-    ],
-  },
-  report: {
-    mutate: ["src/report/**/*.ts", "!src/report/**/*_test.ts", "!src/report/test_fixtures.ts"],
-    tests: ["src/report/"],
-  },
-};
+// checker, not by a test). scripts/mutants.ts picks the module and scope through
+// USAM_MUTANTS_MODULE and USAM_MUTANTS_SCOPE; the scopes are in scripts/mutant_scopes.json.
+//
+// A module is a list of scopes: some source files and the fastest test files that exercise them.
+// The command runner runs every test file against every mutant (no per-test coverage), so a
+// scope costs its mutant count times its tests' run time; giving each file only the tests that
+// exercise it keeps the slow tests (Chromium, whole training runs) to the mutants they can kill.
+import { readFileSync } from "node:fs";
 
+const MODULES = JSON.parse(
+  readFileSync(new URL("./scripts/mutant_scopes.json", import.meta.url), "utf8"),
+);
 const name = process.env.USAM_MUTANTS_MODULE ?? "measures";
-const module = MODULES[name];
-if (!module) {
+const scopes = MODULES[name];
+if (!scopes) {
   throw new Error(`USAM_MUTANTS_MODULE must be one of ${Object.keys(MODULES)}, got ${name}`);
 }
+const scopeName = process.env.USAM_MUTANTS_SCOPE ?? scopes[0].name;
+const scope = scopes.find((s) => s.name === scopeName);
+if (!scope) {
+  throw new Error(
+    `USAM_MUTANTS_SCOPE must be one of ${scopes.map((s) => s.name)} for ${name}, got ${scopeName}`,
+  );
+}
+// USAM_MUTANTS_WITH_PROOFS=1 adds a scope's property tests (stronger, several times slower);
+// USAM_MUTANTS_TESTS (comma-separated) replaces the scope's test files.
+const tests = process.env.USAM_MUTANTS_TESTS?.split(",") ??
+  [...scope.tests, ...(process.env.USAM_MUTANTS_WITH_PROOFS === "1" ? scope.proofs ?? [] : [])];
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `deno test -A --no-check ${module.tests.join(" ")}` },
+  commandRunner: { command: `deno test -A --no-check ${tests.join(" ")}` },
   coverageAnalysis: "off", // the command runner cannot map tests to mutants
   // USAM_MUTANTS_FILES (comma-separated globs) narrows the mutated files, e.g. for a quick score.
-  mutate: process.env.USAM_MUTANTS_FILES
-    ? process.env.USAM_MUTANTS_FILES.split(",")
-    : module.mutate,
+  mutate: process.env.USAM_MUTANTS_FILES ? process.env.USAM_MUTANTS_FILES.split(",") : scope.mutate,
   ignorePatterns: ["results", ".git", ".stryker-tmp", "reports"],
   tempDirName: ".stryker-tmp",
   concurrency: Number(process.env.USAM_MUTANTS_CONCURRENCY ?? 1),
-  timeoutMS: 60_000,
+  // Added to twice the unmutated run's time: a mutant slower than that (an endless loop) counts
+  // as killed by timeout. Quick scopes wait less for their endless loops.
+  timeoutMS: scope.timeoutMS ?? 60_000,
   timeoutFactor: 2,
   reporters: ["clear-text", "progress-append-only", "json"],
-  jsonReporter: { fileName: `results/runs/mutants/${name}.json` },
+  jsonReporter: { fileName: `results/runs/mutants/${name}.${scope.name}.json` },
   cleanTempDir: "always",
 };

@@ -159,3 +159,141 @@ Deno.test("validation split: exact stratified count, disjoint, seeded, images fo
     /leaves 0/,
   );
 });
+
+// ---- tests that kill mutants of settings.ts which the tests above let survive (issue 14) ----
+
+/** A set of 3-channel 1×1 images whose three bytes encode the image's index and its label. */
+function rgbSet(labels: readonly number[], numClasses: number): ImageSet {
+  const images = new Uint8Array(labels.length * 3);
+  labels.forEach((label, i) => images.set([i & 255, i >> 8, label], 3 * i));
+  return {
+    images,
+    labels: Uint8Array.from(labels),
+    count: labels.length,
+    height: 1,
+    width: 1,
+    channels: 3,
+    numClasses,
+  };
+}
+
+/** Asserts that every image of `set` is the one at `indices[i]` of `source` (all channels). */
+function assertImagesFollow(set: ImageSet, source: ImageSet, indices: Uint32Array) {
+  assert.equal(set.images.length, indices.length * 3);
+  indices.forEach((from, i) => {
+    assert.deepEqual(
+      set.images.subarray(3 * i, 3 * i + 3),
+      source.images.subarray(3 * from, 3 * from + 3),
+    );
+  });
+}
+
+const classShares = (set: ImageSet, numClasses: number) =>
+  Array.from(classCounts(set.labels, numClasses));
+
+Deno.test("stratified shares by largest remainder, computed by hand", () => {
+  // Class sizes 2, 9, 4; fraction 0.3 keeps round(4.5) = 5. Quotas floor(0.6, 2.7, 1.2) = 0, 2, 1
+  // leave 2 to give; the remainders 0.6, 0.7, 0.2 give them to classes 1 and 0: shares 1, 3, 1.
+  const uneven = rgbSet([...Array(2).fill(0), ...Array(9).fill(1), ...Array(4).fill(2)], 3);
+  const kept = applySettings(uneven, { trainFraction: 0.3, seed: 2 });
+  assert.deepEqual(classShares(kept, 3), [1, 3, 1]);
+  // Sizes 3, 5, 7 at 0.5 keep round(7.5) = 8; quotas 1, 2, 3 leave 2; the remainders tie at 0.5
+  // and go to the lower classes, 0 and 1: shares 2, 3, 3.
+  const tied = rgbSet([...Array(3).fill(0), ...Array(5).fill(1), ...Array(7).fill(2)], 3);
+  assert.deepEqual(classShares(applySettings(tied, { trainFraction: 0.5, seed: 2 }), 3), [2, 3, 3]);
+  // The validation split uses the same apportionment.
+  const split = splitValidation(uneven, { fraction: 0.3, seed: 2 });
+  assert.deepEqual(classShares(split.validation!, 3), [1, 3, 1]);
+});
+
+Deno.test("three-channel images follow their labels through the subset and the validation split", () => {
+  const labels = Array.from({ length: 300 }, (_, i) => (i * 7) % 5);
+  const set = rgbSet(labels, 5);
+  const kept = applySettings(set, { trainFraction: 0.4, seed: 1 });
+  assert.equal(kept.count, 120);
+  assertImagesFollow(kept, set, kept.keptIndices);
+  const split = splitValidation(set, { fraction: 0.2, seed: 1 });
+  assertImagesFollow(split.validation!, set, split.validationIndices);
+  assertImagesFollow(split.train, set, split.trainIndices);
+});
+
+Deno.test("unstratified subsets: the right size, ascending, and class shares that vary with the seed", () => {
+  const set = rgbSet(Array.from({ length: 10 }, (_, i) => i % 2), 2);
+  const zeros = new Set<number>();
+  for (let seed = 0; seed < 20; seed++) {
+    const kept = applySettings(set, { trainFraction: 0.5, stratified: false, seed });
+    assert.equal(kept.count, 5);
+    assert.ok(
+      kept.keptIndices.every((v, i) => i === 0 || kept.keptIndices[i - 1] < v),
+      "ascending",
+    );
+    assertImagesFollow(kept, set, kept.keptIndices);
+    zeros.add(classShares(kept, 2)[0]);
+  }
+  // A stratified subset always keeps 5 × 1/2 of each class. A uniform one keeps a hypergeometric
+  // number of class 0 (P(exactly 2 or 3) ≈ 0.79 each draw): 20 seeds all giving one count has
+  // probability below 1e-9 (and the seeds are fixed, so this is deterministic).
+  assert.ok(zeros.size > 1, `class-0 counts ${[...zeros]}`);
+  const stratified = applySettings(set, { trainFraction: 0.5, seed: 0 });
+  assert.deepEqual(classShares(stratified, 2), [3, 2]);
+});
+
+Deno.test("label noise: corrupted indices ascending, two classes allowed, one class fine without noise", () => {
+  const train = syntheticTrain(500, 10);
+  const noisy = applySettings(train, { labelNoise: 0.4, seed: 3 });
+  const c = noisy.corruptedIndices;
+  assert.ok(c.every((v, i) => i === 0 || c[i - 1] < v), "corruptedIndices ascending");
+  // Two classes: every corrupted label flips to the other one.
+  const binary = rgbSet(Array.from({ length: 100 }, (_, i) => i % 2), 2);
+  const flipped = applySettings(binary, { labelNoise: 0.3, seed: 1 });
+  assert.equal(flipped.corruptedIndices.length, 30);
+  for (const i of flipped.corruptedIndices) assert.equal(flipped.labels[i], 1 - binary.labels[i]);
+  // One class and no noise: nothing to corrupt, nothing refused.
+  const single = rgbSet(Array(10).fill(0), 1);
+  assert.equal(applySettings(single, { seed: 1 }).count, 10);
+  assert.equal(applySettings(single, { trainFraction: 0.5, seed: 1 }).count, 5);
+});
+
+Deno.test("bad settings and validation fractions are refused by name, whatever their type", () => {
+  const train = syntheticTrain(100, 10);
+  // deno-lint-ignore no-explicit-any
+  const loose = (v: unknown) => v as any;
+  assert.throws(
+    () => applySettings(train, loose(null)),
+    (e: unknown) =>
+      e instanceof TypeError && /^settings must be an object, got null$/.test(e.message),
+  );
+  assert.throws(() => applySettings(train, loose(7)), /settings must be an object, got 7/);
+  assert.throws(
+    () => applySettings(train, { trainFraction: loose("0.5"), seed: 1 }),
+    /trainFraction must be in \(0, 1\], got 0.5/,
+  );
+  assert.throws(
+    () => applySettings(train, { labelNoise: loose("0.2"), seed: 1 }),
+    /labelNoise must be in \[0, 1\], got 0.2/,
+  );
+  assert.throws(() => applySettings(train, { labelNoise: 1.5, seed: 1 }), /labelNoise.*1.5/);
+  assert.equal(applySettings(train, { labelNoise: 1, seed: 1 }).corruptedIndices.length, 100);
+  for (const fraction of [-0.1, 1, 1.5, NaN, loose("0.2")]) {
+    assert.throws(
+      () => splitValidation(train, { fraction, seed: 0 }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === `validationFraction must be in [0, 1), got ${fraction}`,
+      String(fraction),
+    );
+  }
+  assert.throws(
+    () => splitValidation({ ...train, count: 99 }, { fraction: 0.1, seed: 0 }),
+    /^RangeError: set\.images has length 400/,
+  );
+  // round(0.9 × 2) = 2 held out leaves none to train on.
+  assert.throws(
+    () => splitValidation(rgbSet([0, 1], 2), { fraction: 0.9, seed: 0 }),
+    /leaves 2 for validation and 0 for training; both need at least one/,
+  );
+  const none = splitValidation(train, { fraction: 0, seed: 0 });
+  assert.deepEqual(none.trainIndices, Uint32Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(none.validation, null);
+  assert.equal(none.validationIndices.length, 0);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scanResults, writeJsonAtomic } from "./results_dir.ts";
+import { scanResults, writeJsonAtomic, writeTextAtomic } from "./results_dir.ts";
 import { parseRunRecord } from "../training/result.ts";
 import { syntheticRun } from "./test_fixtures.ts";
 
@@ -56,4 +56,43 @@ Deno.test("parseRunRecord names the bad field", () => {
     parseRunRecord(JSON.parse(JSON.stringify(failed)), "f.json").failure?.message,
     "loss is NaN at step 5",
   );
+});
+
+Deno.test("writeTextAtomic names itself for a bad path; JSON ends with a newline", async () => {
+  for (const path of ["", 42]) {
+    await assert.rejects(
+      // deno-lint-ignore no-explicit-any
+      () => writeTextAtomic(path as any, "x"),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message ===
+          `writeTextAtomic: path must be a non-empty string, got ${JSON.stringify(path)}`,
+    );
+  }
+  const dir = await Deno.makeTempDir();
+  await writeJsonAtomic(`${dir}/a.json`, { a: 1 });
+  assert.equal(await Deno.readTextFile(`${dir}/a.json`), '{\n  "a": 1\n}\n');
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("scanResults: runs in name order, folders named .json skipped, a file given as a folder refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const names = ["m.json", "c.json", "x.json", "a.json", "q.json", "b.json", "z.json", "k.json"];
+  for (const [seed, name] of names.entries()) {
+    await writeJsonAtomic(`${dir}/${name}`, syntheticRun({ method: "sgd", seed, accuracy: 0.5 }));
+  }
+  await Deno.mkdir(`${dir}/folder.json`);
+  await Deno.writeTextFile(`${dir}/foreign.json`, JSON.stringify({ hello: 1 }));
+  const scan = await scanResults([dir]);
+  assert.deepEqual(scan.runs.map((r) => r.path.split("/").pop()), [...names].sort());
+  // The folder is neither a run nor an unreadable file; the foreign file's reason is the parser's
+  // message itself (naming the file), not an Error's string form.
+  assert.deepEqual(scan.unreadable.map((u) => u.path.split("/").pop()), ["foreign.json"]);
+  assert.ok(
+    scan.unreadable[0].reason.startsWith(`${dir}/foreign.json: field`),
+    scan.unreadable[0].reason,
+  );
+  // A missing folder is empty; a path that is a file is an error, not silently empty.
+  await assert.rejects(() => scanResults([`${dir}/a.json`]), Deno.errors.NotADirectory);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -189,3 +189,165 @@ Deno.test("Holm–Bonferroni matches statsmodels' multipletests(method='holm')",
   );
   assert.throws(() => holmBonferroni("0.1" as never), /pValues must be an array, got string/);
 });
+
+// ---- tests that kill mutants of stats.ts and student_t.ts the tests above let survive ----
+
+// deno-lint-ignore no-explicit-any
+const loose = (v: unknown) => v as any;
+const near = (actual: number | null, expected: number, relative: number, what: string) =>
+  assert.ok(
+    actual !== null && Math.abs(actual - expected) <= relative * Math.abs(expected),
+    `${what}: ${actual}, expected ${expected}`,
+  );
+
+Deno.test("two values per sample are enough: summarize, Welch and paired tests at n = 2 (SciPy 1.10)", () => {
+  // SciPy 1.10.1 (Debian python3-scipy): np.std([1, 3], ddof=1) = 1.4142135623730951,
+  // stats.t.interval(0.95, 1, loc=2, scale=1) = (-10.706204736432095, 14.706204736432095).
+  // SciPy's df-1 quantile differs from the one in QUANTILES in the 11th digit: 1e-9 relative.
+  const two = summarize([1, 3]);
+  near(two.sd, 1.4142135623730951, 1e-15, "sd");
+  near(two.ci95![0], -10.706204736432095, 1e-9, "lower");
+  near(two.ci95![1], 14.706204736432095, 1e-9, "upper");
+  // stats.ttest_ind([1, 2], [3, 4, 6], equal_var=False): t = -2.794782784191074,
+  // p = 0.0710016205840827; and with the two-value sample second: [1, 2, 4] against [3, 5]:
+  // t = -1.25, p = 0.3183109432202559. Relative 1e-12: the incomplete beta's budget above.
+  const welchA = welchTest([1, 2], [3, 4, 6]);
+  near(welchA.t, -2.794782784191074, 1e-12, "Welch t, n_a = 2");
+  near(welchA.p, 0.0710016205840827, 1e-12, "Welch p, n_a = 2");
+  const welchB = welchTest([1, 2, 4], [3, 5]);
+  near(welchB.t, -1.25, 1e-12, "Welch t, n_b = 2");
+  near(welchB.p, 0.3183109432202559, 1e-12, "Welch p, n_b = 2");
+  // One value on either side: no variance, so no t (the difference is still reported).
+  assert.deepEqual(welchTest([1, 2], [4]), {
+    difference: -2.5,
+    t: null,
+    degreesOfFreedom: null,
+    p: null,
+    cohenD: null,
+    hedgesG: null,
+  });
+  assert.equal(welchTest([4], [1, 2]).t, null);
+  // stats.ttest_rel([1, 2], [0, 0.5]): t = 5.0, p = 0.12566591637800234;
+  // stats.t.interval(0.95, 1, loc=1.25, scale=0.25) = (-1.9265511841080238, 4.426551184108024).
+  const paired = pairedTest([1, 2], [0, 0.5]);
+  near(paired.t, 5, 1e-12, "paired t");
+  near(paired.p, 0.12566591637800234, 1e-12, "paired p");
+  near(paired.ci95![1], 4.426551184108024, 1e-9, "paired upper");
+});
+
+Deno.test("statistics reject bad samples naming the function and the argument", () => {
+  const cases: [() => unknown, RegExp, ErrorConstructor][] = [
+    [
+      () => summarize(loose("0.8")),
+      /^summarize: values must be an array of numbers, got string$/,
+      TypeError,
+    ],
+    [() => summarize([]), /^summarize: values must not be empty$/, RangeError],
+    [
+      () => summarize(loose([0.8, "0.9"])),
+      /^summarize: values must hold finite numbers, got 0.9$/,
+      RangeError,
+    ],
+    [() => welchTest([], [1]), /^welchTest: a must not be empty$/, RangeError],
+    [() => welchTest([1], []), /^welchTest: b must not be empty$/, RangeError],
+    [() => pairedTest([], [1]), /^pairedTest: a must not be empty$/, RangeError],
+    [
+      () => pairedTest([1], [Infinity]),
+      /^pairedTest: b must hold finite numbers, got Infinity$/,
+      RangeError,
+    ],
+    [() => holmBonferroni([0.5, 1.5]), /^holmBonferroni: pValues must be .*, got 1.5$/, RangeError],
+    [() => holmBonferroni([-0.1]), /got -0.1$/, RangeError],
+    [() => holmBonferroni(loose(["0.5"])), /got 0.5$/, RangeError],
+  ];
+  for (const [call, message, kind] of cases) {
+    assert.throws(
+      call,
+      (e: unknown) => e instanceof kind && message.test((e as Error).message),
+      String(message),
+    );
+  }
+  // The ends of [0, 1] are valid p-values.
+  assert.deepEqual(holmBonferroni([0, 1]), [0, 1]);
+});
+
+Deno.test("t functions check each argument's type and range, naming the function", () => {
+  const cases: [() => unknown, RegExp, ErrorConstructor][] = [
+    [
+      () => studentTCdf(1, loose("3")),
+      /^studentTCdf: degreesOfFreedom must be a number, got string$/,
+      TypeError,
+    ],
+    [() => studentTCdf(loose("1"), 3), /^studentTCdf: t must be a number, got 1$/, RangeError],
+    [() => studentTCdf(Number.NaN, 3), /^studentTCdf: t must be a number, got NaN$/, RangeError],
+    [
+      () => studentTTwoSidedP(1, -1),
+      /^studentTTwoSidedP: degreesOfFreedom must be a finite positive number, got -1$/,
+      RangeError,
+    ],
+    [
+      () => studentTTwoSidedP(loose("1"), 3),
+      /^studentTTwoSidedP: t must be a number, got 1$/,
+      RangeError,
+    ],
+    [
+      () => studentTTwoSidedP(Number.NaN, 3),
+      /^studentTTwoSidedP: t must be a number, got NaN$/,
+      RangeError,
+    ],
+    [
+      () => studentTQuantile(0.9, Infinity),
+      /^studentTQuantile: degreesOfFreedom must be a finite positive number, got Infinity$/,
+      RangeError,
+    ],
+    [() => studentTQuantile(0, 3), /^studentTQuantile: p must be in \(0, 1\), got 0$/, RangeError],
+    [() => studentTQuantile(1, 3), /^studentTQuantile: p must be in \(0, 1\), got 1$/, RangeError],
+    [
+      () => studentTQuantile(-0.1, 3),
+      /^studentTQuantile: p must be in \(0, 1\), got -0.1$/,
+      RangeError,
+    ],
+    [
+      () => studentTQuantile(loose("0.9"), 3),
+      /^studentTQuantile: p must be in \(0, 1\), got 0.9$/,
+      RangeError,
+    ],
+    [
+      () => regularizedIncompleteBeta(0.5, 0, 1),
+      /^regularizedIncompleteBeta: a must be a finite positive number, got 0$/,
+      RangeError,
+    ],
+    [
+      () => regularizedIncompleteBeta(0.5, 1, Number.NaN),
+      /^regularizedIncompleteBeta: b must be a finite positive number, got NaN$/,
+      RangeError,
+    ],
+    [
+      () => regularizedIncompleteBeta(1.5, 1, 1),
+      /^regularizedIncompleteBeta: x must be in \[0, 1\], got 1.5$/,
+      RangeError,
+    ],
+    [
+      () => regularizedIncompleteBeta(loose("0.5"), 1, 1),
+      /^regularizedIncompleteBeta: x must be in \[0, 1\], got 0.5$/,
+      RangeError,
+    ],
+  ];
+  for (const [call, message, kind] of cases) {
+    assert.throws(
+      call,
+      (e: unknown) => e instanceof kind && message.test((e as Error).message),
+      String(message),
+    );
+  }
+  // Shapes of 1e10 need about 1e5 terms, over the 10,000 allowed: refused, not a wrong value.
+  assert.throws(
+    () => regularizedIncompleteBeta(0.5, 1e10, 1e10),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      e.message ===
+        "regularizedIncompleteBeta: continued fraction did not converge for x=0.5, a=10000000000, b=10000000000",
+  );
+  // The median of every t distribution is exactly 0 (the bisection alone would stop near it).
+  assert.equal(studentTQuantile(0.5, 3), 0);
+});

@@ -5,6 +5,7 @@ import { checkpointDirFor, defaultOutPath, resumeCommand } from "./cli.ts";
 import type { RunResult } from "./result.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
+const PAUSE_FIXTURE = new URL("./pause_fixture.ts", import.meta.url).pathname;
 
 function command(args: string[], env: Record<string, string> = {}): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
@@ -75,61 +76,33 @@ Deno.test("a run killed with SIGKILL after epoch 1 resumes to the same final wei
     const killedOut = join(dir, "killed.json");
     const killedCheckpoint = checkpointDirFor(killedOut);
     const epochs = ["--epochs", "3"];
-    // The run to be killed: `nice -n 19` so that on a loaded machine this test process (which
-    // only waits) is scheduled ahead of it, and its checkpoint folder made first so that a file
-    // watcher can see the checkpoint appear. Kill on the watcher's event for checkpoint.bin (it is
-    // renamed into place whole), not after a polling sleep: the window between the epoch-1
-    // checkpoint and the end of epoch 3 is two epochs of a niced process against one event
-    // dispatch. (Fully deterministic would need a stop-after-epoch hook in cli.ts.)
-    await Deno.mkdir(killedCheckpoint, { recursive: true });
-    const watcher = Deno.watchFs(killedCheckpoint, { recursive: false });
-    const child = new Deno.Command("nice", {
-      args: [
-        "-n",
-        "19",
-        Deno.execPath(),
-        "run",
-        "-A",
-        CLI,
-        ...SMALL,
-        ...epochs,
-        "--out",
-        killedOut,
-      ],
+    // The run to be killed is the real command, made to stop for good once it has printed epoch
+    // 1's line (pause_fixture.ts), which comes after epoch 1's checkpoint is on disk. The kill on
+    // that line is then deterministic: no scheduling lets the run reach a later checkpoint or
+    // its result file first (a kill on a file-watcher event raced two epochs against one event
+    // dispatch, and lost on a loaded machine).
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", PAUSE_FIXTURE, "1", ...SMALL, ...epochs, "--out", killedOut],
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
-    let status: Deno.CommandStatus | null = null;
-    const closeWatcher = () => {
-      try {
-        watcher.close();
-      } catch {
-        // already closed
-      }
-    };
-    const exited = child.status.then((s) => {
-      status = s;
-      closeWatcher();
-    });
-    const checkpointFile = join(killedCheckpoint, "checkpoint.bin");
-    try {
-      for await (const event of watcher) {
-        if (event.paths.includes(checkpointFile) && (await exists(checkpointFile))) {
-          child.kill("SIGKILL");
-          break;
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.BadResource)) throw error; // closed when the child exited
-    }
-    closeWatcher();
-    await exited;
-    await child.stdout.cancel();
-    await child.stderr.cancel();
-    assert.equal(status!.signal, "SIGKILL");
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
+    await stdout.seen(/^epoch 1\/3:/m); // also resolves if the run ended without printing it
+    assert.match(stdout.text, /^epoch 1\/3:/m, `the run ended before epoch 1: ${stderr.text}`);
+    child.kill("SIGKILL");
+    const status = await child.status;
+    await Promise.all([stdout.done, stderr.done]);
+    assert.equal(status.signal, "SIGKILL");
     const interrupted = await readCheckpoint(killedCheckpoint);
-    assert.ok(interrupted && interrupted.epoch >= 1 && interrupted.epoch < 3, "killed mid-run");
+    assert.ok(interrupted, "a checkpoint after epoch 1");
+    assert.equal(interrupted.epoch, 1);
+    assert.equal(
+      interrupted.partial,
+      undefined,
+      "the end-of-epoch checkpoint, not a mid-epoch one",
+    );
     assert.equal(await exists(killedOut), false, "no result file for a killed run");
 
     const resumed = await run([...SMALL, ...epochs, "--out", killedOut, "--resume"]);

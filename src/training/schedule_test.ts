@@ -74,3 +74,28 @@ Deno.test("schedule rejects bad options naming the parameter", () => {
   assert.throws(() => createSchedule({ ...ok, kind: "linear" as "constant" }), /kind.*linear/);
   assert.throws(() => createSchedule(ok)(-1), RangeError);
 });
+
+Deno.test("schedule bounds: the smallest valid values are accepted, the next ones out refused", () => {
+  const base = { kind: "multistep" as const, baseLr: 0.1, epochs: 1, stepsPerEpoch: 1 };
+  // One epoch of one step, gamma 1, a milestone at epoch 1: all valid.
+  const lr = createSchedule({ ...base, gamma: 1, milestones: [1] });
+  assert.equal(lr(0), 0.1);
+  assert.equal(createSchedule({ ...base, epochs: 2, milestones: [1], gamma: 0.5 })(1), 0.05);
+  const refused: [Partial<typeof base> & Record<string, unknown>, RegExp][] = [
+    [{ epochs: 0 }, /^RangeError: schedule epochs must be a positive integer, got 0$/],
+    [
+      { stepsPerEpoch: 0 },
+      /^RangeError: schedule stepsPerEpoch must be a positive integer, got 0$/,
+    ],
+    [{ gamma: 0 }, /^RangeError: schedule gamma must be in \(0, 1\], got 0$/],
+    [{ gamma: -0.5 }, /^RangeError: schedule gamma must be in \(0, 1\], got -0.5$/],
+    [{ gamma: 1.5 }, /^RangeError: schedule gamma must be in \(0, 1\], got 1.5$/],
+    [{ warmup: -1 }, /^RangeError: schedule warmup must be in \[0, epochs=1\), got -1$/],
+    [{ milestones: [0] }, /^RangeError: schedule milestones must be positive integers, got 0$/],
+  ];
+  for (const [change, message] of refused) {
+    assert.throws(() => createSchedule({ ...base, ...change }), message, JSON.stringify(change));
+  }
+  assert.throws(() => lr(-1), /^RangeError: schedule step must be a non-negative integer, got -1$/);
+  assert.throws(() => lr(0.5), /got 0.5$/);
+});

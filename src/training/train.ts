@@ -28,8 +28,10 @@ import {
   applySettings,
   batches,
   type Dataset,
+  type DatasetSpec,
   type ImageSet,
   loadDataset,
+  loadDatasetSpec,
   type SettledImageSet,
   splitValidation,
   type ValidationSplit,
@@ -126,6 +128,14 @@ export interface TrainOptions {
   backend?: BackendName;
   /** Where the dataset files are (default: `USAM_DATA`, the cache, system paths). */
   dataDir?: string | null;
+  /**
+   * For custom data in a built-in format, and for tests that write their own files: read the data
+   * through this spec (its files, checksums or none, split sizes or none, parser, classes and
+   * normalization) instead of the catalog's entry for `config.dataset`. Its `name` must be
+   * `config.dataset`, so the run record still names the format and the augmentation follows it.
+   * Only this API takes it: the command line always uses the catalog, checksums included.
+   */
+  datasetSpec?: DatasetSpec;
   /** Test hook: replaces the Hessian measures (to make one fail after an epoch). */
   hessianMeasures?: typeof hessianMeasures;
   /**
@@ -166,6 +176,19 @@ export async function train(
   if (options.resume && !checkpointDir) {
     throw new TypeError("train: resume needs a checkpointDir to resume from");
   }
+  const spec = options.datasetSpec;
+  if (spec !== undefined) {
+    if (spec === null || typeof spec !== "object" || typeof spec.parse !== "function") {
+      throw new TypeError(`train: datasetSpec must be a DatasetSpec, got ${String(spec)}`);
+    }
+    if (spec.name !== config.dataset) {
+      throw new RangeError(
+        `train: datasetSpec.name must be the config's dataset ${
+          JSON.stringify(config.dataset)
+        }, got ${JSON.stringify(spec.name)}`,
+      );
+    }
+  }
   const invocation = makeTrainInvocation({
     backend: options.backend,
     dataDir: options.dataDir,
@@ -176,7 +199,10 @@ export async function train(
   const chosen = await initBackend(invocation.backend);
   const environment: RunEnvironment = await runEnvironment(chosen);
 
-  const dataset = await loadDatasetOnce(config.dataset, invocation.dataDir ?? undefined);
+  const dataset = await loadDatasetOnce(
+    spec ?? config.dataset,
+    invocation.dataDir ?? undefined,
+  );
   const limitedTrain = firstImages(dataset.train, config.trainLimit);
   const learnerSet = applySettings(limitedTrain, {
     trainFraction: config.trainFraction,
@@ -430,14 +456,26 @@ export async function train(
  * The arrays are never written to: `applySettings` and `firstImages` copy or view them.
  */
 const loadedDatasets = new Map<string, Promise<Dataset>>();
+/** The same for the specs passed as `datasetSpec`, per spec object (never mixed with the catalog). */
+const loadedSpecs = new WeakMap<DatasetSpec, Map<string, Promise<Dataset>>>();
 
-function loadDatasetOnce(name: TrainConfig["dataset"], dataDir: string | undefined) {
-  const key = JSON.stringify([name, dataDir ?? null]);
-  let loading = loadedDatasets.get(key);
+function loadDatasetOnce(
+  source: TrainConfig["dataset"] | DatasetSpec,
+  dataDir: string | undefined,
+) {
+  const key = JSON.stringify([typeof source === "string" ? source : source.name, dataDir ?? null]);
+  let cache = loadedDatasets;
+  if (typeof source !== "string") {
+    cache = loadedSpecs.get(source) ?? new Map();
+    loadedSpecs.set(source, cache);
+  }
+  let loading = cache.get(key);
   if (!loading) {
-    loading = loadDataset(name, { dataDir });
-    loadedDatasets.set(key, loading);
-    loading.catch(() => loadedDatasets.delete(key)); // a failed load is retried, not remembered
+    loading = typeof source === "string"
+      ? loadDataset(source, { dataDir })
+      : loadDatasetSpec(source, { dataDir });
+    cache.set(key, loading);
+    loading.catch(() => cache.delete(key)); // a failed load is retried, not remembered
   }
   return loading;
 }
