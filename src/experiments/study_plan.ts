@@ -260,9 +260,9 @@ export function studyPlanMarkdown(timing: StudyTiming, plan: StudyPlan): string 
       `by \`scripts/study_timing.ts\`, backend \`${timing.backend}\`, ${timing.cores} cores, load average ` +
       `${timing.load.map((v) => v.toFixed(1)).join("/")} before and ${
         (timing.loadAfter ?? []).map((v) => v.toFixed(1)).join("/")
-      } after, under \`nice -n 10\`). The machine was shared with seven other engineers' tests, so ` +
-      `every estimate is multiplied by a margin of ${plan.margin}. Rerun the timing on a quiet machine ` +
-      `(or with the native backend) and \`deno task study:plan\` to resize.`,
+      } after). Every estimate is multiplied by a margin of ${plan.margin} (\`--margin\`): the runs ` +
+      `share the machine with other work and measure the Hessian every epoch. Rerun the timing on a ` +
+      `quiet machine and \`deno task study:plan\` to resize.`,
     "",
   );
   if (timing.resolvedBackend) lines.push(`Backend used: \`${timing.resolvedBackend}\`.`, "");
