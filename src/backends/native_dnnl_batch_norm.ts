@@ -248,83 +248,95 @@ function usable(x: TensorInfo): boolean {
   return dnnlEnabled && x.dtype === "float32" && x.shape.length === 4 && sizeOf(x.shape) > 0;
 }
 
+/**
+ * Runs the cached plan `kind|nchw|epsilon` on the heap for `x`'s shape, writing three fresh
+ * outputs (`x`'s shape, then two per-channel vectors) at the argument offsets `offsets` gives;
+ * the fallback kernel when oneDNN refused the geometry or the call.
+ */
+function runPlan(
+  dnnl: Dnnl,
+  fallback: KernelFunc,
+  args: Parameters<KernelFunc>[0],
+  x: TensorInfo,
+  kind: "forward" | "backward",
+  build: (nchw: number[], epsilon: number) => Plan | null,
+  offsets: (at: (t: TensorInfo) => number, outputs: TensorInfo[]) => Record<string, number>,
+): ReturnType<KernelFunc> {
+  const { epsilon } = args.attrs as unknown as { epsilon: number };
+  const nchw = nchwOf(x.shape);
+  const planKey = `${kind}|${nchw}|${epsilon}`;
+  if (cache.get(planKey) === null) return fallback(args);
+  const backend = asWasmBackend(args.backend);
+  const channels = x.shape[3];
+  const outputs = [
+    backend.makeOutput(x.shape.slice(), "float32"),
+    backend.makeOutput([channels], "float32"),
+    backend.makeOutput([channels], "float32"),
+  ];
+  const at = (t: TensorInfo) => tensorData(backend, t).memoryOffset;
+  // The heap buffer is taken after the allocations, which may have grown it.
+  const ran = run(
+    dnnl,
+    planKey,
+    () => build(nchw, epsilon),
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    offsets(at, outputs),
+  );
+  if (ran) return outputs;
+  for (const t of outputs) backend.disposeData(t.dataId);
+  return fallback(args);
+}
+
 function forwardKernel(dnnl: Dnnl, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { x, scale, offset } = args.inputs as Record<string, TensorInfo>;
-    const { epsilon } = args.attrs as unknown as { epsilon: number };
     if (!usable(x) || scale.shape[0] !== x.shape[3] || offset.shape[0] !== x.shape[3]) {
       return fallback(args);
     }
-    const nchw = nchwOf(x.shape);
-    const planKey = `forward|${nchw}|${epsilon}`;
-    if (cache.get(planKey) === null) return fallback(args);
-    const backend = asWasmBackend(args.backend);
-    const channels = x.shape[3];
-    const outputs = [
-      backend.makeOutput(x.shape.slice(), "float32"),
-      backend.makeOutput([channels], "float32"),
-      backend.makeOutput([channels], "float32"),
-    ];
-    const at = (t: TensorInfo) => tensorData(backend, t).memoryOffset;
-    // The heap buffer is taken after the allocations, which may have grown it.
-    const ran = run(
+    return runPlan(
       dnnl,
-      planKey,
-      () => buildForward(dnnl, nchw, epsilon),
-      backend.wasm.HEAPU8.buffer as ArrayBuffer,
-      {
+      fallback,
+      args,
+      x,
+      "forward",
+      (nchw, epsilon) => buildForward(dnnl, nchw, epsilon),
+      (at, [y, mean, variance]) => ({
         x: at(x),
         scale: at(scale),
         offset: at(offset),
-        y: at(outputs[0]),
-        mean: at(outputs[1]),
-        variance: at(outputs[2]),
-      },
+        y: at(y),
+        mean: at(mean),
+        variance: at(variance),
+      }),
     );
-    if (ran) return outputs;
-    for (const t of outputs) backend.disposeData(t.dataId);
-    return fallback(args);
   };
 }
 
 function backwardKernel(dnnl: Dnnl, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { dy, x, scale, mean, variance } = args.inputs as Record<string, TensorInfo>;
-    const { epsilon } = args.attrs as unknown as { epsilon: number };
     if (!usable(x) || !tf.util.arraysEqual(dy.shape, x.shape) || dy.dtype !== "float32") {
       return fallback(args);
     }
-    const nchw = nchwOf(x.shape);
-    const planKey = `backward|${nchw}|${epsilon}`;
-    if (cache.get(planKey) === null) return fallback(args);
-    const backend = asWasmBackend(args.backend);
-    const channels = x.shape[3];
-    const outputs = [
-      backend.makeOutput(x.shape.slice(), "float32"),
-      backend.makeOutput([channels], "float32"),
-      backend.makeOutput([channels], "float32"),
-    ];
-    const at = (t: TensorInfo) => tensorData(backend, t).memoryOffset;
-    const ran = run(
+    return runPlan(
       dnnl,
-      planKey,
-      () => buildBackward(dnnl, nchw, epsilon),
-      backend.wasm.HEAPU8.buffer as ArrayBuffer,
-      {
+      fallback,
+      args,
+      x,
+      "backward",
+      (nchw, epsilon) => buildBackward(dnnl, nchw, epsilon),
+      (at, [dx, dscale, doffset]) => ({
         dy: at(dy),
         x: at(x),
         scale: at(scale),
         shift: at(scale),
         mean: at(mean),
         variance: at(variance),
-        dx: at(outputs[0]),
-        dscale: at(outputs[1]),
-        doffset: at(outputs[2]),
-      },
+        dx: at(dx),
+        dscale: at(dscale),
+        doffset: at(doffset),
+      }),
     );
-    if (ran) return outputs;
-    for (const t of outputs) backend.disposeData(t.dataId);
-    return fallback(args);
   };
 }
 

@@ -192,7 +192,7 @@ Deno.test({
   fn: async () => {
     const rng = new Random(23);
     let worst = 0;
-    const previous = setDnnlBatchNorm(true); // opt-in (native_dnnl_batch_norm.ts says why)
+    const previous = setDnnlBatchNorm(true); // the default; set again so the test holds whatever ran before
     try {
       for (let trial = 0; trial < 24; trial++) {
         // NHWC cases (rank 4 goes to oneDNN; the others to the JavaScript kernels), one large.
