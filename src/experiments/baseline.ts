@@ -107,9 +107,10 @@ export function parseBaseline(json: unknown, source: string): Baseline {
     for (const key of ["model", "method"]) {
       if (typeof e[key] !== "string" || e[key] === "") bad(`${path}.${key}`, "a name", e[key]);
     }
-    for (const key of ["gradientRatio", "secondsRatio", "secondsRatioSe"]) {
+    const optional = ["secondsRatioSe", "cpuSecondsRatio", "cpuSecondsRatioSe"];
+    for (const key of ["gradientRatio", "secondsRatio", ...optional]) {
       const v = e[key];
-      if (key === "secondsRatioSe" && v === undefined) continue;
+      if (optional.includes(key) && v === undefined) continue;
       if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
         bad(`${path}.${key}`, "a finite number >= 0 or null", v);
       }
@@ -121,6 +122,12 @@ export function parseBaseline(json: unknown, source: string): Baseline {
       secondsRatio: e.secondsRatio as number | null,
       ...(e.secondsRatioSe !== undefined
         ? { secondsRatioSe: e.secondsRatioSe as number | null }
+        : {}),
+      ...(e.cpuSecondsRatio !== undefined
+        ? { cpuSecondsRatio: e.cpuSecondsRatio as number | null }
+        : {}),
+      ...(e.cpuSecondsRatioSe !== undefined
+        ? { cpuSecondsRatioSe: e.cpuSecondsRatioSe as number | null }
         : {}),
     };
   });

@@ -199,6 +199,37 @@ export interface RegressIo extends CommandIo {
 }
 
 /**
+ * Puts the native kernels on one thread for a regression run unless the environment already
+ * chooses (`USAM_NATIVE_THREADS` or `USAM_DNNL_THREADS`): sets `USAM_NATIVE_THREADS=1` through
+ * `set` and returns the line that says so, else null. Why: the cost checks compare each method's
+ * time with SGD's, and with 2 BLAS threads on a loaded 2-core machine those ratios measured the
+ * scheduler. Measured 2026-12-01 on the development VM with two other jobs on the cores (ci
+ * grid, MLP, 3 seeds): ASAM 4.8–5.9× SGD in CPU time (6.8–8.5× wall) with the default threads,
+ * 1.8–2.3× on one thread, against 2.5× on the idle machine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pinKernelThreads } from "./regress_command.ts";
+ * const env: Record<string, string> = {};
+ * assert.match(pinKernelThreads((n) => env[n], (n, v) => env[n] = v)!, /USAM_NATIVE_THREADS=1/);
+ * assert.equal(env.USAM_NATIVE_THREADS, "1");
+ * const chosen: Record<string, string> = { USAM_DNNL_THREADS: "2" };
+ * assert.equal(pinKernelThreads((n) => chosen[n], (n, v) => chosen[n] = v), null);
+ * assert.equal(chosen.USAM_NATIVE_THREADS, undefined);
+ * ```
+ */
+export function pinKernelThreads(
+  get: (name: string) => string | undefined,
+  set: (name: string, value: string) => void,
+): string | null {
+  if (["USAM_NATIVE_THREADS", "USAM_DNNL_THREADS"].some((n) => (get(n) ?? "") !== "")) return null;
+  set("USAM_NATIVE_THREADS", "1");
+  return "native kernels on one thread (USAM_NATIVE_THREADS=1), so that the cost ratios " +
+    "measure the methods and not the scheduler; set it to choose";
+}
+
+/**
  * `deno task regress` without `Deno.exit`; returns the exit code (0 pass, 1 regression or
  * incomplete run, 2 bad usage, a bad baseline or a bad grid).
  *
@@ -262,6 +293,8 @@ export async function regressMain(argv: readonly string[], io: RegressIo = {}): 
       `regress-${commit?.slice(0, 12) ?? "nocommit"}${sabotage ? "-sabotaged" : ""}`,
     );
   stdout(`regress: grid "${grid.name}" → ${out}\n`);
+  const pinned = pinKernelThreads((name) => Deno.env.get(name), (name, v) => Deno.env.set(name, v));
+  if (pinned !== null) stdout(`regress: ${pinned}\n`);
   const started = performance.now();
   const crashed: { id: string; message: string }[] = [];
   if ((o.jobs as number) > 1) {

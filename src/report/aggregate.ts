@@ -73,6 +73,17 @@ export interface MethodSummary {
   runSecondsRatios: number[];
   /** Median epoch time of each completed run, in `seeds` order. */
   runSecondsPerEpoch: number[];
+  /**
+   * Median over seeds of the median epoch CPU time (`EpochRecord.cpuSeconds`); null unless every
+   * epoch of every completed run recorded it.
+   */
+  cpuSecondsPerEpoch: number | null;
+  /** cpuSecondsPerEpoch / SGD's in the same cell. */
+  cpuSecondsRatio: number | null;
+  /** Each run's median epoch CPU time / SGD's cpuSecondsPerEpoch in the same cell. */
+  runCpuSecondsRatios: number[];
+  /** Median epoch CPU time of each completed run (empty when any epoch lacks it). */
+  runCpuSecondsPerEpoch: number[];
   /** Mean over seeds of the test accuracy after each epoch (epoch k at index k - 1). */
   accuracyCurve: number[];
   /** Test accuracy per epoch: mean over seeds with its 95% t interval. */
@@ -152,6 +163,10 @@ export interface CostSummary {
    * much the seconds ratio moves between repetitions on this machine. Null with fewer than 2 runs.
    */
   secondsRatioSe: number | null;
+  /** As `secondsRatio`, in process CPU seconds; null where the runs did not record them. */
+  cpuSecondsRatio: number | null;
+  /** As `secondsRatioSe`, for `cpuSecondsRatio`. */
+  cpuSecondsRatioSe: number | null;
   cells: number;
 }
 
@@ -252,9 +267,11 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
   const perRunGradients = completed.filter((r) => r.epochs.length > 0).map((r) =>
     r.epochs.reduce((s, e) => s + e.gradientEvaluations, 0) / r.epochs.length
   );
-  const perRunSeconds = completed.filter((r) => r.epochs.length > 0).map((r) =>
-    median(r.epochs.map((e) => e.seconds))
-  );
+  const timed = completed.filter((r) => r.epochs.length > 0);
+  const perRunSeconds = timed.map((r) => median(r.epochs.map((e) => e.seconds)));
+  const perRunCpuSeconds = timed.every((r) => r.epochs.every((e) => e.cpuSeconds !== undefined))
+    ? timed.map((r) => median(r.epochs.map((e) => e.cpuSeconds!)))
+    : [];
   return {
     method,
     seeds: completed.map((r) => r.run.seed),
@@ -276,6 +293,10 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
     secondsRatio: null,
     runSecondsRatios: [],
     runSecondsPerEpoch: perRunSeconds,
+    cpuSecondsPerEpoch: perRunCpuSeconds.length ? median(perRunCpuSeconds) : null,
+    cpuSecondsRatio: null,
+    runCpuSecondsRatios: [],
+    runCpuSecondsPerEpoch: perRunCpuSeconds,
     accuracyCurve: perEpochMean(completed, (e) => e.testAccuracy).map((p) => p.value),
     accuracyBands: perEpochBands(completed, (e) => e.testAccuracy),
     validationAccuracyBands: perEpochBands(completed, (e) => e.validationAccuracy),
@@ -393,6 +414,11 @@ export function aggregate(
       m.runSecondsRatios = sgdSeconds !== null && sgdSeconds > 0
         ? m.runSecondsPerEpoch.map((v) => v / sgdSeconds)
         : [];
+      m.cpuSecondsRatio = ratio(m.cpuSecondsPerEpoch, sgd?.cpuSecondsPerEpoch ?? null);
+      const sgdCpu = sgd?.cpuSecondsPerEpoch ?? null;
+      m.runCpuSecondsRatios = sgdCpu !== null && sgdCpu > 0
+        ? m.runCpuSecondsPerEpoch.map((v) => v / sgdCpu)
+        : [];
     }
     const ranked = methods.filter((m) => m.accuracy !== null)
       .sort((a, b) => b.accuracy!.mean - a.accuracy!.mean);
@@ -455,12 +481,17 @@ export function aggregate(
     const s = entries.map((m) => m.secondsRatio).filter((v): v is number => v !== null);
     const perRun = entries.flatMap((m) => m.runSecondsRatios);
     const spread = perRun.length >= 2 ? summarize(perRun) : null;
+    const cpu = entries.map((m) => m.cpuSecondsRatio).filter((v): v is number => v !== null);
+    const perRunCpu = entries.flatMap((m) => m.runCpuSecondsRatios);
+    const cpuSpread = perRunCpu.length >= 2 ? summarize(perRunCpu) : null;
     return {
       model,
       method,
       gradientRatio: g.length ? median(g) : null,
       secondsRatio: s.length ? median(s) : null,
       secondsRatioSe: spread?.se ?? null,
+      cpuSecondsRatio: cpu.length ? median(cpu) : null,
+      cpuSecondsRatioSe: cpuSpread?.se ?? null,
       cells: entries.length,
     };
   });

@@ -264,3 +264,27 @@ Deno.test("report: a note in each cell whose runs used different backends, none 
     "the runs of this cell used different backends (cpu: sgd s0, sam s0; wasm: sam s0)",
   ]);
 });
+
+Deno.test("CPU-seconds ratios come from the epochs' cpuSeconds, and only when every epoch has them", () => {
+  const sgd = [0, 1].map((seed) =>
+    syntheticRun({ method: "sgd", seed, accuracy: 0.8, seconds: 1, cpuSeconds: 1.5 })
+  );
+  const sam = [0, 1].map((seed) =>
+    syntheticRun({ method: "sam", seed, accuracy: 0.8, seconds: 3, cpuSeconds: 3 + seed })
+  );
+  const summary = aggregate([...sgd, ...sam]);
+  const m = summary.cells[0].methods.find((x) => x.method === "sam")!;
+  // Per-run median CPU epochs 3 and 4 (median 3.5) over SGD's 1.5.
+  assert.deepEqual(m.runCpuSecondsPerEpoch, [3, 4]);
+  assert.equal(m.cpuSecondsRatio, 3.5 / 1.5);
+  assert.deepEqual(m.runCpuSecondsRatios, [2, 4 / 1.5]);
+  const cost = summary.costs.find((c) => c.method === "sam")!;
+  assert.equal(cost.cpuSecondsRatio, 3.5 / 1.5);
+  // sd of [2, 2.667] is 0.4714, se = sd / √2 = 1/3.
+  assert.ok(Math.abs(cost.cpuSecondsRatioSe! - 1 / 3) < 1e-12, `${cost.cpuSecondsRatioSe}`);
+  assert.equal(cost.secondsRatio, 3);
+  // One run without CPU times: no CPU ratio at all, rather than a ratio of a subset.
+  const older = syntheticRun({ method: "sam", seed: 2, accuracy: 0.8, seconds: 3 });
+  const mixed = aggregate([...sgd, ...sam, older]);
+  assert.equal(mixed.costs.find((c) => c.method === "sam")!.cpuSecondsRatio, null);
+});

@@ -144,6 +144,8 @@ Deno.test("cost checks: each model and method its own, null baselines skipped, n
       gradientRatio: 1,
       secondsRatio: 1,
       secondsRatioSe: null,
+      cpuSecondsRatio: null,
+      cpuSecondsRatioSe: null,
       cells: 1,
     },
     {
@@ -152,6 +154,8 @@ Deno.test("cost checks: each model and method its own, null baselines skipped, n
       gradientRatio: g,
       secondsRatio: s,
       secondsRatioSe: se,
+      cpuSecondsRatio: null,
+      cpuSecondsRatioSe: null,
       cells: 1,
     },
     {
@@ -160,6 +164,8 @@ Deno.test("cost checks: each model and method its own, null baselines skipped, n
       gradientRatio: 4,
       secondsRatio: 8,
       secondsRatioSe: null,
+      cpuSecondsRatio: null,
+      cpuSecondsRatioSe: null,
       cells: 1,
     },
   ];

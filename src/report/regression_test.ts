@@ -106,3 +106,56 @@ Deno.test("the seconds threshold widens by the measured spread of the ratios", (
   assert.equal(at(1.35).passed, false);
   assert.match(at(1.35).message, /\+10% \+ 2 × measured SE 0\.194/);
 });
+
+Deno.test("with CPU seconds in the baseline, time gates on them and not on the wall clock", () => {
+  // Wall-clock and CPU seconds given separately: SGD 1 s wall / 2 s CPU an epoch; SAM's CPU
+  // ratio 2.0 in the baseline.
+  const cells = (samWall: number, samCpu: number, cpu = true) => [
+    ...[0.80, 0.81, 0.79].map((a, seed) =>
+      syntheticRun({
+        method: "sgd",
+        seed,
+        accuracy: a,
+        seconds: 1,
+        ...(cpu ? { cpuSeconds: 2 } : {}),
+      })
+    ),
+    ...[0.85, 0.86, 0.84].map((a, seed) =>
+      syntheticRun({
+        method: "sam",
+        seed,
+        accuracy: a,
+        seconds: samWall,
+        ...(cpu ? { cpuSeconds: samCpu } : {}),
+        gradientEvaluations: 200,
+      })
+    ),
+  ];
+  const base = buildBaseline(aggregate(cells(2, 4)), { preset: "ci", commit: null, machine: "t" });
+  const sam = base.costs.find((c) => c.method === "sam")!;
+  assert.equal(sam.cpuSecondsRatio, 2);
+  assert.equal(sam.secondsRatio, 2);
+  const timeChecks = (wall: number, cpuTime: number, cpu = true) =>
+    checkRegression(base, aggregate(cells(wall, cpuTime, cpu))).filter((c) =>
+      c.where === "mlp sam" && c.kind !== "gradient-ratio"
+    );
+  // A busy machine doubles SAM's wall-clock ratio but not its CPU time: passes.
+  const busy = timeChecks(4, 4);
+  assert.deepEqual(busy.map((c) => [c.kind, c.passed]), [["cpu-seconds-ratio", true]]);
+  assert.match(
+    busy[0].message,
+    /CPU seconds per epoch relative to SGD 2\.000× vs baseline 2\.000×/,
+  );
+  // A real slowdown shows in CPU time: 2.3× against an allowed 2.2× fails.
+  const slow = timeChecks(2, 4.6);
+  assert.deepEqual(slow.map((c) => [c.kind, c.passed]), [["cpu-seconds-ratio", false]]);
+  assert.match(
+    slow[0].message,
+    /2\.300× vs baseline 2\.000× \(allowed up to 2\.200×: \+10%\).*REGRESSION/,
+  );
+  // Runs without CPU times against such a baseline: the check reports them missing, it does not
+  // silently pass.
+  const none = timeChecks(2, 4, false);
+  assert.deepEqual(none.map((c) => [c.kind, c.passed]), [["cpu-seconds-ratio", false]]);
+  assert.match(none[0].message, /missing/);
+});

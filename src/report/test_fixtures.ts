@@ -19,6 +19,8 @@ export interface SyntheticRunOptions {
   gradientEvaluations?: number;
   /** Seconds per epoch. */
   seconds?: number;
+  /** Process CPU seconds per epoch (absent from the epochs when not given). */
+  cpuSeconds?: number;
   trace?: number;
   status?: "completed" | "failed";
   /**
@@ -73,6 +75,7 @@ export function syntheticRun(o: SyntheticRunOptions): RunRecord {
         }
         : {}),
       seconds: o.seconds ?? 1,
+      ...(o.cpuSeconds !== undefined ? { cpuSeconds: o.cpuSeconds } : {}),
       gradientEvaluations: o.gradientEvaluations ?? 100,
       ...(o.trace !== undefined
         ? { hessian: { trace: o.trace * (epochs - k), frobenius: 1, topEigenvalue: 2 } }

@@ -48,6 +48,8 @@ export interface PartialEpoch {
   correct: number;
   /** Training seconds so far (wall-clock: not part of the bitwise guarantee). */
   seconds: number;
+  /** Process CPU seconds of those steps (absent in older checkpoints: counted from 0). */
+  cpuSeconds?: number;
 }
 
 /** Everything needed to continue a run after `epoch` completed epochs. */
@@ -259,6 +261,7 @@ function parsePartial(partial: unknown, source: string): PartialEpoch {
     images: p.images as number,
     correct: p.correct as number,
     seconds: p.seconds as number,
+    ...(typeof p.cpuSeconds === "number" ? { cpuSeconds: p.cpuSeconds } : {}),
   };
 }
 

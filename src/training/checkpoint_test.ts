@@ -102,10 +102,23 @@ Deno.test("writeCheckpoint replaces the file atomically and leaves no temporary 
 
 Deno.test("a mid-epoch checkpoint keeps its partial sums exactly, and its backend", () => {
   // lossSum is a float64 sum: JSON must give back the same double, not a rounded one.
-  const partial = { steps: 7, lossSum: 0.1 + 0.2 + 1 / 3, images: 448, correct: 301, seconds: 0.5 };
+  const partial = {
+    steps: 7,
+    lossSum: 0.1 + 0.2 + 1 / 3,
+    images: 448,
+    correct: 301,
+    seconds: 0.5,
+    cpuSeconds: 0.75,
+  };
   const back = decodeCheckpoint(encodeCheckpoint({ ...sample(), partial, backend: "wasm" }));
   assert.deepEqual(back.partial, partial);
   assert.equal(back.backend, "wasm");
+  // A partial epoch written before CPU times were kept decodes without one (counted from 0).
+  const { cpuSeconds: _c, ...older } = partial;
+  assert.deepEqual(
+    decodeCheckpoint(encodeCheckpoint({ ...sample(), partial: older })).partial,
+    older,
+  );
   // An epoch-end checkpoint has neither.
   const plain = decodeCheckpoint(encodeCheckpoint(sample()));
   assert.equal(plain.partial, undefined);

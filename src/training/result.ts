@@ -50,6 +50,13 @@ export interface EpochRecord {
   seconds: number;
   /** Training images per second (steps × batch over `seconds`). */
   imagesPerSecond?: number;
+  /**
+   * Process CPU seconds (user + system, every thread) over the same steps as `seconds` (absent
+   * in older files). Unlike wall-clock time it does not grow when other processes take the
+   * cores, and it counts background work (the draw prefetch thread) wherever it ran, so cost
+   * ratios built on it are comparable between a busy and an idle machine.
+   */
+  cpuSeconds?: number;
   /** Gradient evaluations in this epoch (steps × (1 + n) for the SAM family). */
   gradientEvaluations: number;
   /** Present on epochs where `--hessian-every` asked for it. */
@@ -236,6 +243,7 @@ function parseEpoch(source: string, e: unknown, path: string): EpochRecord {
       "validationLoss",
       "validationAccuracy",
       "imagesPerSecond",
+      "cpuSeconds",
       "hessianSeconds",
     ] as const
   ) {

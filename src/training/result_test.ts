@@ -18,13 +18,22 @@ const record = (epochs: unknown[]) => ({
   final: { testAccuracy: 0.5, testLoss: 1, trainLoss: 1, seconds: 2 },
 });
 
-Deno.test("run records: per-epoch backend and Hessian seconds are read back, and validated", () => {
+Deno.test("run records: per-epoch backend, Hessian and CPU seconds are read back, and validated", () => {
   const read = parseRunResult(
-    record([{ ...epoch, backend: "wasm", hessianSeconds: 4.5 }, { ...epoch, epoch: 2 }]),
+    record([{ ...epoch, backend: "wasm", hessianSeconds: 4.5, cpuSeconds: 1.25 }, {
+      ...epoch,
+      epoch: 2,
+    }]),
     "r.json",
   );
   assert.equal(read.epochs[0].backend, "wasm");
   assert.equal(read.epochs[0].hessianSeconds, 4.5);
+  assert.equal(read.epochs[0].cpuSeconds, 1.25);
+  assert.equal(read.epochs[1].cpuSeconds, undefined);
+  assert.throws(
+    () => parseRunResult(record([{ ...epoch, cpuSeconds: "1.2" }]), "r.json"),
+    /epochs\[0\]\.cpuSeconds/,
+  );
   // An older file without the fields stays readable, its backend taken from the environment.
   assert.equal(read.epochs[1].backend, undefined);
   assert.deepEqual(runBackends(read), ["wasm", "cpu"]);

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
@@ -363,6 +364,7 @@ export async function train(
         images: trained.images,
         correct: trained.correct,
         seconds: trained.seconds,
+        cpuSeconds: trained.cpuSeconds,
       };
       if (trained.interrupted) await stopInsideEpoch(epochIndex, sums, epochState);
       // An abort during the evaluation or the Hessian measures keeps the trained epoch: the
@@ -388,6 +390,7 @@ export async function train(
         testAccuracy: test.accuracy,
         seconds: trained.seconds,
         imagesPerSecond: trained.images / trained.seconds,
+        cpuSeconds: trained.cpuSeconds,
         gradientEvaluations: trained.steps * optimizer.gradientEvaluations,
         backend: environment.backend,
       };
@@ -536,6 +539,7 @@ async function runEpoch(
   let images = from?.images ?? 0;
   let steps = 0;
   let seconds = from?.seconds ?? 0;
+  let cpuSeconds = from?.cpuSeconds ?? 0;
   let interrupted = false;
   // The running count of correct predictions stays on the device: read once, after the last step.
   // Integer counts are exact in float32, so restarting the sum from a saved count changes no bit.
@@ -558,6 +562,7 @@ async function runEpoch(
       break;
     }
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const globalStep = context.firstStep + steps;
     const learningRate = schedule(globalStep);
     optimizer.learningRate = learningRate;
@@ -592,6 +597,8 @@ async function runEpoch(
       images += size;
       steps++;
       seconds += (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuStarted);
+      cpuSeconds += (cpu.user + cpu.system) / 1e6;
       context.onStep?.({
         epoch: epochIndex + 1,
         epochs: config.epochs,
@@ -626,7 +633,7 @@ async function runEpoch(
   // Counts up to 2^24 are exact in float32: far above any epoch's image count here.
   const correct = (await correctTotal.data())[0];
   correctTotal.dispose();
-  return { lossSum, correct, images, seconds, steps, interrupted };
+  return { lossSum, correct, images, seconds, cpuSeconds, steps, interrupted };
 }
 
 function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

@@ -57,6 +57,12 @@ async function acceptanceRun(optimizer: "sgd" | "sam") {
   const wall = (performance.now() - started) / 1000;
   assert.equal(result.status, "completed");
   const [epoch] = result.epochs;
+  // Process CPU time of the steps: positive, and at least a few percent of their wall time
+  // (the steps are CPU-bound; a timer that read the wrong clock or never ran would give 0).
+  assert.ok(
+    epoch.cpuSeconds! > 0.05 * epoch.seconds,
+    `cpuSeconds ${epoch.cpuSeconds} for ${epoch.seconds} s of steps`,
+  );
   console.log(
     `${optimizer}: test accuracy ${
       (100 * epoch.testAccuracy).toFixed(2)
@@ -107,7 +113,7 @@ Deno.test("a diverging run ends with status failed, naming the step and epoch", 
 
 /** The fields of an epoch record that do not depend on timing. */
 function deterministicPart(record: EpochRecord) {
-  const { seconds: _s, imagesPerSecond: _i, ...rest } = record;
+  const { seconds: _s, imagesPerSecond: _i, cpuSeconds: _c, ...rest } = record;
   return rest;
 }
 
