@@ -55,6 +55,8 @@ interface Shape {
   cout: number;
   k: number;
   stride: number;
+  /** TF.js padding (ResNet's are "same", LeNet-5's "valid"). */
+  pad?: "same" | "valid";
 }
 
 /** ResNet-18's convolutions: stem, per stage the 3×3s, the strided 3×3 and the 1×1 shortcut. */
@@ -101,7 +103,14 @@ function resnet(model: string, input: number, channels: number, widths: number[]
   return shapes;
 }
 
+/** LeNet-5 (`cnn`): two valid 5×5 convolutions, each followed by a 2×2 pool. */
+const lenet: Shape[] = [
+  { label: "LeNet conv1", size: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: "valid" },
+  { label: "LeNet conv2", size: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: "valid" },
+];
+
 const shapes = [
+  ...lenet,
   ...resnet("×1/16", 28, 1, [4, 8, 16, 32]),
   ...resnet("×1/4", 32, 3, [16, 32, 64, 128]),
 ];
@@ -146,7 +155,7 @@ for (const shape of shapes) {
     [shape.k, shape.k, shape.cin, shape.cout],
     shape.stride,
     1,
-    "same",
+    shape.pad ?? "same",
     undefined,
     false,
     "channelsLast",
@@ -186,7 +195,7 @@ for (const shape of shapes) {
       const dyT = tf.fill(info.outShape, 0.5);
       const attrs = {
         strides: shape.stride,
-        pad: "same" as const,
+        pad: shape.pad ?? "same",
         dataFormat: "NHWC" as const,
         filterShape: [shape.k, shape.k, shape.cin, shape.cout] as [number, number, number, number],
       };

@@ -25,6 +25,7 @@ import {
 import { registerFastWasmTile, setFastWasmTile } from "../src/backends/wasm_tile.ts";
 import {
   dnnlConvImplementations,
+  type DnnlThreads,
   setDnnlWeightsLayout,
   type WeightsLayout,
 } from "../src/backends/native_dnnl_conv.ts";
@@ -59,7 +60,7 @@ function secondsPerCall(fn: () => void): number {
 /** A kernel set: wasm alone, or with the oneDNN convolutions (filter layout, threads). */
 interface Path {
   name: string;
-  dnnl?: { layout: WeightsLayout; threads: number };
+  dnnl?: { layout: WeightsLayout; threads: DnnlThreads };
   /** The block-copy Tile of src/backends/wasm_tile.ts instead of TF.js's. */
   fastTile: boolean;
 }
@@ -84,8 +85,10 @@ function usePath(path: Path): void {
 }
 
 const wasmPath: Path = { name: "wasm", fastTile: false };
-const dnnlPath = (layout: WeightsLayout, threads: number, fastTile = true): Path => ({
-  name: `oneDNN ${layout} ${threads}T${fastTile ? "" : " (TF.js Tile)"}`,
+const dnnlPath = (layout: WeightsLayout, threads: DnnlThreads, fastTile = true): Path => ({
+  name: `oneDNN ${layout} ${threads === "auto" ? "auto" : `${threads}T`}${
+    fastTile ? "" : " (TF.js Tile)"
+  }`,
   dnnl: { layout, threads },
   fastTile,
 });

@@ -34,7 +34,8 @@ import { registerNativeAdam } from "./native_adam.ts";
 import { registerNativeSoftmaxCrossEntropy } from "./native_softmax_cross_entropy.ts";
 import { registerNativeDense } from "./native_dense.ts";
 import { registerDnnlKernels, setDnnlThreads, unregisterDnnlKernels } from "./native_dnnl.ts";
-import { loadDnnl, openDnnl } from "./native_dnnl_ffi.ts";
+import { loadDnnl, openDnnl, openMpDefaultThreads } from "./native_dnnl_ffi.ts";
+import type { DnnlThreads } from "./native_dnnl_conv.ts";
 import { registerDnnlBatchNorm } from "./native_dnnl_batch_norm.ts";
 
 /** The TF.js backend name of the native path. */
@@ -128,7 +129,11 @@ export async function startNative(): Promise<NativeStart> {
     tf.registerBackend(NATIVE_BACKEND, () => wasmBackend, 0);
     started = {
       adapter: `${blas.config}, ${blas.core} kernels (${blas.threads} threads, ${blas.path}); ` +
-        `oneDNN (${dnnl.threads} OpenMP threads, ${dnnl.library}); ` +
+        `oneDNN (${
+          dnnl.threads === "auto"
+            ? `convolutions on 1 or ${openMpDefaultThreads()} OpenMP threads by size`
+            : `${dnnl.threads} OpenMP threads`
+        }, ${dnnl.library}); ` +
         `native: ${kernels.join(", ")}; wasm SIMD for the other kernels`,
       kernels,
     };
@@ -139,30 +144,29 @@ export async function startNative(): Promise<NativeStart> {
 }
 
 /**
- * oneDNN's default OpenMP thread count on the native path: one. Why, measured on this 2-core
- * machine while shared with other jobs (load average 6–8; bench/native_conv_threads.ts and
- * bench/native_ab.ts): on two threads the filter gradient took 4–13 ms a call whatever its size
- * (0.03–6 ms on one), because with `OMP_WAIT_POLICY=passive` each of its barriers waits for the
- * sleeping worker to be scheduled again (spinning workers remove that floor but starve the main
- * thread); per step, two threads gave ResNet-18 ×1/16 SGD 0.75–0.87× the images/s of one,
- * ×1/4 SGD 1.41–1.70× and SAM 1.21×, LeNet-5 noisy. On a quiet machine rerun those two
- * benchmarks and set `USAM_DNNL_THREADS` (two threads are safe since the strided 1×1 workaround
- * in native_dnnl_conv.ts).
+ * oneDNN's default thread setting on the native path: `"auto"`, each convolution on one thread
+ * below `AUTO_PARALLEL_MIN_MULTIPLY_ADDS` multiply-adds a call and on every core from there on
+ * (native_dnnl_conv.ts), pooling and batch norm on one. Why not one count for all: measured on the
+ * quiet 2-core development machine (2026-12-01, `deno task bench:anchor`), one thread left
+ * ResNet-18 ×1/4 at 0.79× PyTorch and two threads slowed LeNet-5 from 30.8k to 21.4k images/s;
+ * a call's cost in forking and barriers only pays off on large convolutions. On a machine busy
+ * with other jobs, `USAM_DNNL_THREADS=1` avoids barriers that wait for a descheduled thread
+ * (filter-gradient calls of 4–13 ms whatever their size were measured so, at load average 6–8).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_DNNL_THREADS } from "./native.ts";
- * assert.equal(DEFAULT_DNNL_THREADS, 1);
+ * assert.equal(DEFAULT_DNNL_THREADS, "auto");
  * ```
  */
-export const DEFAULT_DNNL_THREADS = 1;
+export const DEFAULT_DNNL_THREADS: DnnlThreads = "auto";
 
 /**
  * How many OpenMP threads the native path gives oneDNN: `USAM_DNNL_THREADS`, else
- * `USAM_NATIVE_THREADS` (which sets OpenBLAS's too), else {@link DEFAULT_DNNL_THREADS}. `get`
- * reads a variable (`Deno.env.get`). Throws a RangeError naming the variable and its value when
- * it is not a positive integer.
+ * `USAM_NATIVE_THREADS` (which sets OpenBLAS's too), else {@link DEFAULT_DNNL_THREADS}. Each is
+ * a positive integer or `auto`. `get` reads a variable (`Deno.env.get`). Throws a RangeError
+ * naming the variable and its value otherwise.
  *
  * @example
  * ```ts
@@ -172,17 +176,22 @@ export const DEFAULT_DNNL_THREADS = 1;
  * assert.equal(nativeDnnlThreads(env({})), DEFAULT_DNNL_THREADS);
  * assert.equal(nativeDnnlThreads(env({ USAM_NATIVE_THREADS: "2" })), 2);
  * assert.equal(nativeDnnlThreads(env({ USAM_NATIVE_THREADS: "2", USAM_DNNL_THREADS: "1" })), 1);
+ * assert.equal(nativeDnnlThreads(env({ USAM_NATIVE_THREADS: "1", USAM_DNNL_THREADS: "auto" })), "auto");
  * assert.throws(() => nativeDnnlThreads(env({ USAM_DNNL_THREADS: "two" })), /USAM_DNNL_THREADS.*"two"/);
  * ```
  */
-export function nativeDnnlThreads(get: (name: string) => string | undefined): number {
+export function nativeDnnlThreads(get: (name: string) => string | undefined): DnnlThreads {
+  const setting = get("USAM_DNNL_THREADS");
+  if (setting === "auto") return "auto";
   for (const name of ["USAM_DNNL_THREADS", "USAM_NATIVE_THREADS"]) {
-    const setting = get(name);
-    if (setting === undefined || setting === "") continue;
-    const threads = Number(setting);
+    const value = get(name);
+    if (value === undefined || value === "") continue;
+    const threads = Number(value);
     if (!Number.isInteger(threads) || threads < 1) {
       throw new RangeError(
-        `native: ${name} must be a positive integer, got ${JSON.stringify(setting)}`,
+        `native: ${name} must be a positive integer${
+          name === "USAM_DNNL_THREADS" ? ' or "auto"' : ""
+        }, got ${JSON.stringify(value)}`,
       );
     }
     return threads;

@@ -28,7 +28,9 @@ import {
   dnnlConvBackwardData,
   dnnlConvBackwardWeights,
   dnnlConvForward,
+  type DnnlThreads,
   type FusedActivation,
+  setDnnlConvThreads,
 } from "./native_dnnl_conv.ts";
 import {
   clearDnnlPoolCache,
@@ -394,7 +396,7 @@ export function dnnlKernelsRegistered(): boolean {
  */
 export function registerDnnlKernels(
   backendName = "wasm",
-): { kernels: string[]; library: string; threads: number } {
+): { kernels: string[]; library: string; threads: DnnlThreads } {
   if (backendName !== "wasm") {
     throw new TypeError(
       `registerDnnlKernels: backendName must be 'wasm' (the kernels work on its heap), got ` +
@@ -402,7 +404,9 @@ export function registerDnnlKernels(
     );
   }
   const dnnl = loadDnnl();
-  if (previous !== undefined) return { kernels: [], library: dnnl.path, threads: openMpThreads() };
+  if (previous !== undefined) {
+    return { kernels: [], library: dnnl.path, threads: dnnlThreadsSetting ?? openMpThreads() };
+  }
   const originals = new Map<string, KernelConfig>();
   for (const name of DNNL_KERNEL_NAMES) {
     const config = tf.getKernel(name, "wasm");
@@ -433,7 +437,11 @@ export function registerDnnlKernels(
   }
   previous = originals;
   calls.clear();
-  return { kernels: [...DNNL_KERNEL_NAMES], library: dnnl.path, threads: openMpThreads() };
+  return {
+    kernels: [...DNNL_KERNEL_NAMES],
+    library: dnnl.path,
+    threads: dnnlThreadsSetting ?? openMpThreads(),
+  };
 }
 
 /**
@@ -462,29 +470,39 @@ export function unregisterDnnlKernels(): string[] {
 }
 
 /**
- * Sets how many threads the oneDNN kernels use (OpenMP; default `OMP_NUM_THREADS` or all cores)
- * and drops the cached primitives, which may have sized their work split for the old count.
- * Returns the previous count. On a machine whose cores are busy with other jobs, fewer threads
- * can be faster: an OpenMP barrier waits for its slowest, descheduled, thread.
+ * Sets how many threads the oneDNN kernels use (OpenMP) and returns the previous setting. A
+ * number fixes every kernel to it. `"auto"` (the native path's default) runs each convolution
+ * by its size (`dnnlConvThreadsFor`: one thread for a small call, all cores for a large one) and
+ * the other kernels (pooling) on one thread. Convolution plans are cached per thread count;
+ * pooling's cache is emptied on a change, since its primitives sized their work split for the
+ * old count. On a machine whose cores are busy with other jobs, fewer threads can be faster: an
+ * OpenMP barrier waits for its slowest, descheduled, thread.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { setDnnlThreads } from "./native_dnnl.ts";
  * const previous = setDnnlThreads(1);
- * assert.equal(setDnnlThreads(previous), 1);
+ * assert.equal(setDnnlThreads("auto"), 1);
+ * assert.equal(setDnnlThreads(previous), "auto");
+ * assert.throws(() => setDnnlThreads(0), /got 0/);
  * ```
  */
-export function setDnnlThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`setDnnlThreads: threads must be an integer ≥ 1, got ${threads}`);
+export function setDnnlThreads(threads: DnnlThreads): DnnlThreads {
+  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(
+      `setDnnlThreads: threads must be an integer ≥ 1 or "auto", got ${threads}`,
+    );
   }
   loadDnnl();
-  const previous = openMpThreads();
-  if (threads !== previous) {
-    clearDnnlConvCache();
-    clearDnnlPoolCache();
-  }
-  setOpenMpThreads(threads);
+  const previous = dnnlThreadsSetting ?? openMpThreads();
+  const others = threads === "auto" ? 1 : threads;
+  if (others !== openMpThreads()) clearDnnlPoolCache();
+  setOpenMpThreads(others);
+  setDnnlConvThreads(threads);
+  dnnlThreadsSetting = threads;
   return previous;
 }
+
+/** The last {@link setDnnlThreads} setting; before one, the OpenMP count in force. */
+let dnnlThreadsSetting: DnnlThreads | undefined;

@@ -25,12 +25,11 @@ import {
   memoryDesc,
   memoryObject,
   OP_DESC_BYTES,
-  openMpThreads,
   type Primitive,
   PROP,
   setHandle,
-  setOpenMpThreads,
   TAG,
+  withOpenMpThreads,
 } from "./native_dnnl_ffi.ts";
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "./batch_norm_train.ts";
 
@@ -181,9 +180,7 @@ function run(
   // ran with the count switched to 1). Why one: batch norm's reductions synchronize the team
   // between phases, and on 2 shared cores each barrier waited for the other, descheduled thread:
   // 13–27 ms calls against about 1 ms, 257–338 ms steps.
-  const threads = openMpThreads();
-  if (threads !== 1) setOpenMpThreads(1);
-  try {
+  return withOpenMpThreads(1, () => {
     let plan = cache.get(planKey);
     if (plan === undefined) {
       if (cache.size >= CACHE_LIMIT) clearDnnlBatchNormCache();
@@ -199,9 +196,7 @@ function run(
     }
     execute(dnnl, plan.primitive.primitive, plan.args);
     return true;
-  } finally {
-    if (threads !== 1) setOpenMpThreads(threads);
-  }
+  });
 }
 
 /** oneDNN's logical N, C, H, W of an NHWC shape. */

@@ -30,6 +30,7 @@ import {
   memoryDesc,
   memoryObject,
   OP_DESC_BYTES,
+  openMpDefaultThreads,
   type Primitive,
   PROP,
   QUERY,
@@ -37,6 +38,7 @@ import {
   sameMd,
   setHandle,
   TAG,
+  withOpenMpThreads,
 } from "./native_dnnl_ffi.ts";
 
 /**
@@ -151,6 +153,108 @@ export function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
  */
 export type FusedActivation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid";
 
+/**
+ * How many OpenMP threads a convolution plan runs on: a fixed count for every plan, or `"auto"`,
+ * which gives each plan one thread below {@link AUTO_PARALLEL_MIN_MULTIPLY_ADDS} multiply-adds a
+ * call and OpenMP's own count (all cores, or `OMP_NUM_THREADS`) from there on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DnnlThreads } from "./native_dnnl_conv.ts";
+ * const settings: DnnlThreads[] = [1, 2, "auto"];
+ * assert.equal(settings.length, 3);
+ * ```
+ */
+export type DnnlThreads = number | "auto";
+
+/**
+ * The call size (multiply-adds, the same for the forward pass and each gradient) from which the
+ * `"auto"` setting runs a convolution on every core. Why a size: a parallel region costs a
+ * fork and one barrier or more, tens of microseconds with passive OpenMP waiting, which a small
+ * call cannot win back; a large one halves. Measured with bench/native_conv_threads.ts (see its
+ * doc for the figures).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AUTO_PARALLEL_MIN_MULTIPLY_ADDS } from "./native_dnnl_conv.ts";
+ * assert.ok(AUTO_PARALLEL_MIN_MULTIPLY_ADDS > 1e6);
+ * ```
+ */
+export const AUTO_PARALLEL_MIN_MULTIPLY_ADDS = 50e6;
+
+let convThreads: DnnlThreads = 1;
+
+/**
+ * Sets how many threads the convolution plans created from now on run on, and returns the
+ * previous setting. Plans are cached per thread count, so a change keeps the old plans for when
+ * the setting comes back. Throws a RangeError for anything but an integer ≥ 1 or `"auto"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setDnnlConvThreads } from "./native_dnnl_conv.ts";
+ * const previous = setDnnlConvThreads("auto");
+ * assert.equal(setDnnlConvThreads(previous), "auto");
+ * assert.throws(() => setDnnlConvThreads(0), /got 0/);
+ * ```
+ */
+export function setDnnlConvThreads(threads: DnnlThreads): DnnlThreads {
+  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1)) {
+    throw new RangeError(
+      `setDnnlConvThreads: threads must be an integer ≥ 1 or "auto", got ${threads}`,
+    );
+  }
+  const previous = convThreads;
+  convThreads = threads;
+  return previous;
+}
+
+/**
+ * Multiply-adds of one call of the convolution of geometry `g` (the forward pass and each of its
+ * gradients do the same number).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { convGeometry, convMultiplyAdds } from "./native_dnnl_conv.ts";
+ * const info = tf.backend_util.computeConv2DInfo([2, 8, 8, 3], [3, 3, 3, 4], 1, 1, "same");
+ * assert.equal(convMultiplyAdds(convGeometry(info)), 2 * 8 * 8 * 4 * 3 * 3 * 3);
+ * ```
+ */
+export function convMultiplyAdds(g: ConvGeometry): number {
+  return g.batch * g.outHeight * g.outWidth * g.outChannels * g.inChannels * g.filterHeight *
+    g.filterWidth;
+}
+
+/**
+ * The thread count the convolution of geometry `g` runs on under the current setting
+ * ({@link setDnnlConvThreads}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { convGeometry, dnnlConvThreadsFor, setDnnlConvThreads } from "./native_dnnl_conv.ts";
+ * import { loadDnnl, openMpDefaultThreads } from "./native_dnnl_ffi.ts";
+ * loadDnnl();
+ * const small = convGeometry(tf.backend_util.computeConv2DInfo([1, 8, 8, 1], [3, 3, 1, 4], 1, 1, "same"));
+ * const large = convGeometry(tf.backend_util.computeConv2DInfo([128, 32, 32, 64], [3, 3, 64, 64], 1, 1, "same"));
+ * const previous = setDnnlConvThreads("auto");
+ * assert.equal(dnnlConvThreadsFor(small), 1);
+ * assert.equal(dnnlConvThreadsFor(large), openMpDefaultThreads());
+ * setDnnlConvThreads(3);
+ * assert.equal(dnnlConvThreadsFor(small), 3);
+ * setDnnlConvThreads(previous);
+ * ```
+ */
+export function dnnlConvThreadsFor(g: ConvGeometry): number {
+  if (convThreads !== "auto") return convThreads;
+  return convMultiplyAdds(g) >= AUTO_PARALLEL_MIN_MULTIPLY_ADDS ? openMpDefaultThreads() : 1;
+}
+
 /** One cached convolution: what runs, on which memory objects. */
 interface ConvPlan {
   main: Primitive;
@@ -170,8 +274,8 @@ const cache = new Map<string, ConvPlan | null>();
 /** Bound on cached plans: random-shape tests create many; a model has a few dozen. */
 const CACHE_LIMIT = 256;
 
-function planKey(kind: PlanKind, g: ConvGeometry, extra: string): string {
-  return `${kind}|${weightsLayout}|${g.batch},${g.inHeight},${g.inWidth},${g.inChannels}|` +
+function planKey(kind: PlanKind, g: ConvGeometry, extra: string, threads: number): string {
+  return `${kind}|${weightsLayout}|t${threads}|${g.batch},${g.inHeight},${g.inWidth},${g.inChannels}|` +
     `${g.outHeight},${g.outWidth},${g.outChannels}|${g.filterHeight},${g.filterWidth}|` +
     `${g.strides}|${g.dilations}|${g.padBefore}|${g.padAfter}|${extra}`;
 }
@@ -244,6 +348,37 @@ function cached(
   const plan = build();
   cache.set(key, plan);
   return plan;
+}
+
+/**
+ * Builds (once) and runs the plan of `kind` for geometry `g` on the thread count the setting gives
+ * it, creation and execution alike. The filter reorder runs before the main primitive when it
+ * feeds it (forward, input gradient: HWIO in) and after it for the filter gradient (HWIO out).
+ */
+function runPlan(
+  dnnl: Dnnl,
+  kind: PlanKind,
+  g: ConvGeometry,
+  extra: string,
+  operands: ConvOperands,
+  build: () => ConvPlan | null,
+): boolean {
+  const threads = dnnlConvThreadsFor(g);
+  return withOpenMpThreads(threads, () => {
+    const plan = cached(dnnl, planKey(kind, g, extra, threads), build);
+    if (plan === null) return false;
+    bind(dnnl, plan, operands.heap, operands.offsets);
+    const reorder = plan.reorder;
+    const reorderFirst = kind !== "backwardWeights";
+    if (reorder !== undefined && reorderFirst) {
+      execute(dnnl, reorder.primitive.primitive, reorder.args);
+    }
+    execute(dnnl, plan.main.primitive, plan.args);
+    if (reorder !== undefined && !reorderFirst) {
+      execute(dnnl, reorder.primitive.primitive, reorder.args);
+    }
+    return true;
+  });
 }
 
 const ACTIVATIONS: Record<FusedActivation, [number, number, number] | null> = {
@@ -520,15 +655,15 @@ export function dnnlConvForward(
   leakyreluAlpha: number,
   operands: ConvOperands,
 ): boolean {
-  const key = planKey("forward", g, `${withBias}|${activation}|${leakyreluAlpha}`);
-  const plan = cached(dnnl, key, () => buildForward(dnnl, g, withBias, activation, leakyreluAlpha));
-  if (plan === null) return false;
-  bind(dnnl, plan, operands.heap, operands.offsets);
-  if (plan.reorder !== undefined) {
-    execute(dnnl, plan.reorder.primitive.primitive, plan.reorder.args);
-  }
-  execute(dnnl, plan.main.primitive, plan.args);
-  return true;
+  const extra = `${withBias}|${activation}|${leakyreluAlpha}`;
+  return runPlan(
+    dnnl,
+    "forward",
+    g,
+    extra,
+    operands,
+    () => buildForward(dnnl, g, withBias, activation, leakyreluAlpha),
+  );
 }
 
 /**
@@ -554,14 +689,7 @@ export function dnnlConvBackwardData(
   g: ConvGeometry,
   operands: ConvOperands,
 ): boolean {
-  const plan = cached(dnnl, planKey("backwardData", g, ""), () => buildBackwardData(dnnl, g));
-  if (plan === null) return false;
-  bind(dnnl, plan, operands.heap, operands.offsets);
-  if (plan.reorder !== undefined) {
-    execute(dnnl, plan.reorder.primitive.primitive, plan.reorder.args);
-  }
-  execute(dnnl, plan.main.primitive, plan.args);
-  return true;
+  return runPlan(dnnl, "backwardData", g, "", operands, () => buildBackwardData(dnnl, g));
 }
 
 /**
@@ -588,18 +716,7 @@ export function dnnlConvBackwardWeights(
   g: ConvGeometry,
   operands: ConvOperands,
 ): boolean {
-  const plan = cached(
-    dnnl,
-    planKey("backwardWeights", g, ""),
-    () => buildBackwardWeights(dnnl, g),
-  );
-  if (plan === null) return false;
-  bind(dnnl, plan, operands.heap, operands.offsets);
-  execute(dnnl, plan.main.primitive, plan.args);
-  if (plan.reorder !== undefined) {
-    execute(dnnl, plan.reorder.primitive.primitive, plan.reorder.args);
-  }
-  return true;
+  return runPlan(dnnl, "backwardWeights", g, "", operands, () => buildBackwardWeights(dnnl, g));
 }
 
 /**

@@ -756,12 +756,67 @@ let openmp:
   }>
   | undefined;
 
+/** libgomp's thread count before this module changed it: `OMP_NUM_THREADS`, or all cores. */
+let openMpDefault: number | undefined;
+
 function loadOpenMp() {
-  openmp ??= Deno.dlopen("libgomp.so.1", {
-    omp_set_num_threads: { parameters: ["i32"], result: "void" },
-    omp_get_max_threads: { parameters: [], result: "i32" },
-  });
+  if (openmp === undefined) {
+    openmp = Deno.dlopen("libgomp.so.1", {
+      omp_set_num_threads: { parameters: ["i32"], result: "void" },
+      omp_get_max_threads: { parameters: [], result: "i32" },
+    });
+    openMpDefault = openmp.symbols.omp_get_max_threads();
+  }
   return openmp.symbols;
+}
+
+/**
+ * OpenMP's own thread count on this process, as it was before anything here set one:
+ * `OMP_NUM_THREADS` when the environment sets it, else the cores libgomp sees.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDnnl, openMpDefaultThreads, openMpThreads, setOpenMpThreads } from "./native_dnnl_ffi.ts";
+ * loadDnnl();
+ * const before = openMpThreads();
+ * const cores = openMpDefaultThreads();
+ * setOpenMpThreads(1);
+ * assert.equal(openMpDefaultThreads(), cores); // unchanged by a later setting
+ * setOpenMpThreads(before);
+ * assert.ok(cores >= 1);
+ * ```
+ */
+export function openMpDefaultThreads(): number {
+  loadOpenMp();
+  return openMpDefault!;
+}
+
+/**
+ * Runs `work` with this thread's OpenMP count set to `threads`, and puts the previous count back
+ * after it (also when it throws). For oneDNN primitives, create and execute inside the same count:
+ * some implementations size their work split and barriers for the team at creation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDnnl, openMpThreads, withOpenMpThreads } from "./native_dnnl_ffi.ts";
+ * loadDnnl();
+ * const before = openMpThreads();
+ * assert.equal(withOpenMpThreads(before + 1, () => openMpThreads()), before + 1);
+ * assert.equal(openMpThreads(), before);
+ * assert.throws(() => withOpenMpThreads(2, () => { throw new Error("inside"); }), /inside/);
+ * assert.equal(openMpThreads(), before);
+ * ```
+ */
+export function withOpenMpThreads<T>(threads: number, work: () => T): T {
+  const previous = openMpThreads();
+  if (previous !== threads) setOpenMpThreads(threads);
+  try {
+    return work();
+  } finally {
+    if (previous !== threads) setOpenMpThreads(previous);
+  }
 }
 
 /**

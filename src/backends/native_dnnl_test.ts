@@ -11,8 +11,15 @@ import {
   setDnnlThreads,
   unregisterDnnlKernels,
 } from "./native_dnnl.ts";
-import { dnnlConvImplementations, setDnnlWeightsLayout } from "./native_dnnl_conv.ts";
-import { openDnnl } from "./native_dnnl_ffi.ts";
+import {
+  AUTO_PARALLEL_MIN_MULTIPLY_ADDS,
+  convGeometry,
+  convMultiplyAdds,
+  dnnlConvImplementations,
+  dnnlConvThreadsFor,
+  setDnnlWeightsLayout,
+} from "./native_dnnl_conv.ts";
+import { openDnnl, openMpDefaultThreads, openMpThreads } from "./native_dnnl_ffi.ts";
 
 /** Unit roundoff of float32. */
 const U = 2 ** -24;
@@ -330,6 +337,71 @@ Deno.test("oneDNN strided 1×1 Conv2DBackpropFilter with fewer than 16 input cha
         );
       }
       assert.deepEqual(dnnlKernelCalls().get("Conv2DBackpropFilter"), { dnnl: 8, fallback: 0 });
+    } finally {
+      setDnnlThreads(initial);
+    }
+  });
+});
+
+Deno.test("oneDNN 'auto' threads: a small convolution on one thread, a large one on all; both equal the float64 reference, repeat bit for bit, and leave the OpenMP count as it was", async () => {
+  const cases: ConvCase[] = [
+    // 2·28·28·6·1·25 = 0.24 million multiply-adds: one thread.
+    {
+      xShape: [2, 28, 28, 1],
+      filterShape: [5, 5, 1, 6],
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: "same",
+    },
+    // 64·28·28·16·8·9 = 57.8 million: every core.
+    {
+      xShape: [64, 28, 28, 8],
+      filterShape: [3, 3, 8, 16],
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: "same",
+    },
+  ];
+  const rng = new Random(2026);
+  await withDnnl(() => {
+    const initial = setDnnlThreads("auto");
+    try {
+      // Outside a call the OpenMP count is the one the other kernels (pooling) run on.
+      assert.equal(openMpThreads(), 1);
+      const expected = [1, openMpDefaultThreads()];
+      cases.forEach((c, i) => {
+        const info = tf.backend_util.computeConv2DInfo(
+          c.xShape,
+          c.filterShape,
+          c.strides,
+          1,
+          c.pad,
+        );
+        const g = convGeometry(info);
+        assert.equal(convMultiplyAdds(g) >= AUTO_PARALLEL_MIN_MULTIPLY_ADDS, i === 1);
+        assert.equal(dnnlConvThreadsFor(g), expected[i]);
+        const x = fill(rng, c.xShape);
+        const filter = fill(rng, c.filterShape);
+        const dy = fill(rng, info.outShape);
+        const ref = reference(x, filter, dy, c, info);
+        const got = gradients(x, filter, dy, c);
+        const label = `${JSON.stringify(c)} on ${expected[i]} threads`;
+        assertWithin(got.dW, ref.dW, ref.dWAbs, gamma(ref.dWTerms), `${label} dW`);
+        assertWithin(got.dx, ref.dx, ref.dxAbs, gamma(ref.dxTerms), `${label} dx`);
+        const y = forward(x, filter, c);
+        const again = gradients(x, filter, dy, c);
+        assert.deepEqual(forward(x, filter, c), y, label);
+        assert.deepEqual(again.dW, got.dW, label);
+        assert.deepEqual(again.dx, got.dx, label);
+        assert.equal(openMpThreads(), 1, `${label}: the call left its thread count behind`);
+      });
+      // A fixed setting applies to every size.
+      setDnnlThreads(1);
+      const large = convGeometry(
+        tf.backend_util.computeConv2DInfo(cases[1].xShape, cases[1].filterShape, 1, 1, "same"),
+      );
+      assert.equal(dnnlConvThreadsFor(large), 1);
+      assert.throws(() => setDnnlThreads("all" as never), /integer ≥ 1 or "auto", got all/);
     } finally {
       setDnnlThreads(initial);
     }

@@ -561,7 +561,19 @@ Deno.test({
     });
     assert.match(split.stdout, /^OK .*\(1 threads,.*oneDNN \(2 OpenMP threads/m);
     const badDnnl = await runWithoutOpenBlas(code, { USAM_DNNL_THREADS: "0" });
-    assert.match(badDnnl.stdout, /^ERROR .*USAM_DNNL_THREADS must be a positive integer, got "0"/m);
+    assert.match(
+      badDnnl.stdout,
+      /^ERROR .*USAM_DNNL_THREADS must be a positive integer or "auto", got "0"/m,
+    );
+    // Neither set: convolutions by size, on 1 thread or OpenMP's own count.
+    // (Empty values count as unset; they also mask any setting in this process's environment.)
+    const auto = await runWithoutOpenBlas(code, { USAM_NATIVE_THREADS: "", USAM_DNNL_THREADS: "" });
+    assert.match(auto.stdout, /^OK .*oneDNN \(convolutions on 1 or \d+ OpenMP threads by size/m);
+    const explicitAuto = await runWithoutOpenBlas(code, {
+      USAM_NATIVE_THREADS: "1",
+      USAM_DNNL_THREADS: "auto",
+    });
+    assert.match(explicitAuto.stdout, /^OK .*\(1 threads,.*oneDNN \(convolutions on 1 or/m);
   },
 });
 
