@@ -402,7 +402,7 @@ async function main(): Promise<void> {
     `steps and ${timing.warmupSeconds} s, then the median of ${timing.windows} windows of about ` +
     `${timing.windowSeconds} s (spread: slowest/fastest window against it); ` +
     `PyTorch: ${PYTHON}, ${threads} threads; usam: USAM_NATIVE_THREADS=${
-      usamThreads ?? "(unset: OpenBLAS every core, oneDNN 1)"
+      usamThreads ?? "(unset: OpenBLAS every core, oneDNN convolutions on 1 or every core by size)"
     }; OMP_WAIT_POLICY=${
       Deno.env.get("OMP_WAIT_POLICY") ??
         "(unset: PyTorch's OpenMP default, passive for usam's oneDNN)"

@@ -145,8 +145,8 @@ export async function startNative(): Promise<NativeStart> {
 
 /**
  * oneDNN's default thread setting on the native path: `"auto"`, each convolution on one thread
- * below `AUTO_PARALLEL_MIN_MULTIPLY_ADDS` multiply-adds a call and on every core from there on
- * (native_dnnl_conv.ts), pooling and batch norm on one. Why not one count for all: measured on the
+ * or on every core by its size (`AUTO_PARALLEL` in native_dnnl_conv.ts), pooling and batch norm
+ * on one. Why not one count for all: measured on the
  * quiet 2-core development machine (2026-12-01, `deno task bench:anchor`), one thread left
  * ResNet-18 ×1/4 at 0.79× PyTorch and two threads slowed LeNet-5 from 30.8k to 21.4k images/s;
  * a call's cost in forking and barriers only pays off on large convolutions. On a machine busy

@@ -155,8 +155,8 @@ export type FusedActivation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" 
 
 /**
  * How many OpenMP threads a convolution plan runs on: a fixed count for every plan, or `"auto"`,
- * which gives each plan one thread below {@link AUTO_PARALLEL_MIN_MULTIPLY_ADDS} multiply-adds a
- * call and OpenMP's own count (all cores, or `OMP_NUM_THREADS`) from there on.
+ * which gives each plan one thread or OpenMP's own count (all cores, or `OMP_NUM_THREADS`) by the
+ * rule of {@link AUTO_PARALLEL}.
  *
  * @example
  * ```ts
@@ -169,20 +169,33 @@ export type FusedActivation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" 
 export type DnnlThreads = number | "auto";
 
 /**
- * The call size (multiply-adds, the same for the forward pass and each gradient) from which the
- * `"auto"` setting runs a convolution on every core. Why a size: a parallel region costs a
- * fork and one barrier or more, tens of microseconds with passive OpenMP waiting, which a small
- * call cannot win back; a large one halves. Measured with bench/native_conv_threads.ts (see its
- * doc for the figures).
+ * The `"auto"` thread rule's thresholds: a convolution runs on every core when a call does at
+ * least `multiplyAdds` multiply-adds (the same for the forward pass and each gradient), or when
+ * its output has at least `outputPixels` positions (height × width) and the call at least
+ * `spatialMultiplyAdds`; otherwise on one thread. Why: a parallel region costs a fork and
+ * barriers, which a short call cannot win back, and oneDNN splits the work over the batch and
+ * the output rows, which a small image leaves too few of. Measured with
+ * bench/native_conv_threads.ts (batch 128, blocked filters, quiet 2-core development VM,
+ * 2026-12-01), milliseconds per forward call on 1 → 2 threads: ResNet-18 ×1/4's 3×3s at 302
+ * million multiply-adds 1.78–3.12 → 0.97–1.89 (also at a 4×4 output), its stem (56.6 M)
+ * 0.83 → 0.47; at 28×28 and 14×14 even small calls gain (×1/16 stem, 3.6 M: 0.35 → 0.22; LeNet's
+ * first, 11.1 M: 0.49 → 0.30), while at 7×7 and 4×4 outputs calls of 7–19 M lose (0.12 → 0.15,
+ * 0.16 → 0.18, 0.09 → 0.14); the gradients follow the same pattern. Inside a training step the
+ * small calls gain less than alone, where the second thread stays warm: LeNet-5's SGD step
+ * (`deno task bench:anchor cnn-sgd`, same machine and day, two runs each) gave 15.6k and 22.8k
+ * images/s with its first convolution (11.1 M at 24×24) on 2 threads, 25.6k and 24.2k on one;
+ * hence the 12 M floor of the spatial rule, which keeps it (and the ×1/16 stem) on one.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { AUTO_PARALLEL_MIN_MULTIPLY_ADDS } from "./native_dnnl_conv.ts";
- * assert.ok(AUTO_PARALLEL_MIN_MULTIPLY_ADDS > 1e6);
+ * import { AUTO_PARALLEL } from "./native_dnnl_conv.ts";
+ * assert.ok(AUTO_PARALLEL.multiplyAdds > AUTO_PARALLEL.spatialMultiplyAdds);
  * ```
  */
-export const AUTO_PARALLEL_MIN_MULTIPLY_ADDS = 50e6;
+export const AUTO_PARALLEL: Readonly<
+  { multiplyAdds: number; outputPixels: number; spatialMultiplyAdds: number }
+> = Object.freeze({ multiplyAdds: 50e6, outputPixels: 100, spatialMultiplyAdds: 12e6 });
 
 let convThreads: DnnlThreads = 1;
 
@@ -252,7 +265,11 @@ export function convMultiplyAdds(g: ConvGeometry): number {
  */
 export function dnnlConvThreadsFor(g: ConvGeometry): number {
   if (convThreads !== "auto") return convThreads;
-  return convMultiplyAdds(g) >= AUTO_PARALLEL_MIN_MULTIPLY_ADDS ? openMpDefaultThreads() : 1;
+  const work = convMultiplyAdds(g);
+  const parallel = work >= AUTO_PARALLEL.multiplyAdds ||
+    (g.outHeight * g.outWidth >= AUTO_PARALLEL.outputPixels &&
+      work >= AUTO_PARALLEL.spatialMultiplyAdds);
+  return parallel ? openMpDefaultThreads() : 1;
 }
 
 /** One cached convolution: what runs, on which memory objects. */

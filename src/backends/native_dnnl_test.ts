@@ -12,7 +12,7 @@ import {
   unregisterDnnlKernels,
 } from "./native_dnnl.ts";
 import {
-  AUTO_PARALLEL_MIN_MULTIPLY_ADDS,
+  AUTO_PARALLEL,
   convGeometry,
   convMultiplyAdds,
   dnnlConvImplementations,
@@ -345,7 +345,7 @@ Deno.test("oneDNN strided 1×1 Conv2DBackpropFilter with fewer than 16 input cha
 
 Deno.test("oneDNN 'auto' threads: a small convolution on one thread, a large one on all; both equal the float64 reference, repeat bit for bit, and leave the OpenMP count as it was", async () => {
   const cases: ConvCase[] = [
-    // 2·28·28·6·1·25 = 0.24 million multiply-adds: one thread.
+    // 2·28·28·6·1·25 = 0.24 million multiply-adds (a 28×28 output, but below 2 million): one.
     {
       xShape: [2, 28, 28, 1],
       filterShape: [5, 5, 1, 6],
@@ -378,7 +378,7 @@ Deno.test("oneDNN 'auto' threads: a small convolution on one thread, a large one
           c.pad,
         );
         const g = convGeometry(info);
-        assert.equal(convMultiplyAdds(g) >= AUTO_PARALLEL_MIN_MULTIPLY_ADDS, i === 1);
+        assert.equal(convMultiplyAdds(g) >= AUTO_PARALLEL.multiplyAdds, i === 1);
         assert.equal(dnnlConvThreadsFor(g), expected[i]);
         const x = fill(rng, c.xShape);
         const filter = fill(rng, c.filterShape);
@@ -395,6 +395,19 @@ Deno.test("oneDNN 'auto' threads: a small convolution on one thread, a large one
         assert.deepEqual(again.dx, got.dx, label);
         assert.equal(openMpThreads(), 1, `${label}: the call left its thread count behind`);
       });
+      // The spatial rule: ResNet-18 ×1/16's first-stage 3×3 (14.5 M at 28×28) on all cores, its
+      // third stage's 3×3 (14.5 M at 7×7) and its stem (3.6 M at 28×28) on one.
+      const geometry = (x: number[], f: number[], stride: number) =>
+        convGeometry(tf.backend_util.computeConv2DInfo(
+          x as [number, number, number, number],
+          f as [number, number, number, number],
+          stride,
+          1,
+          "same",
+        ));
+      assert.equal(dnnlConvThreadsFor(geometry([128, 28, 28, 4], [3, 3, 4, 4], 1)), expected[1]);
+      assert.equal(dnnlConvThreadsFor(geometry([128, 28, 28, 1], [3, 3, 1, 4], 1)), 1);
+      assert.equal(dnnlConvThreadsFor(geometry([128, 7, 7, 16], [3, 3, 16, 16], 1)), 1);
       // A fixed setting applies to every size.
       setDnnlThreads(1);
       const large = convGeometry(
