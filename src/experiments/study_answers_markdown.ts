@@ -26,19 +26,46 @@ function direction(t: AnswerTest, lower = "lower", higher = "higher"): string {
   return t.paired.difference < 0 ? `significantly ${lower} than` : `significantly ${higher} than`;
 }
 
-/** The sentence listing, per model, the cells a question still lacks. */
+/**
+ * The sentences listing, per model, the cells a question still lacks. A model none of whose cells
+ * has a single final run (and none complete) is said to be not run, not "incomplete": that is how
+ * a model cut from the plan (PLAN.md) shows.
+ */
 function unanswered(missing: readonly MissingCell[], settings?: readonly string[]): string {
   const relevant = missing.filter((m) => !settings || settings.includes(m.setting));
   if (relevant.length === 0) return "";
   const models = [...new Set(relevant.map((m) => m.model))];
-  return "No answer yet for " +
-    models.map((model) =>
-      `${model} (${
-        relevant.filter((m) => m.model === model).map((m) => `${m.setting} ${m.done}/${m.expected}`)
-          .join(", ")
-      } final runs)`
-    ).join("; ") + ": those cells are not complete.";
+  const notRun = models.filter((model) =>
+    missing.filter((m) => m.model === model).every((m) => m.done === 0) &&
+    !completeModels.has(model)
+  );
+  const partial = models.filter((model) => !notRun.includes(model));
+  const sentences: string[] = [];
+  if (partial.length > 0) {
+    sentences.push(
+      "No answer yet for " +
+        partial.map((model) =>
+          `${model} (${
+            relevant.filter((m) => m.model === model).map((m) =>
+              `${m.setting} ${m.done}/${m.expected}`
+            )
+              .join(", ")
+          } final runs)`
+        ).join("; ") + ": those cells are not complete.",
+    );
+  }
+  if (notRun.length > 0) {
+    sentences.push(
+      `No answer for ${notRun.join(", ")}: none of ${
+        notRun.length === 1 ? "its" : "their"
+      } final runs exist (PLAN.md says which models the plan cuts, and why).`,
+    );
+  }
+  return sentences.join(" ");
 }
+
+/** Models with at least one complete cell, set by {@link answersMarkdown} for `unanswered`. */
+let completeModels = new Set<string>();
 
 const CLAIMS: Record<ClaimVerdict["claim"], string> = {
   "competitive-on-clean": "Frob-SAM and Det-SAM are competitive with SAM on clean data " +
@@ -71,6 +98,8 @@ const SHORT: Record<ClaimVerdict["claim"], string> = {
  *   frobenius: [], winners: [], rankings: [], costs: [], claims: [] };
  * const md = answersMarkdown(answers);
  * assert.match(md, /No answer yet for cnn \(clean 3\/35 final runs\)/);
+ * const none = answersMarkdown({ ...answers, missing: [{ ...answers.missing[0], done: 0 }] });
+ * assert.match(none, /No answer for cnn: none of its final runs exist/);
  * ```
  */
 export function answersMarkdown(
@@ -78,6 +107,7 @@ export function answersMarkdown(
   options: { demoFrobenius?: string; machines?: readonly string[] } = {},
 ): string {
   const { demoFrobenius, machines = [] } = options;
+  completeModels = new Set(answers.complete.map((c) => c.model));
   const out: string[] = [];
   const { missing } = answers;
   out.push(

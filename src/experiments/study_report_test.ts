@@ -230,7 +230,7 @@ Deno.test("study:report answers the five questions from a complete planted cell,
   assert.match(text, /\| mlp\s+\| 1\s+\| sam\s+\| 90\.00 ± /);
   assert.match(
     text,
-    /No answer yet for cnn \(clean 0\/35, 10%-data 0\/35, 20%-noise 0\/35 final runs\); resnet/,
+    /No answer for cnn, resnet: none of their final runs exist \(PLAN\.md says which models/,
   );
   assert.match(text, /the complete cells contradict the paper for mlp, clean det-sam/);
   // The machine the seconds came from, read from the runs' environment records.
