@@ -124,6 +124,42 @@ Deno.test("each range accepts its boundary values and refuses the next ones, wit
   for (const [partial, message] of refuses) {
     assert.throws(() => makeTrainConfig(partial), { message }, JSON.stringify(partial));
   }
+  // Integer fields refuse fractions (kind "integer"), whatever their range says.
+  for (
+    const key of [
+      "batchSize",
+      "epochs",
+      "hessianEvery",
+      "hessianSubset",
+      "trainLimit",
+      "testLimit",
+      "seed",
+    ] as const
+  ) {
+    assert.throws(() => makeTrainConfig({ [key]: 2.5 }), {
+      name: "RangeError",
+      message: `--${
+        key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+      } must be an integer, got 2.5`,
+    });
+  }
+  assert.throws(() => makeTrainConfig({ optimizer: "trace-sam", samples: 2.5 }), {
+    message: "--samples must be an integer, got 2.5",
+  });
+  assert.throws(() => makeTrainConfig({ hessianEvery: 1, hessianSamples: 2.5 }), {
+    message: "--hessian-samples must be an integer, got 2.5",
+  });
+  assert.throws(() => makeTrainConfig({ schedule: "multistep", milestones: [1.5] }), {
+    message: "--milestones must be an integer, got 1.5",
+  });
+  assert.throws(() => makeTrainConfig({ epoch: 2 } as never), {
+    name: "TypeError",
+    message: /^config: unknown key "epoch" \(known: dataset, model, optimizer, rho,/,
+  });
+  assert.throws(() => parseTrainArgs(["--nope"]), {
+    name: "RangeError",
+    message: "train: Unknown option '--nope' (see --help)",
+  });
   // The rising-milestones check holds for every schedule (a stored config is checked whole).
   assert.throws(
     () => validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, milestones: [3, 1] }),

@@ -123,7 +123,9 @@ Deno.test("parseOptions converts each kind, joins negative numbers, and passes t
   assert.equal(parse(["-h"]).help, true);
   assert.equal(parse(["--help"]).help, true);
   assert.deepEqual(parse(["--help"]).given, {});
-  for (const text of ["1", "1.", ".5", "1.25e3", "2E-3", "+7", "-0"]) {
+  for (
+    const text of ["1", "1.", ".5", ".55", "12.5", "1.25e3", "2E-3", "3e10", "2e-10", "+7", "-0"]
+  ) {
     assert.equal(parse([`--lr=${text}`]).given.lr, Number(text), text);
   }
   for (const text of ["0x10", "", "1e", "e3", "1.2.3", "1,5", "Infinity", " 1"]) {
@@ -138,11 +140,30 @@ Deno.test("parseOptions converts each kind, joins negative numbers, and passes t
   });
   assert.throws(() => parse(["--epochs", "x"]), /--epochs must be an integer, got "x"/);
   assert.throws(() => parse(["--milestones", "1,x"]), /--milestones must be an integer, got "x"/);
+  // Only a whole "--flag" token followed by a negative number is joined: not a "--flag=value"
+  // token, not a positional that ends in a flag's name, not a value that is another flag.
+  assert.throws(
+    () => parse(["--lr=5", "-1"]),
+    /^RangeError: cmd: Unknown option '-1' \(see --help\)$/,
+  );
+  assert.throws(() => parse(["x--lr", "-1"], true), /^RangeError: cmd: Unknown option '-1'/);
+  assert.throws(() => parse(["x", "-1"], true), /^RangeError: cmd: Unknown option '-1'/);
+  assert.throws(
+    () => parse(["--lr", "--.5"]),
+    /^RangeError: cmd: Option '--lr' argument is ambiguous/,
+  );
+  assert.throws(
+    () => parse(["--mode", "--x-1"]),
+    /^RangeError: cmd: Option '--mode' argument is ambiguous/,
+  );
   // A boolean flag does not swallow a following negative number.
   assert.throws(() => parse(["--resume", "-1"]), /^RangeError: cmd: Unknown option '-1'/);
   // A flag at the end with no value, an unknown flag and a stray positional are errors.
   assert.throws(() => parse(["--lr"]), /^RangeError: cmd: .*--lr.* \(see --help\)$/s);
-  assert.throws(() => parse(["--nope"]), /^RangeError: cmd: .*--nope.* \(see --help\)$/s);
+  assert.throws(() => parse(["--nope"]), {
+    name: "RangeError",
+    message: "cmd: Unknown option '--nope' (see --help)",
+  });
   assert.throws(() => parse(["stray"]), /^RangeError: cmd: .*stray.*\(see --help\)$/s);
   assert.deepEqual(parse(["stray", "--lr", "2"], true), {
     given: { lr: 2 },
@@ -187,6 +208,7 @@ Deno.test("optionsHelp aligns the visible options, with their choices and defaul
     b: { kind: "list", default: [], help: "bs" },
     c: { kind: "number", default: 1, help: "cs", shownDefault: "one" },
     d: { kind: "string", default: undefined, help: "ds" },
+    e: { kind: "string", default: "x", choices: ["x", "y"], help: "x only" },
   }]);
   assert.equal(
     small,
@@ -195,6 +217,7 @@ Deno.test("optionsHelp aligns the visible options, with their choices and defaul
       "  --b <value>   bs (default: none)\n" +
       "  --c <value>   cs (default: one)\n" +
       "  --d <value>   ds (default: none)\n" +
+      "  --e <value>   x only (x | y) (default: x)\n" +
       "  -h, --help    show this help\n",
   );
 });

@@ -257,6 +257,13 @@ Deno.test("run records: each invalid field is named with its path and value", ()
     () => parseRunResult(bad({ status: long }), "f.json"),
     (error: Error) => error.message === `f.json: field status is invalid, got "${"x".repeat(79)}`,
   );
+  // Accuracy is a fraction: both ends of [0, 1] are valid.
+  for (const testAccuracy of [0, 1]) {
+    assert.equal(
+      parseRunResult(bad({ final: { ...good.final, testAccuracy } }), "f").final?.testAccuracy,
+      testAccuracy,
+    );
+  }
   // Valid labels with a final phase and none at all are accepted.
   assert.equal(
     parseRunResult(bad({ run: { ...labels, phase: "final" } }), "f").run?.phase,
