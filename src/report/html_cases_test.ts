@@ -61,21 +61,27 @@ Deno.test("each block kind renders to its markup, with inline bold and code", ()
       "<ul><li>one <strong>1</strong></li><li>two <code>2</code></li></ul>",
     ].join("\n"),
   );
-  // Columns with a word in any row align left (class "text"); figures, bold figures and empty
+  // Columns with a word (bold or not) in any row align left (class "text"); figures, bold
+  // figures, figures with a unit or an exponent and empty
   // cells do not make a column wordy.
   assert.equal(
     sectionsHtml([{
       kind: "table",
       name: 'tu"ne',
-      header: ["method", "lr", "note", "p"],
-      rows: [["sgd", "**0.05**", "", "0.1"], ["**sam**", "0.1", "best", "–"], ["x"]],
+      header: ["method", "lr", "note", "p", "bold word", "exp"],
+      rows: [
+        ["sgd", "**0.05**", "", "0.1", "1", "1e-3"],
+        ["0", "0.1", "best", "–", "**yes**", "2 s"],
+        ["x"],
+      ],
     }]),
     '<div class="table"><table data-table="tu&quot;ne"><thead><tr><th class="text">method</th>' +
-      '<th>lr</th><th class="text">note</th><th>p</th></tr></thead>\n<tbody>\n' +
+      '<th>lr</th><th class="text">note</th><th>p</th><th class="text">bold word</th>' +
+      "<th>exp</th></tr></thead>\n<tbody>\n" +
       '<tr><td class="text">sgd</td><td><strong>0.05</strong></td><td class="text"></td>' +
-      "<td>0.1</td></tr>\n" +
-      '<tr><td class="text"><strong>sam</strong></td><td>0.1</td><td class="text">best</td>' +
-      "<td>–</td></tr>\n" +
+      '<td>0.1</td><td class="text">1</td><td>1e-3</td></tr>\n' +
+      '<tr><td class="text">0</td><td>0.1</td><td class="text">best</td>' +
+      '<td>–</td><td class="text"><strong>yes</strong></td><td>2 s</td></tr>\n' +
       '<tr><td class="text">x</td></tr>\n</tbody></table></div>',
   );
 });
