@@ -62,8 +62,7 @@ Deno.test("each block kind renders to its markup, with inline bold and code", ()
     ].join("\n"),
   );
   // Columns with a word (bold or not) in any row align left (class "text"); figures, bold
-  // figures, figures with a unit or an exponent and empty
-  // cells do not make a column wordy.
+  // figures, figures with a unit or an exponent, and empty cells do not make a column wordy.
   assert.equal(
     sectionsHtml([{
       kind: "table",
