@@ -111,6 +111,7 @@ Deno.test("the page: head, title, style rules for its classes, and a nav of the 
   const nav = /<header><nav>(.*)<\/nav><\/header>\n<main>\n<h1>/.exec(html)?.[1] ?? "";
   const links = nav.match(/<a [^>]*>.*?<\/a>/g) ?? [];
   assert.equal(links.length, 5, nav);
+  assert.equal(nav, links.join(""), "the links follow each other with nothing between");
   assert.equal(links[0], '<a href="#test-accuracy">Test accuracy</a>');
   assert.equal(links[4], '<a href="#extra-one">Extra <strong>one</strong></a>');
   assert.ok(!nav.includes("Not in nav") && !nav.includes("charts"));

@@ -5,7 +5,6 @@ import { checkOutPath, userPath, userPaths } from "./out_path.ts";
 Deno.test("userPath joins a relative path to the user's folder and leaves absolute ones", () => {
   assert.equal(userPath("a/b.json", "/home/me"), "/home/me/a/b.json");
   assert.equal(userPath("/abs/b.json", "/home/me"), "/abs/b.json");
-  assert.equal(userPath("b.json", undefined), "b.json");
   assert.equal(userPath("b.json", ""), "b.json");
 });
 
