@@ -257,6 +257,18 @@ Deno.test("run records: each invalid field is named with its path and value", ()
     () => parseRunResult(bad({ status: long }), "f.json"),
     (error: Error) => error.message === `f.json: field status is invalid, got "${"x".repeat(79)}`,
   );
+  for (const key of ["testAccuracy", "testLoss", "trainLoss", "seconds"]) {
+    assert.throws(
+      () => parseRunResult(bad({ final: { ...good.final, [key]: "x" } }), "f.json"),
+      { message: `f.json: field final.${key} is invalid, got "x"` },
+    );
+  }
+  for (const key of ["train", "validation", "test"]) {
+    assert.throws(
+      () => parseRunResult(bad({ counts: { ...good.counts, [key]: "x" } }), "f.json"),
+      { message: `f.json: field counts.${key} is invalid, got "x"` },
+    );
+  }
   // Accuracy is a fraction: both ends of [0, 1] are valid.
   for (const testAccuracy of [0, 1]) {
     assert.equal(
