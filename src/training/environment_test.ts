@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { cpus, hostname } from "node:os";
-import { machineDescription, runEnvironment, sourceCommit } from "./environment.ts";
+import {
+  cpuDescription,
+  gitCommit,
+  machineDescription,
+  runEnvironment,
+  sourceCommit,
+} from "./environment.ts";
 
 async function git(args: string[]): Promise<{ ok: boolean; text: string }> {
   const dir = new URL(".", import.meta.url).pathname;
@@ -59,4 +65,47 @@ Deno.test("runEnvironment records the chosen backend, its choice, the versions, 
   assert.match(env.tfjs, /^4\.\d+\.\d+$/);
   assert.equal(env.commit, await sourceCommit());
   assert.equal(env.machine, machineDescription());
+});
+
+Deno.test("gitCommit: HEAD of the checkout, -dirty only for changed tracked files, null outside", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command("git", {
+      args: ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.org", ...args],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assert.ok(out.success, `git ${args.join(" ")}`);
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  try {
+    assert.equal(await gitCommit(dir), null, "not a checkout");
+    await run("init", "-q");
+    assert.equal(await gitCommit(dir), null, "a checkout without a commit has no HEAD");
+    await Deno.writeTextFile(`${dir}/a.txt`, "one\n");
+    await run("add", "a.txt");
+    await run("commit", "-q", "-m", "first");
+    const head = await run("rev-parse", "HEAD");
+    assert.match(head, /^[0-9a-f]{40}$/);
+    assert.equal(await gitCommit(dir), head);
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.writeTextFile(`${dir}/sub/untracked.txt`, "x");
+    assert.equal(await gitCommit(`${dir}/sub`), head, "untracked files do not make it dirty");
+    await Deno.writeTextFile(`${dir}/a.txt`, "two\n");
+    assert.equal(await gitCommit(dir), `${head}-dirty`);
+    assert.equal(await gitCommit(`${dir}/sub`), `${head}-dirty`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cpuDescription: count and the first model, white space collapsed, or unknown", () => {
+  assert.equal(
+    cpuDescription([{ model: "  Intel(R)   Xeon\tGold  " }, { model: "other" }]),
+    "2× Intel(R) Xeon Gold",
+  );
+  assert.equal(cpuDescription([{ model: "" }]), "1× unknown CPU");
+  assert.equal(cpuDescription([{ model: "   " }]), "1× unknown CPU");
+  assert.equal(cpuDescription([{}]), "1× unknown CPU");
+  assert.equal(cpuDescription([]), "0× unknown CPU");
 });

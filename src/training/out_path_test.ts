@@ -8,6 +8,20 @@ Deno.test("userPath joins a relative path to the user's folder and leaves absolu
   assert.equal(userPath("b.json", ""), "b.json");
 });
 
+Deno.test("userPath and userPaths default to INIT_CWD, the folder deno task was run from", () => {
+  const saved = Deno.env.get("INIT_CWD");
+  try {
+    Deno.env.set("INIT_CWD", "/from/here");
+    assert.equal(userPath("a.json"), "/from/here/a.json");
+    assert.deepEqual(userPaths({ out: "runs" }, ["out"]), { out: "/from/here/runs" });
+    Deno.env.delete("INIT_CWD");
+    assert.equal(userPath("a.json"), "a.json");
+  } finally {
+    if (saved === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", saved);
+  }
+});
+
 Deno.test("userPaths resolves only the named, given, non-empty string options", () => {
   const given = { out: "runs", grid: "", jobs: 2, resume: "/abs/c", other: "x" };
   const resolved = userPaths(given, ["out", "grid", "jobs", "resume", "missing"], "/u");
@@ -41,7 +55,8 @@ Deno.test("checkOutPath makes the folder, removes its probe, and names --out whe
     const blocked = join(dir, "old.json", "run.json");
     await assert.rejects(checkOutPath(blocked), (error: Error) => {
       assert.ok(error instanceof RangeError);
-      assert.match(error.message, /^--out .*old\.json\/run\.json cannot be written \(.+\)$/);
+      // The reason is the stat's (a file stands where a folder should), not a later mkdir's.
+      assert.match(error.message, /^--out .*old\.json\/run\.json cannot be written \(.+stat.+\)$/);
       assert.ok(error.cause instanceof Error);
       return true;
     });
