@@ -171,6 +171,10 @@ Deno.test("parseOptions converts each kind, joins negative numbers, and passes t
     help: false,
   });
   // Node's hint about "--" is cut: these commands take no positional that starts with "-".
+  assert.throws(() => parse(["--nope"], true), {
+    name: "RangeError",
+    message: "cmd: Unknown option '--nope' (see --help)",
+  });
   assert.throws(
     () => parse(["--nope"], true),
     (error: Error) =>
