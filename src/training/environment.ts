@@ -12,8 +12,39 @@ import type { RunEnvironment } from "./result.ts";
 let cachedCommit: Promise<string | null> | undefined;
 
 /**
- * The git commit of this source tree, with "-dirty" when tracked files have local changes; null
- * outside a checkout or without git. Computed once per process.
+ * The git commit checked out in the repository that holds `dir`, with "-dirty" when tracked files
+ * have local changes (untracked files do not count); null outside a checkout or without git.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitCommit } from "./environment.ts";
+ * assert.equal(await gitCommit(await Deno.makeTempDir()), null); // not a checkout
+ * ```
+ */
+export async function gitCommit(dir: string): Promise<string | null> {
+  const git = (args: string[]) =>
+    new Deno.Command("git", {
+      args: ["-C", dir, ...args],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+  try {
+    const head = await git(["rev-parse", "HEAD"]);
+    if (!head.success) return null;
+    const commit = new TextDecoder().decode(head.stdout).trim();
+    if (!/^[0-9a-f]{40}$/.test(commit)) return null;
+    const status = await git(["status", "--porcelain", "--untracked-files=no"]);
+    const dirty = status.success && status.stdout.length > 0;
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return null; // git not installed, or no permission to run it
+  }
+}
+
+/**
+ * The git commit of this source tree ({@link gitCommit} of this module's folder); null when the
+ * module is not loaded from a file. Computed once per process.
  *
  * @example
  * ```ts
@@ -27,25 +58,26 @@ export function sourceCommit(): Promise<string | null> {
   cachedCommit ??= (async () => {
     const dir = new URL(".", import.meta.url);
     if (dir.protocol !== "file:") return null;
-    const git = (args: string[]) =>
-      new Deno.Command("git", {
-        args: ["-C", decodeURIComponent(dir.pathname), ...args],
-        stdout: "piped",
-        stderr: "null",
-      }).output();
-    try {
-      const head = await git(["rev-parse", "HEAD"]);
-      if (!head.success) return null;
-      const commit = new TextDecoder().decode(head.stdout).trim();
-      if (!/^[0-9a-f]{40}$/.test(commit)) return null;
-      const status = await git(["status", "--porcelain", "--untracked-files=no"]);
-      const dirty = status.success && status.stdout.length > 0;
-      return dirty ? `${commit}-dirty` : commit;
-    } catch {
-      return null; // git not installed, or no permission to run it
-    }
+    return await gitCommit(decodeURIComponent(dir.pathname));
   })();
   return cachedCommit;
+}
+
+/**
+ * "N× model" from `node:os` `cpus()`: the first CPU's model with its runs of white space
+ * collapsed, or "unknown CPU" when the system names none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cpuDescription } from "./environment.ts";
+ * assert.equal(cpuDescription([{ model: " AMD  EPYC " }, { model: "AMD EPYC" }]), "2× AMD EPYC");
+ * assert.equal(cpuDescription([]), "0× unknown CPU");
+ * ```
+ */
+export function cpuDescription(list: readonly { model?: string }[]): string {
+  const model = list[0]?.model?.replace(/\s+/g, " ").trim() || "unknown CPU";
+  return `${list.length}× ${model}`;
 }
 
 /**
@@ -67,9 +99,7 @@ export function machineDescription(): string {
   }
   parts.push(`${Deno.build.os}-${Deno.build.arch}`);
   try {
-    const list = cpus();
-    const model = list[0]?.model?.replace(/\s+/g, " ").trim() || "unknown CPU";
-    parts.push(`${list.length}× ${model}`);
+    parts.push(cpuDescription(cpus()));
     parts.push(`${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
   } catch {
     parts.push(`${navigator.hardwareConcurrency} cores`);
