@@ -28,6 +28,7 @@ import {
   dnnlConvBackwardData,
   dnnlConvBackwardWeights,
   dnnlConvForward,
+  dnnlConvThreadsSetting,
   type DnnlThreads,
   type FusedActivation,
   setDnnlConvThreads,
@@ -405,7 +406,7 @@ export function registerDnnlKernels(
   }
   const dnnl = loadDnnl();
   if (previous !== undefined) {
-    return { kernels: [], library: dnnl.path, threads: dnnlThreadsSetting ?? openMpThreads() };
+    return { kernels: [], library: dnnl.path, threads: dnnlConvThreadsSetting() };
   }
   const originals = new Map<string, KernelConfig>();
   for (const name of DNNL_KERNEL_NAMES) {
@@ -440,7 +441,7 @@ export function registerDnnlKernels(
   return {
     kernels: [...DNNL_KERNEL_NAMES],
     library: dnnl.path,
-    threads: dnnlThreadsSetting ?? openMpThreads(),
+    threads: dnnlConvThreadsSetting(),
   };
 }
 
@@ -495,14 +496,9 @@ export function setDnnlThreads(threads: DnnlThreads): DnnlThreads {
     );
   }
   loadDnnl();
-  const previous = dnnlThreadsSetting ?? openMpThreads();
+  const previous = setDnnlConvThreads(threads);
   const others = threads === "auto" ? 1 : threads;
   if (others !== openMpThreads()) clearDnnlPoolCache();
   setOpenMpThreads(others);
-  setDnnlConvThreads(threads);
-  dnnlThreadsSetting = threads;
   return previous;
 }
-
-/** The last {@link setDnnlThreads} setting; before one, the OpenMP count in force. */
-let dnnlThreadsSetting: DnnlThreads | undefined;

@@ -31,6 +31,7 @@ import {
   memoryObject,
   OP_DESC_BYTES,
   openMpDefaultThreads,
+  openMpThreads,
   type Primitive,
   PROP,
   QUERY,
@@ -197,7 +198,27 @@ export const AUTO_PARALLEL: Readonly<
   { multiplyAdds: number; outputPixels: number; spatialMultiplyAdds: number }
 > = Object.freeze({ multiplyAdds: 50e6, outputPixels: 100, spatialMultiplyAdds: 12e6 });
 
-let convThreads: DnnlThreads = 1;
+/** The setting; unset, each plan runs on the OpenMP count in force when it is created. */
+let convThreads: DnnlThreads | undefined;
+
+/**
+ * The convolutions' thread setting: the last {@link setDnnlConvThreads}, or before one, the OpenMP
+ * count in force.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dnnlConvThreadsSetting, setDnnlConvThreads } from "./native_dnnl_conv.ts";
+ * import { loadDnnl } from "./native_dnnl_ffi.ts";
+ * loadDnnl();
+ * const previous = setDnnlConvThreads("auto");
+ * assert.equal(dnnlConvThreadsSetting(), "auto");
+ * setDnnlConvThreads(previous);
+ * ```
+ */
+export function dnnlConvThreadsSetting(): DnnlThreads {
+  return convThreads ?? openMpThreads();
+}
 
 /**
  * Sets how many threads the convolution plans created from now on run on, and returns the
@@ -219,7 +240,7 @@ export function setDnnlConvThreads(threads: DnnlThreads): DnnlThreads {
       `setDnnlConvThreads: threads must be an integer ≥ 1 or "auto", got ${threads}`,
     );
   }
-  const previous = convThreads;
+  const previous = dnnlConvThreadsSetting();
   convThreads = threads;
   return previous;
 }
@@ -264,7 +285,8 @@ export function convMultiplyAdds(g: ConvGeometry): number {
  * ```
  */
 export function dnnlConvThreadsFor(g: ConvGeometry): number {
-  if (convThreads !== "auto") return convThreads;
+  const setting = dnnlConvThreadsSetting();
+  if (setting !== "auto") return setting;
   const work = convMultiplyAdds(g);
   const parallel = work >= AUTO_PARALLEL.multiplyAdds ||
     (g.outHeight * g.outWidth >= AUTO_PARALLEL.outputPixels &&
