@@ -114,6 +114,10 @@ Deno.test("determinant: f = exp(-t/2), F = s^-2; log-domain weights m^-3 exp(-d_
   const wn = spec.weights!(neg);
   for (let i = 0; i < 2; i++) close(Math.log(wn[i]), -600 - Math.log(2), 1e-13, "log w at -600");
   assert.equal(pluginWeights(direct, neg)[0], 0);
+  // d = (705, 800): w_0 = exp(705) · 4 / (1 + e^-47.5)³ is finite (6.6e306), but only if the
+  // logsumexp shift is max(-d/2) = -352.5: any shift near +400 underflows every term to 0.
+  const high = spec.weights!(Float64Array.of(705, 800));
+  close(Math.log(high[0]), 705 + 2 * Math.LN2 - 3 * Math.log1p(Math.exp(-47.5)), 1e-13, "log w_0");
 });
 
 Deno.test("pluginWeights refuses empty, non-finite quotients and non-finite weights by name", () => {
@@ -142,6 +146,13 @@ Deno.test("pluginWeights refuses empty, non-finite quotients and non-finite weig
   // A finite custom weight passes through untouched.
   const custom: SharpnessSpec = { ...traceSpec(), weights: (q) => q.map((v) => 2 * v) };
   assert.deepEqual(Array.from(pluginWeights(custom, Float64Array.of(1, 3))), [2, 6]);
+  // The direct formula hands F's gradient a mean of exactly m = inner.dimension components.
+  const counting: SharpnessSpec = {
+    ...traceSpec(),
+    weights: undefined,
+    outer: { value: (m) => m[0], gradient: (mean) => [mean.length] },
+  };
+  assert.deepEqual(Array.from(pluginWeights(counting, Float64Array.of(1, 3))), [0.5, 0.5]);
 });
 
 Deno.test("gaussian and sphere measures draw N(0, I) and its normalization from the seed", () => {
@@ -211,6 +222,9 @@ Deno.test("point-mass measure: copies its points, draws each uniformly, refuses 
   assert.equal(pointMassMeasure([[1, 0], [-1, 0]]).symmetric, true);
   assert.equal(pointMassMeasure([[1, 2], [-1, -2], [0, 1]]).symmetric, false);
   assert.equal(pointMassMeasure([[0, 0]]).symmetric, true);
+  // Keys keep coordinates apart: without the separator (1, -23) and (-12, 3) would collide
+  // ("-123" for -(1, -23)), and this set would pass for closed under negation.
+  assert.equal(pointMassMeasure([[1, -23], [-12, 3], [12, -3]]).symmetric, false);
   assert.equal(pointMassMeasure([[1, -1], [-1, 1], [0, 3], [0, -3]]).symmetric, true);
   const refuse = (make: () => unknown, message: string) =>
     assert.throws(make, (e: unknown) => {
