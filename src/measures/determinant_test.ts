@@ -28,6 +28,7 @@ function loss(cubic = 0) {
 }
 
 Deno.test("exact pilot, no widening: equal weights, so det H up to round-off, zero error", () => {
+  assert.equal(determinant.name, "determinant");
   const { f, counter } = loss();
   const e = determinant.estimateWithError(f, CENTER, { pilot: H, widen: 1, samples: 50, seed: 3 });
   // Round-off: the quotient of a quadratic at rho = 1e-3 carries ~1e-16/1e-6 = 1e-10 absolute error.
