@@ -143,3 +143,22 @@ Deno.test("determinant refusals name the option and its value", () => {
   const v = determinant.estimate(steepish, [0, 0], { pilot: big, widen: 1, samples: 2 });
   assert.ok(Math.abs(v / 1e300 - 1) < 1e-8, `${v}`);
 });
+
+Deno.test("a non-finite loss is named by the evaluation that returned it", () => {
+  const where = ["f(x)", "f(x + rho·δ_0)", "f(x - rho·δ_0)", "f(x + rho·δ_1)"];
+  for (let bad = 0; bad < where.length; bad++) {
+    let calls = 0;
+    const f: Loss = (x) => calls++ === bad ? Number.NaN : x[0] ** 2 + x[1] ** 2;
+    assert.throws(
+      () => determinant.estimate(f, [0, 0], { pilot: [[2, 0], [0, 2]], samples: 3 }),
+      (e: unknown) => {
+        assert.ok(e instanceof RangeError);
+        const prefix = `determinant.estimate: f must return finite numbers, but ${
+          where[bad]
+        } = NaN`;
+        assert.ok(e.message.startsWith(prefix), e.message);
+        return true;
+      },
+    );
+  }
+});
