@@ -252,6 +252,7 @@ Deno.test("recorded perturbations: read sync and async, kept until the next step
   const expected = [[new Float32Array([0.5, 0.5]), new Float32Array([0.5])]];
   assert.deepEqual(await optimizer.readLastPerturbations(), expected);
   assert.deepEqual(optimizer.lastPerturbations, expected);
+  assert.equal(optimizer.lastPerturbations, optimizer.lastPerturbations, "read once, then kept");
   // A fresh step: the async read comes first this time.
   optimizer.minimize(loss, false, [a, b]);
   assert.deepEqual(await optimizer.readLastPerturbations(), expected);
@@ -329,7 +330,14 @@ Deno.test("applyGradients is the base's plain step; learningRate reads and write
     assert.match(error.message, /^fixed: the base optimizer exposes no numeric learningRate$/);
     return true;
   });
-  assert.throws(() => new FixedOptimizer(fixedRule([0.5], [0, 1], []), { seed: 1.5 }), /seed/);
+  assert.throws(
+    () => new FixedOptimizer(fixedRule([0.5], [0, 1], []), { seed: 1.5 }),
+    (error: unknown) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.message, "fixed: seed must be a finite number (an integer), got 1.5");
+      return true;
+    },
+  );
   dispose();
 });
 
@@ -353,16 +361,22 @@ Deno.test("resolveBase: names, instances, and anything else refused with its val
     [3, "3"],
     [{}, "[object Object]"],
     [{ applyGradients: 1 }, "[object Object]"],
+    // A function is not an optimizer instance, even with an applyGradients property.
+    [Object.assign(function notAnOptimizer() {}, { applyGradients() {} }), "function"],
   ];
   for (const [base, shown] of refused) {
     assert.throws(
       () => resolveBase("owner", base as never),
       (error: unknown) => {
         assert.ok(error instanceof RangeError, String(base));
-        assert.equal(
-          error.message,
-          `owner: unknown base optimizer ${shown} (use "sgd", "adam" or a tf.Optimizer)`,
-        );
+        if (shown === "function") {
+          assert.match(error.message, /^owner: unknown base optimizer function notAnOptimizer/);
+        } else {
+          assert.equal(
+            error.message,
+            `owner: unknown base optimizer ${shown} (use "sgd", "adam" or a tf.Optimizer)`,
+          );
+        }
         return true;
       },
     );
@@ -450,14 +464,33 @@ Deno.test("without synchronous reads, lastPerturbations refuses naming the owner
       () => optimizer.lastPerturbations,
       /fixed\.lastPerturbations/,
     );
-    assert.deepEqual(await optimizer.readLastPerturbations(), [
-      [new Float32Array([0.5, 0.5]), new Float32Array([0.5])],
-    ]);
+    const host = await optimizer.readLastPerturbations();
+    assert.deepEqual(host, [[new Float32Array([0.5, 0.5]), new Float32Array([0.5])]]);
+    // Read once per step: the host copy is kept, and the synchronous getter then serves it.
+    assert.equal(await optimizer.readLastPerturbations(), host);
+    assert.equal(optimizer.lastPerturbations, host);
     optimizer.dispose();
+    // A rule that records nothing: the empty record needs no read.
+    const silent = new FixedOptimizer(fixedRule([0.5], [0, 1], []), { base: plainSgd() });
+    await silent.step(loss, [a, b]);
+    assert.deepEqual(silent.lastPerturbations, []);
+    silent.dispose();
     dispose();
   } finally {
     await tf.setBackend("cpu");
     for (const kernel of kernels) tf.unregisterKernel(kernel.kernelName, "webgpu");
     tf.removeBackend("webgpu");
   }
+});
+
+Deno.test("a zero coefficient drops its pass, even one whose gradient is infinite", () => {
+  // L = sqrt(w) at w = 4: gradient 1/4. The pass at w + (-4) = 0 has a finite loss (0) and an
+  // infinite gradient; with coefficients [1, 0] the step is w - 1/4, untouched by that Inf
+  // (0·Inf would be NaN).
+  const w = tf.variable(tf.tensor1d([4]), true, "fixed_sqrt");
+  const optimizer = new FixedOptimizer(fixedRule([-4], [1, 0], []), { base: plainSgd() });
+  optimizer.minimize(() => tf.sum(tf.sqrt(w)) as tf.Scalar, false, [w]);
+  assert.deepEqual(Array.from(w.dataSync()), [3.75]);
+  optimizer.dispose();
+  w.dispose();
 });
