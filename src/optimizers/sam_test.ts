@@ -134,6 +134,18 @@ Deno.test("options: each optimizer's keys are accepted, others refused; recordPe
     return true;
   });
   assert.throws(() => asam({ lambda: 1 } as never), /^RangeError: asam: .*"lambda"/);
+  const messages: [() => unknown, string][] = [
+    [() => sam({ rho: 0 }), "sam: rho must be a finite number > 0, got 0"],
+    [() => asam({ rho: -1 }), "asam: rho must be a finite number > 0, got -1"],
+    [() => asam({ eta: -0.5 }), "asam: eta must be a finite number >= 0, got -0.5"],
+  ];
+  for (const [make, message] of messages) {
+    assert.throws(make, (error: unknown) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.message, message);
+      return true;
+    });
+  }
   for (const make of [sam, asam]) {
     assert.throws(
       () => make({ recordPerturbations: 1 as never }),
