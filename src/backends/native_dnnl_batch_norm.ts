@@ -17,6 +17,8 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { asWasmBackend, sizeOf, tensorData } from "./wasm_internals.ts";
 import {
   ARG,
+  bindHeap,
+  cachedPlan,
   createPrimitive,
   type Dnnl,
   execArgs,
@@ -27,7 +29,6 @@ import {
   OP_DESC_BYTES,
   type Primitive,
   PROP,
-  setHandle,
   TAG,
   withOpenMpThreads,
 } from "./native_dnnl_ffi.ts";
@@ -181,19 +182,12 @@ function run(
   // between phases, and on 2 shared cores each barrier waited for the other, descheduled thread:
   // 13–27 ms calls against about 1 ms, 257–338 ms steps.
   return withOpenMpThreads(1, () => {
-    let plan = cache.get(planKey);
-    if (plan === undefined) {
-      if (cache.size >= CACHE_LIMIT) clearDnnlBatchNormCache();
+    const plan = cachedPlan(cache, planKey, CACHE_LIMIT, clearDnnlBatchNormCache, () => {
       cacheOwner = dnnl;
-      plan = build();
-      cache.set(planKey, plan);
-    }
+      return build();
+    });
     if (plan === null) return false;
-    for (const [role, memory] of plan.heap) {
-      const offset = offsets[role];
-      if (offset === undefined) throw new Error(`native_dnnl_batch_norm: no offset for ${role}`);
-      setHandle(dnnl, memory, heap, offset);
-    }
+    bindHeap(dnnl, plan.heap, heap, offsets, "native_dnnl_batch_norm");
     execute(dnnl, plan.primitive.primitive, plan.args);
     return true;
   });

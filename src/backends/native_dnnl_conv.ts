@@ -20,6 +20,8 @@ import type * as tf from "@tensorflow/tfjs-core";
 import {
   ALG,
   ARG,
+  bindHeap,
+  cachedPlan,
   createPrimitive,
   createReorder,
   dims,
@@ -37,7 +39,6 @@ import {
   QUERY,
   queryMd,
   sameMd,
-  setHandle,
   TAG,
   withOpenMpThreads,
 } from "./native_dnnl_ffi.ts";
@@ -380,13 +381,10 @@ function cached(
   key: string,
   build: () => ConvPlan | null,
 ): ConvPlan | null {
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  if (cache.size >= CACHE_LIMIT) clearDnnlConvCache();
-  cacheOwner = dnnl;
-  const plan = build();
-  cache.set(key, plan);
-  return plan;
+  return cachedPlan(cache, key, CACHE_LIMIT, clearDnnlConvCache, () => {
+    cacheOwner = dnnl;
+    return build();
+  });
 }
 
 /**
@@ -644,11 +642,7 @@ function bind(
   heap: ArrayBuffer,
   offsets: Record<string, number>,
 ): void {
-  for (const [role, memory] of plan.heap) {
-    const offset = offsets[role];
-    if (offset === undefined) throw new Error(`native_dnnl_conv: no offset for ${role}`);
-    setHandle(dnnl, memory, heap, offset);
-  }
+  bindHeap(dnnl, plan.heap, heap, offsets, "native_dnnl_conv");
 }
 
 /**

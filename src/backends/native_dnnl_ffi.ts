@@ -666,6 +666,68 @@ export function setHandle(
 }
 
 /**
+ * Points each memory object of `roles` at the heap byte offset `offsets` gives its role (see
+ * {@link setHandle}). Throws an Error naming `where` and the role when an offset is missing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bindHeap, loadDnnl, memoryDesc, memoryObject, TAG } from "./native_dnnl_ffi.ts";
+ * const dnnl = loadDnnl();
+ * const roles = new Map([["src", memoryObject(dnnl, memoryDesc(dnnl, [4], TAG.a), false)]]);
+ * bindHeap(dnnl, roles, new ArrayBuffer(32), { src: 16 }, "example");
+ * assert.throws(() => bindHeap(dnnl, roles, new ArrayBuffer(32), {}, "example"), /example: no offset for src/);
+ * ```
+ */
+export function bindHeap(
+  dnnl: Dnnl,
+  roles: ReadonlyMap<string, Deno.PointerObject>,
+  heap: ArrayBuffer,
+  offsets: Readonly<Record<string, number>>,
+  where: string,
+): void {
+  for (const [role, memory] of roles) {
+    const offset = offsets[role];
+    if (offset === undefined) throw new Error(`${where}: no offset for ${role}`);
+    setHandle(dnnl, memory, heap, offset);
+  }
+}
+
+/**
+ * The cached plan for `key`, built once by `build` (a null result, a geometry oneDNN refused, is
+ * cached too). When the cache holds `limit` plans, `clear` empties it first: shapes from random
+ * tests would otherwise pile up primitives without bound.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cachedPlan } from "./native_dnnl_ffi.ts";
+ * const cache = new Map<string, number | null>();
+ * let builds = 0;
+ * const build = () => ++builds;
+ * assert.equal(cachedPlan(cache, "a", 2, () => cache.clear(), build), 1);
+ * assert.equal(cachedPlan(cache, "a", 2, () => cache.clear(), build), 1); // cached
+ * cachedPlan(cache, "b", 2, () => cache.clear(), build);
+ * assert.equal(cachedPlan(cache, "c", 2, () => cache.clear(), build), 3);
+ * assert.deepEqual([...cache.keys()], ["c"]); // full at 2: emptied first
+ * ```
+ */
+export function cachedPlan<T>(
+  cache: Map<string, T | null>,
+  key: string,
+  limit: number,
+  clear: () => void,
+  build: () => T | null,
+): T | null {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  if (cache.size >= limit) clear();
+  const plan = build();
+  cache.set(key, plan);
+  return plan;
+}
+
+/**
  * The `dnnl_exec_arg_t` array (16 bytes each: int index, pointer memory) of `args`.
  *
  * @example

@@ -16,6 +16,8 @@ import type * as tf from "@tensorflow/tfjs-core";
 import {
   ALG,
   ARG,
+  bindHeap,
+  cachedPlan,
   createPrimitive,
   dims,
   type Dnnl,
@@ -28,7 +30,6 @@ import {
   PROP,
   QUERY,
   queryMd,
-  setHandle,
   TAG,
 } from "./native_dnnl_ffi.ts";
 
@@ -224,19 +225,12 @@ function run(
   heap: ArrayBuffer,
   offsets: Record<string, number>,
 ): boolean {
-  let plan = cache.get(planKey);
-  if (plan === undefined) {
-    if (cache.size >= CACHE_LIMIT) clearDnnlPoolCache();
+  const plan = cachedPlan(cache, planKey, CACHE_LIMIT, clearDnnlPoolCache, () => {
     cacheOwner = dnnl;
-    plan = build();
-    cache.set(planKey, plan);
-  }
+    return build();
+  });
   if (plan === null) return false;
-  for (const [role, memory] of plan.heap) {
-    const offset = offsets[role];
-    if (offset === undefined) throw new Error(`native_dnnl_pool: no offset for ${role}`);
-    setHandle(dnnl, memory, heap, offset);
-  }
+  bindHeap(dnnl, plan.heap, heap, offsets, "native_dnnl_pool");
   for (const { primitive, args } of plan.primitives) execute(dnnl, primitive.primitive, args);
   return true;
 }
