@@ -125,7 +125,10 @@ Deno.test({
       });
 
       await t.step("a typed (a*b - 1)^2 shows det H = 0 on the valley", async () => {
-        await page.selectOption("#loss-select", "custom");
+        // Choosing "custom" applies the default text at once and schedules its own redraw: wait
+        // for it, or the next wait can be satisfied by this one and a later read sees stale state
+        // (a CI run once read the click's start as the default 1.5).
+        await redrawn(page, () => page.selectOption("#loss-select", "custom"));
         await redrawn(page, async () => {
           await page.locator("#custom-loss").fill("(a*b - 1)^2");
           await page.click("#custom-apply");
