@@ -109,6 +109,7 @@ def resnet(in_shape, classes, multiplier):
 ROWS = {
     "mlp-sgd": ("mlp", (28, 28, 1), "sgd"),
     "mlp-sam": ("mlp", (28, 28, 1), "sam"),
+    "mlp-trace-sam": ("mlp", (28, 28, 1), "trace-sam"),
     "cnn-sgd": ("cnn", (28, 28, 1), "sgd"),
     "cnn-sam": ("cnn", (28, 28, 1), "sam"),
     "resnet16-sgd": ("resnet16", (28, 28, 1), "sgd"),
@@ -149,6 +150,34 @@ def sam_step(model, loss_fn, x, y, opt, rho):
     with torch.no_grad():
         for p, e in zip(params, offsets):
             p.sub_(e)
+        for b, saved in zip(model.buffers(), buffers):
+            b.copy_(saved)
+    opt.step()
+    return loss
+
+
+def trace_sam_step(model, loss_fn, x, y, opt, rho, lam):
+    """Trace-SAM with one sample as usam's traceSam(): gradient g at w, gradient g1 at w + rho e
+    with e ~ N(0, I) over every weight, restore w and the BatchNorm statistics, base step with
+    (1 - lam) g + lam g1."""
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    params = [p for p in model.parameters() if p.grad is not None]
+    clean = [p.grad for p in params]
+    buffers = [b.clone() for b in model.buffers()]
+    with torch.no_grad():
+        offsets = []
+        for p in params:
+            e = torch.randn_like(p).mul_(rho)
+            p.add_(e)
+            offsets.append(e)
+    opt.zero_grad(set_to_none=True)
+    loss_fn(model(x), y).backward()
+    with torch.no_grad():
+        for p, e, g in zip(params, offsets, clean):
+            p.sub_(e)
+            p.grad.mul_(lam).add_(g, alpha=1 - lam)
         for b, saved in zip(model.buffers(), buffers):
             b.copy_(saved)
     opt.step()
@@ -222,12 +251,14 @@ def main():
     y = torch.randint(0, 10, (args.batch_size,))
     loss_fn = nn.CrossEntropyLoss()
     # usam's defaults: SGD momentum 0.9, weight decay 5e-4 (src/optimizers/factory.ts); a small lr
-    # keeps random-data training sane over the run. SAM rho 0.05.
+    # keeps random-data training sane over the run. SAM rho 0.05; Trace-SAM rho 0.01, lambda 1.
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
 
     def step():
         if optimizer == "sgd":
             loss = sgd_step(model, loss_fn, x, y, opt)
+        elif optimizer == "trace-sam":
+            loss = trace_sam_step(model, loss_fn, x, y, opt, 0.01, 1.0)
         else:
             loss = sam_step(model, loss_fn, x, y, opt, 0.05)
         return float(loss)
