@@ -49,6 +49,7 @@ function positiveInteger(name: string, text: string | undefined): number | undef
  * const errors: string[] = [];
  * assert.equal(await slurmMain(["--preset", "ci"], () => {}, (t) => errors.push(t)), 2);
  * assert.match(errors[0], /--shards N is required/);
+ * Deno.removeSync(out, { recursive: true });
  * ```
  */
 export async function slurmMain(

@@ -37,9 +37,11 @@ export interface Collection {
  * ```ts
  * import assert from "node:assert/strict";
  * import { collectRuns } from "./collect.ts";
- * const empty = await collectRuns([Deno.makeTempDirSync()]);
+ * const dir = Deno.makeTempDirSync();
+ * const empty = await collectRuns([dir]);
  * assert.equal(empty.runs.length, 0);
  * assert.equal(empty.missing.length, 0);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function collectRuns(

@@ -84,12 +84,16 @@ async function readOwner(path: string): Promise<LockOwner | null> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { tryLock } from "./lock.ts";
- * const path = `${await Deno.makeTempDir()}/run.lock`;
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/run.lock`;
  * const first = await tryLock(path);
  * const second = await tryLock(path);
  * assert.ok(first.acquired && !second.acquired);
  * if (first.acquired) await first.release();
- * assert.ok((await tryLock(path)).acquired);
+ * const third = await tryLock(path);
+ * assert.ok(third.acquired);
+ * if (third.acquired) await third.release();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function tryLock(path: string): Promise<LockAttempt> {

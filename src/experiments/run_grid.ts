@@ -60,9 +60,11 @@ export interface GridPlan {
  * ```ts
  * import assert from "node:assert/strict";
  * import { planGrid } from "./run_grid.ts";
+ * const dir = Deno.makeTempDirSync();
  * const plan = await planGrid({ name: "g", datasets: ["fashion-mnist"], models: ["mlp"], seeds: [0],
- *   settings: [{ name: "clean" }], optimizers: [{ optimizer: "sgd" }] }, [Deno.makeTempDirSync()]);
+ *   settings: [{ name: "clean" }], optimizers: [{ optimizer: "sgd" }] }, [dir]);
  * assert.equal(plan.finalRuns?.length, 1);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function planGrid(grid: GridDeclaration, dirs: readonly string[]): Promise<GridPlan> {

@@ -208,6 +208,7 @@ export interface WrittenSlurmJob {
  * const dir = Deno.makeTempDirSync();
  * const w = await writeSlurmJob({ grid: { preset: "ci" }, name: "ci", shards: 4, out: `${dir}/runs`, repoDir: "." }, dir);
  * assert.match(Deno.readTextFileSync(w.mergePath), /deno task merge .*shard-4/);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function writeSlurmJob(

@@ -23,6 +23,7 @@ import { writeFileAtomic } from "../io/atomic.ts";
  * const dir = Deno.makeTempDirSync();
  * await writeTextAtomic(`${dir}/a.json`, "{}");
  * assert.ok(Deno.readTextFileSync(`${dir}/a.json`) === "{}");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
@@ -44,6 +45,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
  * const dir = Deno.makeTempDirSync();
  * await writeJsonAtomic(`${dir}/a.json`, { ok: true });
  * assert.ok(JSON.parse(Deno.readTextFileSync(`${dir}/a.json`)).ok === true);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -79,6 +81,7 @@ export interface ResultScan {
  * Deno.writeTextFileSync(`${dir}/broken.json`, "{\"status\": ");
  * const scan = await scanResults([dir]);
  * assert.ok(scan.runs.length === 0 && scan.unreadable.length === 1);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function scanResults(dirs: readonly string[]): Promise<ResultScan> {

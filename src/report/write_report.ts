@@ -34,6 +34,7 @@ export interface WrittenReport {
  * const written = await writeReport([], dir, { title: "empty" });
  * assert.ok(Deno.readTextFileSync(written.markdownPath).startsWith("# empty"));
  * assert.ok(Deno.readTextFileSync(written.htmlPath).includes("<title>empty</title>"));
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function writeReport(

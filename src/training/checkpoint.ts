@@ -278,6 +278,7 @@ function parsePartial(partial: unknown, source: string): PartialEpoch {
  *   config: { ...DEFAULT_TRAIN_CONFIG }, epoch: 1, step: 1, history: [], model: [], optimizer: [],
  * });
  * assert.ok((await readCheckpoint(dir))?.epoch === 1);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
@@ -292,7 +293,9 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
  * ```ts
  * import assert from "node:assert/strict";
  * import { readCheckpoint } from "./checkpoint.ts";
- * assert.ok(await readCheckpoint(await Deno.makeTempDir()) === null);
+ * const dir = await Deno.makeTempDir();
+ * assert.ok(await readCheckpoint(dir) === null);
+ * await Deno.remove(dir);
  * ```
  */
 export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {

@@ -19,7 +19,9 @@ let cachedCommit: Promise<string | null> | undefined;
  * ```ts
  * import assert from "node:assert/strict";
  * import { gitCommit } from "./environment.ts";
- * assert.equal(await gitCommit(await Deno.makeTempDir()), null); // not a checkout
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await gitCommit(dir), null); // not a checkout
+ * await Deno.remove(dir);
  * ```
  */
 export async function gitCommit(dir: string): Promise<string | null> {

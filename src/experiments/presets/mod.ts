@@ -79,6 +79,7 @@ export function presetGrid(name: string): GridDeclaration {
  * Deno.writeTextFileSync(path, JSON.stringify({ name: "mine", datasets: ["fashion-mnist"], models: ["mlp"],
  *   optimizers: [{ optimizer: "sgd" }], seeds: [0], settings: [{ name: "clean" }] }));
  * assert.ok((await loadGridFile(path)).name === "mine");
+ * Deno.removeSync(path);
  * ```
  */
 export async function loadGridFile(path: string): Promise<GridDeclaration> {
