@@ -9,7 +9,7 @@
  * @module
  */
 import { median } from "simple-statistics";
-import { runBackends, type RunRecord } from "../training/result.ts";
+import { type EpochRecord, runBackends, type RunRecord } from "../training/result.ts";
 import {
   holmBonferroni,
   type PairedResult,
@@ -237,6 +237,24 @@ function perEpochBands(
   });
 }
 
+/**
+ * The epoch with the highest epoch number among those where `value` is a number: records list
+ * their epochs in order, but one assembled by hand (or by a future writer) need not, and a
+ * position in the list is no epoch number.
+ */
+function latestEpoch(
+  epochs: readonly EpochRecord[],
+  value: (e: EpochRecord) => number | undefined,
+): EpochRecord | undefined {
+  let latest: EpochRecord | undefined;
+  for (const e of epochs) {
+    if (typeof value(e) === "number" && (latest === undefined || e.epoch > latest.epoch)) {
+      latest = e;
+    }
+  }
+  return latest;
+}
+
 function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
   const completed = records.filter((r) => r.status === "completed" && r.final !== null)
     .sort((a, b) => a.run.seed - b.run.seed);
@@ -249,20 +267,14 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
   const hessianCurves: MethodSummary["hessianCurves"] = {};
   for (const measure of HESSIAN_MEASURES) {
     const last = completed.map((r) => {
-      const withMeasure = r.epochs.filter((e) => typeof e.hessian?.[measure] === "number");
-      return withMeasure.length
-        ? withMeasure[withMeasure.length - 1].hessian![measure]!
-        : undefined;
+      return latestEpoch(r.epochs, (e) => e.hessian?.[measure])?.hessian![measure]!;
     }).filter((v): v is number => v !== undefined && Number.isFinite(v));
     if (last.length) hessian[measure] = summarize(last);
     const curve = perEpochMean(completed, (e) => e.hessian?.[measure]);
     if (curve.length) hessianCurves[measure] = curve;
   }
   const lastValidation = completed.map((r) => {
-    const withValidation = r.epochs.filter((e) => typeof e.validationAccuracy === "number");
-    return withValidation.length
-      ? withValidation[withValidation.length - 1].validationAccuracy!
-      : undefined;
+    return latestEpoch(r.epochs, (e) => e.validationAccuracy)?.validationAccuracy;
   }).filter((v): v is number => v !== undefined && Number.isFinite(v));
   const perRunGradients = completed.filter((r) => r.epochs.length > 0).map((r) =>
     r.epochs.reduce((s, e) => s + e.gradientEvaluations, 0) / r.epochs.length

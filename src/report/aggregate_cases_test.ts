@@ -267,3 +267,22 @@ Deno.test("aggregate cases: alpha must lie strictly inside (0, 1)", () => {
     );
   }
 });
+
+Deno.test("aggregate cases: the Hessian summary takes the highest epoch's value, not the last listed", () => {
+  // Trace after epoch k is 10·(4 - k): 30, 20, 10. One run lists its epochs backwards, so the
+  // last entry is epoch 1 (30); the highest epoch, 3, measured 10.
+  const forwards = run({ method: "sam", seed: 0, accuracy: 0.8, trace: 10 });
+  const backwards = run({ method: "sam", seed: 1, accuracy: 0.8, trace: 10 });
+  backwards.epochs.reverse();
+  const sam = method(cell(aggregate([forwards, backwards]), "mlp", "clean"), "sam");
+  assert.equal(sam.hessian.trace!.n, 2);
+  close(sam.hessian.trace!.mean, 10, "trace at epoch 3 in both runs");
+});
+
+Deno.test("aggregate cases: the validation accuracy is the highest epoch's, not the last listed", () => {
+  // Validation accuracy after epoch k is 0.7 - 0.01·(3 - k): 0.68, 0.69, 0.7.
+  const backwards = run({ method: "sam", seed: 1, accuracy: 0.8, validationAccuracy: 0.7 });
+  backwards.epochs.reverse();
+  const sam = method(cell(aggregate([backwards]), "mlp", "clean"), "sam");
+  close(sam.validationAccuracy?.mean, 0.7, "validation accuracy at epoch 3");
+});

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ComparisonSummary, HessianMeasure, MethodSummary } from "./aggregate.ts";
+import type { CellSummary, ComparisonSummary, HessianMeasure, MethodSummary } from "./aggregate.ts";
 import type { PairedResult, WelchResult } from "./stats.ts";
 
 /** A table: header cells and rows of cells (inline text). */
@@ -28,6 +28,37 @@ export type Block =
   | { kind: "paragraph"; text: string }
   | { kind: "list"; items: string[] }
   | TableBlock;
+
+/**
+ * The line under a cell's heading that says which tests it has: paired by seed, unpaired only, or
+ * none (fewer than two methods with results, or one seed each: nothing a test can use).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cellTestsLine } from "./document.ts";
+ * const two = { accuracies: [0.9, 0.8], seeds: [0, 1] };
+ * const one = { accuracies: [0.7], seeds: [1] };
+ * const line = (pairedSeeds: boolean, methods: object[]) =>
+ *   cellTestsLine({ pairedSeeds, methods } as never);
+ * assert.match(line(false, [two]), /one method only/);
+ * assert.match(line(false, [one, one]), /One seed per method/);
+ * assert.match(line(false, [two, { ...two, seeds: [0, 2] }]), /Welch/);
+ * assert.match(line(true, [two, two]), /paired by seed/);
+ * ```
+ */
+export function cellTestsLine(cell: CellSummary): string {
+  const withResults = cell.methods.filter((m) => m.accuracies.length > 0);
+  if (withResults.length === 0) return "No method has results: nothing to compare in this cell.";
+  if (withResults.length === 1) {
+    return "Results from one method only: nothing to compare in this cell.";
+  }
+  if (cell.pairedSeeds) return "Every method ran the same seeds: tests paired by seed.";
+  if (withResults.every((m) => m.accuracies.length < 2)) {
+    return "One seed per method: too few for a test.";
+  }
+  return "The methods did not all run the same seeds: unpaired (Welch) tests only.";
+}
 
 function pct(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined || !Number.isFinite(value)
@@ -167,11 +198,7 @@ export function reportDocument(summary: ComparisonSummary, title: string): Block
   );
   for (const c of summary.cells) {
     heading(3, `${c.dataset} · ${c.model} · ${c.setting}`);
-    paragraph(
-      c.pairedSeeds
-        ? "Every method ran the same seeds: tests paired by seed."
-        : "The methods did not all run the same seeds: unpaired (Welch) tests only.",
-    );
+    paragraph(cellTestsLine(c));
     if (c.backends && c.backends.length > 1) {
       paragraph(
         `Note: the runs of this cell used different backends (${
