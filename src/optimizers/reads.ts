@@ -68,8 +68,20 @@ export function syncReadsMissing(owner: string): Error {
 }
 
 /**
+ * Closes a program that caught a failed read and went on to `next`: the tensor it yielded is
+ * disposed unread, and `return()` runs its finally blocks (disposing any tensor they yield).
+ */
+function close<R>(program: StepProgram<R>, next: IteratorResult<tf.Tensor, R>): void {
+  while (!next.done) {
+    next.value.dispose();
+    next = program.return(undefined as R);
+  }
+}
+
+/**
  * Runs a step program reading with `dataSync()`. If a read or the program throws, the program's
- * `finally` blocks run before the error propagates.
+ * `finally` blocks run before the error propagates (a program that catches a failed read is
+ * closed, and the tensor it yields next is disposed unread).
  *
  * @example
  * ```ts
@@ -92,7 +104,7 @@ export function runSync<R>(program: StepProgram<R>): R {
     try {
       values = tensor.dataSync() as Float32Array;
     } catch (error) {
-      program.throw(error);
+      close(program, program.throw(error));
       throw error; // a program that swallows a failed read still must not go on
     } finally {
       tensor.dispose();
@@ -127,7 +139,7 @@ export async function runAsync<R>(program: StepProgram<R>): Promise<R> {
     try {
       values = (await tensor.data()) as Float32Array;
     } catch (error) {
-      program.throw(error);
+      close(program, program.throw(error));
       throw error;
     } finally {
       tensor.dispose();

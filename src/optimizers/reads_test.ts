@@ -69,19 +69,35 @@ Deno.test("a failed read runs the program's finally blocks and propagates, even 
     assert.deepEqual(log, ["finally"], run.name);
     assert.equal(tf.memory().numTensors, before, `${run.name} disposed the failed tensor`);
     // The program catches the error and would go on: the driver still throws it.
+    // The tensor it yields next is still handed over (the driver disposes it, unread), and the
+    // program is closed: its finally blocks run, and a tensor one of them yields is disposed too.
     const swallowed: string[] = [];
     const swallowing = function* (): StepProgram<number> {
       try {
-        yield failing();
-      } catch {
-        swallowed.push("caught");
+        try {
+          yield failing();
+        } catch {
+          swallowed.push("caught");
+        }
+        swallowed.push("went on");
+        yield tf.scalar(2);
+        swallowed.push("read the next");
+        return 2;
+      } finally {
+        swallowed.push("finally");
+        yield tf.scalar(3);
+        swallowed.push("after the finally's read");
       }
-      swallowed.push("went on");
-      yield tf.scalar(2);
-      return 2;
     };
+    const beforeSwallowed = tf.memory().numTensors;
     await assert.rejects(async () => await run(swallowing()), /read failed/);
-    assert.deepEqual(swallowed, ["caught", "went on"], run.name);
+    assert.equal(
+      tf.memory().numTensors,
+      beforeSwallowed,
+      `${run.name} disposed the tensors yielded after the failed read`,
+    );
+    // Closing resumes the finally block's yield with a return: the code after it does not run.
+    assert.deepEqual(swallowed, ["caught", "went on", "finally"], run.name);
   }
 });
 
