@@ -19,7 +19,8 @@ export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
  * Whether the current backend can read a tensor synchronously. TF.js's webgpu backend reads
  * synchronously through a 2D canvas; under Deno there is none (`OffscreenCanvas` exists but its
  * `getContext("2d")` is null, and `dataSync` fails with "Cannot read properties of null (reading
- * 'clearRect')").
+ * 'clearRect')"). The canvas is probed once ({@link hasCanvas2d} of `globalThis`) and the answer
+ * kept.
  *
  * @example
  * ```ts
@@ -32,22 +33,44 @@ export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
  * ```
  */
 export function syncReadsAvailable(): boolean {
-  return tf.getBackend() !== "webgpu" || hasCanvas2d();
+  return tf.getBackend() !== "webgpu" || (canvas2d ??= hasCanvas2d(globalThis as CanvasScope));
 }
 
 let canvas2d: boolean | undefined;
 
-function hasCanvas2d(): boolean {
-  if (canvas2d === undefined) {
-    const g = globalThis as { document?: unknown; OffscreenCanvas?: typeof OffscreenCanvas };
-    try {
-      canvas2d = g.document !== undefined ||
-        (g.OffscreenCanvas !== undefined && new g.OffscreenCanvas(1, 1).getContext("2d") != null);
-    } catch {
-      canvas2d = false;
-    }
+/** The globals {@link hasCanvas2d} looks at (`globalThis` in {@link syncReadsAvailable}). */
+export interface CanvasScope {
+  document?: unknown;
+  OffscreenCanvas?: new (width: number, height: number) => { getContext(kind: "2d"): unknown };
+}
+
+/**
+ * Whether `scope` offers a 2D canvas, the way TF.js's webgpu backend looks for one: a `document`
+ * (a browser page), or an `OffscreenCanvas` whose `getContext("2d")` is not null. A probe that
+ * throws means no canvas.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasCanvas2d } from "./reads.ts";
+ * assert.equal(hasCanvas2d({}), false);
+ * assert.equal(hasCanvas2d({ document: {} }), true);
+ * class NullCanvas {
+ *   getContext(): null {
+ *     return null; // what Deno's OffscreenCanvas answers
+ *   }
+ * }
+ * assert.equal(hasCanvas2d({ OffscreenCanvas: NullCanvas }), false);
+ * ```
+ */
+export function hasCanvas2d(scope: CanvasScope): boolean {
+  try {
+    return scope.document !== undefined ||
+      (scope.OffscreenCanvas !== undefined &&
+        new scope.OffscreenCanvas(1, 1).getContext("2d") != null);
+  } catch {
+    return false;
   }
-  return canvas2d;
 }
 
 /**
