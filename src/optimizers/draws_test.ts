@@ -17,8 +17,8 @@ import {
   pointMassMeasure,
   sphereMeasure,
 } from "../measures/spec.ts";
-import { drawStep } from "./draws.ts";
-import { runAsync } from "./reads.ts";
+import { drawRecipe, drawStep } from "./draws.ts";
+import { runAsync, runSync } from "./reads.ts";
 import { universalSam } from "./universal.ts";
 import { traceSpec } from "../measures/spec.ts";
 
@@ -145,4 +145,48 @@ Deno.test("universalSam with an adaptive measure: step() on cpu draws what drawS
   assert.deepEqual(optimizer.lastPerturbations[0][0], expected.dataSync());
   tf.dispose([x, expected, w]);
   optimizer.dispose();
+});
+
+Deno.test("the host path: one sample call per sample, given the point, split over the variables", async () => {
+  await initBackend("cpu");
+  // A measure without a recipe whose i-th sample (1-based) is i times the point: δ_i = i x.
+  let calls = 0;
+  const measure: PerturbationMeasure = {
+    name: "multiples",
+    symmetric: false,
+    sample(_rng, point, out) {
+      calls++;
+      for (let j = 0; j < out.length; j++) out[j] = point[j] * calls;
+    },
+  };
+  const weights = [tf.tensor1d([1, -2]), tf.tensor([[3, 4, 5]])];
+  const before = tf.memory().numTensors;
+  const deltas = runSync(drawStep(measure, { seed: 1, step: 0, samples: 3 }, weights));
+  assert.equal(calls, 3, "one sample call per sample");
+  assert.equal(deltas.length, 3);
+  deltas.forEach((sample, i) => {
+    assert.deepEqual(sample.map((t) => t.shape), [[2], [1, 3]]);
+    assert.deepEqual(sample.map((t) => Array.from(t.dataSync())), [
+      [1 * (i + 1), -2 * (i + 1)],
+      [3 * (i + 1), 4 * (i + 1), 5 * (i + 1)],
+    ]);
+  });
+  assert.equal(tf.memory().numTensors, before + 6, "only the six drawn tensors are new");
+  tf.dispose([...weights, ...deltas.flat()]);
+});
+
+Deno.test("an unknown recipe kind is refused with a TypeError showing the recipe", async () => {
+  await initBackend("cpu");
+  const x = [tf.zeros([2])];
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () => drawRecipe({ kind: "ring" } as never, { seed: 1, step: 0, sample: 0 }, x),
+    (error: unknown) => {
+      assert.ok(error instanceof TypeError, String(error));
+      assert.equal(error.message, 'draw recipe: unknown kind {"kind":"ring"}');
+      return true;
+    },
+  );
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose(x);
 });

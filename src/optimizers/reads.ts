@@ -19,7 +19,8 @@ export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
  * Whether the current backend can read a tensor synchronously. TF.js's webgpu backend reads
  * synchronously through a 2D canvas; under Deno there is none (`OffscreenCanvas` exists but its
  * `getContext("2d")` is null, and `dataSync` fails with "Cannot read properties of null (reading
- * 'clearRect')").
+ * 'clearRect')"). The canvas is probed once ({@link hasCanvas2d} of `globalThis`) and the answer
+ * kept.
  *
  * @example
  * ```ts
@@ -32,22 +33,44 @@ export type StepProgram<R> = Generator<tf.Tensor, R, Float32Array>;
  * ```
  */
 export function syncReadsAvailable(): boolean {
-  return tf.getBackend() !== "webgpu" || hasCanvas2d();
+  return tf.getBackend() !== "webgpu" || (canvas2d ??= hasCanvas2d(globalThis as CanvasScope));
 }
 
 let canvas2d: boolean | undefined;
 
-function hasCanvas2d(): boolean {
-  if (canvas2d === undefined) {
-    const g = globalThis as { document?: unknown; OffscreenCanvas?: typeof OffscreenCanvas };
-    try {
-      canvas2d = g.document !== undefined ||
-        (g.OffscreenCanvas !== undefined && new g.OffscreenCanvas(1, 1).getContext("2d") != null);
-    } catch {
-      canvas2d = false;
-    }
+/** The globals {@link hasCanvas2d} looks at (`globalThis` in {@link syncReadsAvailable}). */
+export interface CanvasScope {
+  document?: unknown;
+  OffscreenCanvas?: new (width: number, height: number) => { getContext(kind: "2d"): unknown };
+}
+
+/**
+ * Whether `scope` offers a 2D canvas, the way TF.js's webgpu backend looks for one: a `document`
+ * (a browser page), or an `OffscreenCanvas` whose `getContext("2d")` is not null. A probe that
+ * throws means no canvas.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasCanvas2d } from "./reads.ts";
+ * assert.equal(hasCanvas2d({}), false);
+ * assert.equal(hasCanvas2d({ document: {} }), true);
+ * class NullCanvas {
+ *   getContext(): null {
+ *     return null; // what Deno's OffscreenCanvas answers
+ *   }
+ * }
+ * assert.equal(hasCanvas2d({ OffscreenCanvas: NullCanvas }), false);
+ * ```
+ */
+export function hasCanvas2d(scope: CanvasScope): boolean {
+  try {
+    return scope.document !== undefined ||
+      (scope.OffscreenCanvas !== undefined &&
+        new scope.OffscreenCanvas(1, 1).getContext("2d") != null);
+  } catch {
+    return false;
   }
-  return canvas2d;
 }
 
 /**
@@ -68,8 +91,20 @@ export function syncReadsMissing(owner: string): Error {
 }
 
 /**
+ * Closes a program that caught a failed read and went on to `next`: the tensor it yielded is
+ * disposed unread, and `return()` runs its finally blocks (disposing any tensor they yield).
+ */
+function close<R>(program: StepProgram<R>, next: IteratorResult<tf.Tensor, R>): void {
+  while (!next.done) {
+    next.value.dispose();
+    next = program.return(undefined as R);
+  }
+}
+
+/**
  * Runs a step program reading with `dataSync()`. If a read or the program throws, the program's
- * `finally` blocks run before the error propagates.
+ * `finally` blocks run before the error propagates (a program that catches a failed read is
+ * closed, and the tensor it yields next is disposed unread).
  *
  * @example
  * ```ts
@@ -92,7 +127,7 @@ export function runSync<R>(program: StepProgram<R>): R {
     try {
       values = tensor.dataSync() as Float32Array;
     } catch (error) {
-      program.throw(error);
+      close(program, program.throw(error));
       throw error; // a program that swallows a failed read still must not go on
     } finally {
       tensor.dispose();
@@ -127,7 +162,7 @@ export async function runAsync<R>(program: StepProgram<R>): Promise<R> {
     try {
       values = (await tensor.data()) as Float32Array;
     } catch (error) {
-      program.throw(error);
+      close(program, program.throw(error));
       throw error;
     } finally {
       tensor.dispose();

@@ -2,6 +2,7 @@ import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import {
+  hasCanvas2d,
   runAsync,
   runSync,
   type StepProgram,
@@ -69,19 +70,35 @@ Deno.test("a failed read runs the program's finally blocks and propagates, even 
     assert.deepEqual(log, ["finally"], run.name);
     assert.equal(tf.memory().numTensors, before, `${run.name} disposed the failed tensor`);
     // The program catches the error and would go on: the driver still throws it.
+    // The tensor it yields next is still handed over (the driver disposes it, unread), and the
+    // program is closed: its finally blocks run, and a tensor one of them yields is disposed too.
     const swallowed: string[] = [];
     const swallowing = function* (): StepProgram<number> {
       try {
-        yield failing();
-      } catch {
-        swallowed.push("caught");
+        try {
+          yield failing();
+        } catch {
+          swallowed.push("caught");
+        }
+        swallowed.push("went on");
+        yield tf.scalar(2);
+        swallowed.push("read the next");
+        return 2;
+      } finally {
+        swallowed.push("finally");
+        yield tf.scalar(3);
+        swallowed.push("after the finally's read");
       }
-      swallowed.push("went on");
-      yield tf.scalar(2);
-      return 2;
     };
+    const beforeSwallowed = tf.memory().numTensors;
     await assert.rejects(async () => await run(swallowing()), /read failed/);
-    assert.deepEqual(swallowed, ["caught", "went on"], run.name);
+    assert.equal(
+      tf.memory().numTensors,
+      beforeSwallowed,
+      `${run.name} disposed the tensors yielded after the failed read`,
+    );
+    // Closing resumes the finally block's yield with a return: the code after it does not run.
+    assert.deepEqual(swallowed, ["caught", "went on", "finally"], run.name);
   }
 });
 
@@ -106,11 +123,57 @@ Deno.test("a backend named webgpu reads synchronously only with a 2D canvas, whi
     await tf.setBackend("webgpu");
     assert.equal(tf.getBackend(), "webgpu");
     assert.equal(syncReadsAvailable(), false);
-    assert.equal(syncReadsAvailable(), false, "the answer is kept");
+    // A document appearing later does not change the answer: the probe ran once.
+    const scope = globalThis as { document?: unknown };
+    scope.document = {};
+    try {
+      assert.equal(syncReadsAvailable(), false, "the answer is kept");
+    } finally {
+      delete scope.document;
+    }
     assert.match(syncReadsMissing("sam").message, /^sam: minimize\(\) .* the webgpu backend /);
   } finally {
     await tf.setBackend("cpu");
     tf.removeBackend("webgpu");
   }
   assert.equal(syncReadsAvailable(), true);
+});
+
+Deno.test("hasCanvas2d: a document, or an OffscreenCanvas with a non-null 2D context; a throwing probe means none", () => {
+  /** A canvas class whose `getContext` answers `context` for "2d" only, recording what it built. */
+  const canvasAnswering = (context: unknown, built: number[][] = []) =>
+    class {
+      constructor(width: number, height: number) {
+        built.push([width, height]);
+      }
+      getContext(kind: string): unknown {
+        return kind === "2d" ? context : null;
+      }
+    };
+  const throwing = class {
+    constructor() {
+      throw new Error("no canvas here");
+    }
+    getContext(): unknown {
+      return {};
+    }
+  };
+  assert.equal(hasCanvas2d({}), false, "neither global");
+  assert.equal(hasCanvas2d({ document: {} }), true, "a browser page");
+  // The document decides before any canvas is built: a throwing OffscreenCanvas is not reached.
+  assert.equal(hasCanvas2d({ document: {}, OffscreenCanvas: throwing }), true);
+  const built: number[][] = [];
+  assert.equal(hasCanvas2d({ OffscreenCanvas: canvasAnswering({}, built) }), true, "a context");
+  assert.deepEqual(built, [[1, 1]], "one 1x1 canvas is built to ask");
+  assert.equal(hasCanvas2d({ OffscreenCanvas: canvasAnswering(null) }), false, "Deno's null");
+  assert.equal(hasCanvas2d({ OffscreenCanvas: canvasAnswering(undefined) }), false);
+  assert.equal(hasCanvas2d({ OffscreenCanvas: throwing }), false, "a throwing constructor");
+  const throwingContext = class {
+    getContext(): unknown {
+      throw new Error("context lost");
+    }
+  };
+  assert.equal(hasCanvas2d({ OffscreenCanvas: throwingContext }), false, "a throwing getContext");
+  // Deno itself: an OffscreenCanvas whose 2D context is null, no document.
+  assert.equal(hasCanvas2d(globalThis as Parameters<typeof hasCanvas2d>[0]), false);
 });

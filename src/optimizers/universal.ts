@@ -213,7 +213,8 @@ export class UniversalSamOptimizer extends PerturbedOptimizer {
  * ```
  */
 export function universalSam(options: UniversalSamOptions): UniversalSamOptimizer {
-  if (options == null || typeof options !== "object") {
+  // Any other non-object is refused by the constructor's key check, which quotes a string.
+  if (options == null) {
     throw new TypeError(`universalSam: options must be an object, got ${options}`);
   }
   return new UniversalSamOptimizer(options);
