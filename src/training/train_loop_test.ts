@@ -15,7 +15,14 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { batches, DATASETS, type DatasetSpec, type ImageSet } from "../data/mod.ts";
+import {
+  applySettings,
+  batches,
+  DATASETS,
+  type DatasetSpec,
+  type ImageSet,
+  splitValidation,
+} from "../data/mod.ts";
 import type { HessianBatch, hessianMeasures } from "../hessian/mod.ts";
 import { Random } from "../math/random.ts";
 import { createModel } from "../models/mod.ts";
@@ -352,4 +359,89 @@ Deno.test("optimizerHyperparameters: each optimizer gets its own hyperparameters
   assert.deepEqual(hp("frob-sam"), { ...perturbed, lambda: 0.3, samples: 3 });
   assert.deepEqual(hp("det-sam"), { ...perturbed, lambda: 0.3, samples: 3, halfWidth: 0.4 });
   assert.equal(hp("sam", 1).seed, deriveSeed(5, "optimizer", 1));
+});
+
+Deno.test("validation split: the held-out images are the seeded split of the learner set, not another draw", () => {
+  const learner = applySettings(
+    { ...noiseSet(SVHN_N, 10, 1), ...{ mean: DATASETS.svhn.mean, std: DATASETS.svhn.std } },
+    { seed: deriveSeed(0, "data-settings", 0) },
+  );
+  const expected = splitValidation(learner, {
+    fraction: 0.25,
+    seed: deriveSeed(0, "validation-split", 0),
+  });
+  const got = svhn.start.split;
+  assert.deepEqual(got.validation?.labels, expected.validation?.labels);
+  assert.deepEqual(got.validation?.images, expected.validation?.images);
+  assert.deepEqual(got.train.images, expected.train.images);
+  // The control: another seed holds out other images.
+  const other = splitValidation(learner, {
+    fraction: 0.25,
+    seed: deriveSeed(1, "validation-split", 0),
+  });
+  assert.notDeepEqual(other.validation?.images, expected.validation?.images);
+});
+
+Deno.test("a run without validation reports no validation fields", () => {
+  assert.equal(cifar100.result.counts?.validation, 0);
+  assert.equal(cifar100.start.validationImages, 0);
+  assert.ok(!("validationAccuracy" in cifar100.result.final!), "final.validationAccuracy");
+  assert.ok(!("validationLoss" in cifar100.result.final!), "final.validationLoss");
+  assert.ok(!("validationLoss" in cifar100.result.epochs[0]), "epoch validationLoss");
+});
+
+Deno.test("bad options reject before any work, naming the option", async () => {
+  await assert.rejects(
+    train({ ...FROZEN }, { backend: "wasm", resume: true }),
+    (error: unknown) =>
+      error instanceof TypeError && /resume needs a checkpointDir/.test(error.message),
+  );
+  for (const spec of [null, "svhn", { name: "svhn", parse: "no" }]) {
+    await assert.rejects(
+      // deno-lint-ignore no-explicit-any
+      train({ ...FROZEN, dataset: "svhn" }, { backend: "wasm", datasetSpec: spec as any }),
+      (error: unknown) =>
+        error instanceof TypeError && /datasetSpec must be a DatasetSpec/.test(error.message),
+      JSON.stringify(spec),
+    );
+  }
+});
+
+Deno.test("a test split the model cannot read rejects with the model's error (no signal involved)", async () => {
+  // Training images 16×16×3, test images 8×8×3: training works, the first evaluation throws.
+  const small: ImageSet = {
+    ...noiseSet(4, 10, 5),
+    images: new Uint8Array(4 * 192),
+    height: 8,
+    width: 8,
+  };
+  const spec = inMemorySpec("svhn", noiseSet(20, 10, 6), small);
+  await assert.rejects(
+    train({ ...FROZEN, dataset: "svhn", trainLimit: 20, batchSize: 20 }, {
+      backend: "wasm",
+      datasetSpec: spec,
+    }),
+    (error: unknown) => error instanceof Error && /shape|incompatible/i.test(error.message),
+  );
+});
+
+Deno.test("finite steps whose weights overflow the test loss end as a failed run, naming the test loss", async () => {
+  // One step of lr 1e30: its loss is taken at the initial weights (finite), the update leaves
+  // finite weights of order 1e30 whose logits overflow float32 on the test images.
+  const result = await train({
+    ...FROZEN,
+    dataset: "svhn",
+    lr: 1e30,
+    trainLimit: 20,
+    testLimit: 10,
+    batchSize: 20,
+  }, {
+    backend: "wasm",
+    datasetSpec: inMemorySpec("svhn", noiseSet(20, 10, 7), noiseSet(10, 10, 8)),
+  });
+  assert.equal(result.status, "failed");
+  assert.equal(result.failure?.epoch, 1);
+  assert.equal(result.failure?.step, 1);
+  assert.match(result.failure!.message, /test loss is (NaN|Infinity) after epoch 1 \(step 1\)/);
+  assert.deepEqual(result.epochs, []);
 });
