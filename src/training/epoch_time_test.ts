@@ -31,3 +31,115 @@ Deno.test("measureEpochTime extrapolates its step time, trains with the named op
   await assert.rejects(() => measureEpochTime(model, { optimizer: "lion" }), /optimizer.*"lion"/);
   model.dispose();
 });
+
+Deno.test("measureEpochTime's defaults are sgd, lr 0.01, batch 128, 3 warm-up and 20 timed steps, 60,000 images", async () => {
+  await tf.setBackend("cpu");
+  const build = () =>
+    createModel("mlp", { inputShape: [4, 4, 1], numClasses: 3, widths: [8], seed: 7 });
+  const count = tf.memory().numTensors;
+  const implicit = build();
+  const explicit = build();
+  const t = await measureEpochTime(implicit);
+  // The same 23 steps spelled out: 3 warm-up + 20 timed, all training the weights.
+  await measureEpochTime(explicit, {
+    optimizer: "sgd",
+    lr: 0.01,
+    batchSize: 128,
+    warmup: 0,
+    steps: 23,
+  });
+  const a = implicit.getWeights().map((w) => w.dataSync());
+  const b = explicit.getWeights().map((w) => w.dataSync());
+  assert.ok(a.every((w, k) => w.every((v, i) => v === b[k][i])), "other steps than the defaults");
+  // The control: one step fewer leaves other weights.
+  const fewer = build();
+  await measureEpochTime(fewer, { warmup: 0, steps: 22 });
+  const c = fewer.getWeights().map((w) => w.dataSync());
+  assert.ok(!a.every((w, k) => w.every((v, i) => v === c[k][i])), "the step count matters");
+  // ceil(60000 / 128) = 469 steps per epoch; 128 images per step.
+  assert.ok(Math.abs(t.epochSeconds - 469 * t.msPerStep / 1000) <= 1e-12 * t.epochSeconds);
+  assert.ok(Math.abs(t.imagesPerSecond - 128000 / t.msPerStep) <= 1e-9 * t.imagesPerSecond);
+  for (const m of [implicit, explicit, fewer]) m.dispose();
+  assert.equal(tf.memory().numTensors, count, "tensors left behind");
+});
+
+Deno.test("measureEpochTime refuses each bad option by name before any step", async () => {
+  await tf.setBackend("cpu");
+  const model = createModel("mlp", { inputShape: [4, 4, 1], numClasses: 3, widths: [8], seed: 7 });
+  const before = model.getWeights().map((w) => w.dataSync().slice());
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ steps: 0 }, /steps must be a positive integer, got 0/],
+    [{ batchSize: 2.5 }, /batchSize must be a positive integer, got 2.5/],
+    [{ images: 0 }, /images must be a positive integer, got 0/],
+    [{ warmup: 1.5 }, /warmup must be an integer >= 0, got 1.5/],
+    [{ lr: 0 }, /lr must be positive, got 0/],
+    [{ lr: NaN }, /lr must be positive, got NaN/],
+    [{ optimizer: "lion" }, /optimizer must be one of sgd, .*got "lion"/],
+  ];
+  for (const [options, message] of bad) {
+    await assert.rejects(
+      () => measureEpochTime(model, options),
+      (error: unknown) => error instanceof RangeError && message.test(error.message),
+      JSON.stringify(options),
+    );
+  }
+  const after = model.getWeights().map((w) => w.dataSync());
+  assert.ok(after.every((w, k) => w.every((v, i) => v === before[k][i])), "a step ran");
+  model.dispose();
+});
+
+/** `deno task epoch-time` with these arguments: exit code, stdout, stderr. */
+async function epochTimeCli(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./epoch_time.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
+}
+
+Deno.test("deno task epoch-time prints the backend, the optimizer, and one line per named model", async () => {
+  const { code, out, err } = await epochTimeCli(
+    "--backend",
+    "cpu",
+    "--optimizer",
+    "sam",
+    "--steps",
+    "2",
+    "--batch-size",
+    "4",
+    "--images",
+    "10",
+    "mlp",
+  );
+  assert.equal(code, 0, err);
+  const lines = out.trim().split("\n").filter((l) => !/^=+$|tfjs-node|^Hi, /.test(l));
+  assert.match(lines[0], /^backend: .*cpu.*; optimizer: sam$/);
+  assert.equal(lines.length, 2, out);
+  const match = /^mlp\t(\d+) weights\t(\d+\.\d) ms\/step\t(\d+) images\/s\tepoch (\d+) s$/.exec(
+    lines[1],
+  );
+  assert.ok(match, lines[1]);
+  // The default MLP on Fashion-MNIST's 28×28×1 input with 10 classes.
+  const mlp = createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10 });
+  const weights = mlp.trainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((p: number, s) => p * (s as number), 1),
+    0,
+  );
+  mlp.dispose();
+  assert.equal(Number(match[1]), weights);
+  // 4 images per step and ceil(10 / 4) = 3 steps per epoch, from the printed (rounded) step time:
+  // ms to 0.05, images/s and seconds to 0.5.
+  const ms = Number(match[2]);
+  const rate = Number(match[3]);
+  assert.ok(ms > 0);
+  assert.ok(Math.abs(rate - 4000 / ms) <= 0.5 + 4000 * 0.05 / ms ** 2 * 1.01, `${rate} vs ${ms}`);
+  assert.ok(Math.abs(Number(match[4]) - 3 * ms / 1000) <= 0.5 + 3 * 0.05 / 1000, lines[1]);
+});
+
+Deno.test("deno task epoch-time refuses an unknown model, naming it and the known ones", async () => {
+  const { code, out, err } = await epochTimeCli("--backend", "cpu", "mlp", "lenet");
+  assert.equal(code, 2);
+  assert.match(err, /epoch-time: unknown model "lenet" \(known: mlp cnn resnet vgg wrn\)/);
+  assert.doesNotMatch(out, /mlp\t/, "no model timed before the refusal");
+});
