@@ -1,0 +1,182 @@
+/**
+ * `deno task train`'s `main()` in-process, on small real Fashion-MNIST runs, with its console and
+ * stdout captured: the lines a user reads (the start line, one line per epoch, the closing line,
+ * the warnings, the divergence report) must say what the JSON result says, figure for figure.
+ * `cli_test.ts` runs the command as a process for exit codes, signals and resumes; this file pins
+ * the text, cheaply (no process start, no TF.js initialization per run).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createModel } from "../models/mod.ts";
+import { main } from "./cli.ts";
+import type { EpochRecord, RunResult } from "./result.ts";
+
+interface Captured {
+  code: number;
+  /** console.log lines. */
+  log: string[];
+  /** console.error lines. */
+  error: string[];
+  /** What went to stdout directly (the progress sink: epoch lines when not on a terminal). */
+  stdout: string;
+}
+
+/** Runs `main(argv)` with console.log, console.error and Deno.stdout.writeSync captured. */
+async function captured(argv: string[]): Promise<Captured> {
+  const log: string[] = [];
+  const error: string[] = [];
+  let stdout = "";
+  const original = { log: console.log, error: console.error, write: Deno.stdout.writeSync };
+  console.log = (...args: unknown[]) => log.push(args.join(" "));
+  console.error = (...args: unknown[]) => error.push(args.join(" "));
+  const stream = Deno.stdout as { writeSync: (b: Uint8Array) => number };
+  stream.writeSync = (bytes: Uint8Array) => {
+    stdout += new TextDecoder().decode(bytes);
+    return bytes.length;
+  };
+  try {
+    const code = await main(argv);
+    return { code, log, error, stdout };
+  } finally {
+    console.log = original.log;
+    console.error = original.error;
+    stream.writeSync = original.write;
+  }
+}
+
+const dir = await Deno.makeTempDir({ prefix: "usam-cli-main-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+
+const COMMON = ["--backend", "wasm", "--dataset", "fashion-mnist", "--seed", "0"];
+
+// 80 images, a quarter held out: 60 train in 3 steps of 20; Hessian measures after epoch 2.
+const measuredOut = join(dir, "measured.json");
+const measured = await captured([
+  ...COMMON,
+  "--train-limit",
+  "80",
+  "--validation-fraction",
+  "0.25",
+  "--test-limit",
+  "40",
+  "--epochs",
+  "2",
+  "--batch-size",
+  "20",
+  "--hessian-every",
+  "2",
+  "--hessian-subset",
+  "16",
+  "--hessian-samples",
+  "2",
+  "--out",
+  measuredOut,
+]);
+const measuredResult: RunResult = JSON.parse(await Deno.readTextFile(measuredOut));
+
+// lr 1e8 diverges; a batch larger than the 100 images warns and makes one step per epoch.
+const divergedOut = join(dir, "diverged.json");
+const diverged = await captured([
+  ...COMMON,
+  "--train-limit",
+  "100",
+  "--test-limit",
+  "20",
+  "--epochs",
+  "3",
+  "--batch-size",
+  "200",
+  "--lr",
+  "1e8",
+  "--out",
+  divergedOut,
+]);
+const divergedResult: RunResult = JSON.parse(await Deno.readTextFile(divergedOut));
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+/** The epoch line as the README describes it, rebuilt from the JSON record. */
+function expectedEpochLine(r: EpochRecord, epochs: number): string {
+  let line = `epoch ${r.epoch}/${epochs}: train loss ${r.trainLoss.toFixed(4)} accuracy ${
+    pct(r.trainAccuracy)
+  }`;
+  if (r.validationAccuracy !== undefined) {
+    line += `, validation loss ${r.validationLoss!.toFixed(4)} accuracy ${
+      pct(r.validationAccuracy)
+    }`;
+  }
+  line += `, test loss ${r.testLoss.toFixed(4)} accuracy ${pct(r.testAccuracy)}, ` +
+    `${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond!)} images/s`;
+  if (r.hessian) {
+    line += `, Hessian trace ${r.hessian.trace.toPrecision(4)} frobenius ${
+      r.hessian.frobenius.toPrecision(4)
+    } top eigenvalue ${r.hessian.topEigenvalue.toPrecision(4)} (${r.hessianSeconds!.toFixed(1)} s)`;
+  }
+  return line;
+}
+
+Deno.test("train's start line names the backend, the data counts, the model, the optimizer and the steps", () => {
+  assert.equal(measured.code, 0, measured.error.join("\n"));
+  const env = measuredResult.environment;
+  assert.ok(env.adapter, "wasm names its adapter");
+  const model = createModel("mlp", { inputShape: [28, 28, 1], numClasses: 10 });
+  const parameters = model.countParams();
+  model.dispose();
+  assert.equal(
+    measured.log[0],
+    `backend wasm (adapter ${env.adapter}), fashion-mnist: 60 train / 20 validation / 40 test ` +
+      `images, mlp (${parameters} parameters), sgd, 3 steps per epoch`,
+  );
+  assert.equal(measuredResult.counts?.train, 60);
+  assert.deepEqual(measured.error, [], "no warnings for this run");
+});
+
+Deno.test("train prints one line per epoch with the JSON's figures (validation, Hessian, speed)", () => {
+  const lines = measured.stdout.split("\n").filter((l) => l.startsWith("epoch "));
+  assert.equal(measuredResult.status, "completed");
+  assert.equal(measuredResult.epochs.length, 2);
+  assert.ok(measuredResult.epochs[1].hessian, "epoch 2 measured");
+  assert.deepEqual(lines, measuredResult.epochs.map((r) => expectedEpochLine(r, 2)));
+});
+
+Deno.test("train's closing line gives the final test figures, the training time and the result path", () => {
+  const final = measuredResult.final!;
+  assert.equal(
+    measured.log.at(-1),
+    `done: test accuracy ${pct(final.testAccuracy)}, test loss ${final.testLoss.toFixed(4)}, ` +
+      `${final.seconds.toFixed(1)} s training; wrote ${measuredOut}`,
+  );
+  assert.equal(measured.log.length, 2, measured.log.join("\n"));
+});
+
+Deno.test("a diverged run exits 1, warns once about the batch, and names the step over the run and within its epoch", () => {
+  assert.equal(diverged.code, 1);
+  assert.equal(divergedResult.status, "failed");
+  const f = divergedResult.failure!;
+  assert.deepEqual(diverged.error.slice(0, 1), [
+    "train: warning: --batch-size 200 is larger than the 100 training images: every step takes " +
+    "the whole set (one step per epoch)",
+  ]);
+  // One step per epoch: step s of the run is step 1 of epoch s.
+  assert.equal(f.step, f.epoch);
+  assert.deepEqual(diverged.error.slice(1), [
+    `train: training diverged at step ${f.step} (epoch ${f.epoch}, step 1 of 1): ${f.message}`,
+    `wrote ${divergedOut} (status "failed")`,
+  ]);
+  assert.match(diverged.log[0], /100 train \/ 0 validation \/ 20 test images.*1 steps per epoch$/);
+});
+
+Deno.test("bad flags exit 2 with one line naming the flag, before any work", async () => {
+  const bad = await captured(["--lr", "-1"]);
+  assert.equal(bad.code, 2);
+  assert.deepEqual(bad.error, ["train: --lr must be a positive number, got -1"]);
+  assert.deepEqual(bad.log, []);
+  const resume = await captured(["--resume"]);
+  assert.equal(resume.code, 2);
+  assert.deepEqual(resume.error, [
+    "train: --resume needs --out FILE (the run to resume is found next to it)",
+  ]);
+  const help = await captured(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.log.join("\n"), /--validation-fraction/);
+});
