@@ -26,7 +26,12 @@ import {
 import type { HessianBatch, hessianMeasures } from "../hessian/mod.ts";
 import { Random } from "../math/random.ts";
 import { createModel } from "../models/mod.ts";
-import { readCheckpoint, type SavedTensor } from "./checkpoint.ts";
+import {
+  type Checkpoint,
+  readCheckpoint,
+  type SavedTensor,
+  writeCheckpoint,
+} from "./checkpoint.ts";
 import { makeTrainConfig, type TrainConfig } from "./config.ts";
 import type { RunResult } from "./result.ts";
 import { deriveSeed } from "./seeds.ts";
@@ -241,7 +246,8 @@ const svhn = await observe(
 
 // CIFAR-100: 100 classes, 40 images in one step, crops and flips.
 const cifar100 = await observe(
-  { dataset: "cifar100", trainLimit: 40, testLimit: 20, batchSize: 40 },
+  // testLimit above the 20 test images: the whole test split, no more.
+  { dataset: "cifar100", trainLimit: 40, testLimit: 50, batchSize: 40 },
   inMemorySpec("cifar100", noiseSet(40, 100, 3), noiseSet(20, 100, 4)),
 );
 
@@ -444,4 +450,220 @@ Deno.test("finite steps whose weights overflow the test loss end as a failed run
   assert.equal(result.failure?.step, 1);
   assert.match(result.failure!.message, /test loss is (NaN|Infinity) after epoch 1 \(step 1\)/);
   assert.deepEqual(result.epochs, []);
+});
+
+Deno.test("a limit above the split's size takes the whole split", () => {
+  assert.equal(cifar100.start.testImages, 20);
+  assert.equal(cifar100.result.counts?.test, 20);
+  const { testAccuracy } = cifar100.result.epochs[0];
+  assert.ok(Number.isInteger(testAccuracy * 20), `accuracy ${testAccuracy} is not k/20`);
+});
+
+Deno.test("an error thrown by onStep rejects train() with that error (not a failed run)", async () => {
+  await assert.rejects(
+    train({ ...FROZEN, dataset: "svhn", trainLimit: 20, batchSize: 10 }, {
+      backend: "wasm",
+      datasetSpec: inMemorySpec("svhn", noiseSet(20, 10, 9), noiseSet(10, 10, 10)),
+      onStep: () => {
+        throw new Error("the callback broke");
+      },
+    }),
+    /the callback broke/,
+  );
+});
+
+/**
+ * A signal that turns aborted right after its `k`-th `aborted` read: `train()` reads `aborted`
+ * once after each step, so with k = the epoch's steps every step completes and the abort is first
+ * seen by the evaluation's `throwIfAborted` (a real AbortSignal aborted from a callback or a
+ * timer could not be placed there deterministically).
+ */
+function abortAfterReads(k: number): AbortSignal {
+  let reads = 0;
+  const reason = new Error("stopped in the evaluation");
+  const signal = {
+    get aborted() {
+      return ++reads > k;
+    },
+    get reason() {
+      return reason;
+    },
+    throwIfAborted() {
+      if (reads >= k) throw reason;
+    },
+    addEventListener() {},
+    removeEventListener() {},
+  };
+  return signal as unknown as AbortSignal;
+}
+
+Deno.test("an abort seen during the evaluation checkpoints the trained epoch; the resume only evaluates", async () => {
+  const spec = inMemorySpec("svhn", noiseSet(40, 10, 11), noiseSet(20, 10, 12));
+  const run: Partial<TrainConfig> = {
+    ...FROZEN,
+    dataset: "svhn",
+    lr: 0.01,
+    momentum: 0.9,
+    trainLimit: 40,
+    testLimit: 20,
+    batchSize: 20,
+  };
+  const whole = await train(run, { backend: "wasm", datasetSpec: spec });
+  const dir = await Deno.makeTempDir({ prefix: "usam-loop-eval-" });
+  tempDirs.push(dir);
+  const steps: number[] = [];
+  await assert.rejects(
+    train(run, {
+      backend: "wasm",
+      datasetSpec: spec,
+      checkpointDir: dir,
+      signal: abortAfterReads(2),
+      onStep: (s) => steps.push(s.step),
+    }),
+    /stopped in the evaluation/,
+  );
+  assert.deepEqual(steps, [1, 2], "both steps trained before the abort");
+  const point = (await readCheckpoint(dir))!;
+  assert.ok(point, "a checkpoint of the point reached");
+  assert.equal(point.epoch, 0);
+  assert.equal(point.partial?.steps, 2, "the epoch's steps are kept");
+  const again: number[] = [];
+  const resumed = await train(run, {
+    backend: "wasm",
+    datasetSpec: spec,
+    checkpointDir: dir,
+    resume: true,
+    onStep: (s) => again.push(s.step),
+  });
+  assert.deepEqual(again, [], "no step retrained");
+  const { seconds: _a, imagesPerSecond: _b, cpuSeconds: _c, ...resumedFigures } = resumed.epochs[0];
+  const { seconds: _d, imagesPerSecond: _e, cpuSeconds: _f, ...wholeFigures } = whole.epochs[0];
+  assert.deepEqual(resumedFigures, wholeFigures);
+});
+
+// ---- checkpoints that do not fit: each refused by name before any step ----
+
+const fitSpec = inMemorySpec("svhn", noiseSet(20, 10, 13), noiseSet(10, 10, 14));
+const FIT: Partial<TrainConfig> = {
+  ...FROZEN,
+  dataset: "svhn",
+  lr: 0.01,
+  momentum: 0.9,
+  trainLimit: 20,
+  testLimit: 10,
+  batchSize: 10,
+  epochs: 2,
+};
+const fitDir = await Deno.makeTempDir({ prefix: "usam-loop-fit-" });
+tempDirs.push(fitDir);
+await train({ ...FIT, epochs: 1 }, {
+  backend: "wasm",
+  datasetSpec: fitSpec,
+  checkpointDir: fitDir,
+});
+/** The checkpoint after epoch 1 of a momentum run, with `config.epochs` 2 (so a resume trains). */
+const fitted: Checkpoint = await (async () => {
+  const saved = (await readCheckpoint(fitDir))!;
+  return { ...saved, config: { ...saved.config, epochs: 2 } };
+})();
+
+async function resumeFrom(
+  checkpoint: Checkpoint,
+  backend: "wasm" | "cpu" = "wasm",
+  run: Partial<TrainConfig> = FIT,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "usam-loop-tampered-" });
+  tempDirs.push(dir);
+  await writeCheckpoint(dir, checkpoint);
+  const steps: number[] = [];
+  const outcome = train(run, {
+    backend,
+    datasetSpec: fitSpec,
+    checkpointDir: dir,
+    resume: true,
+    onStep: (s) => steps.push(s.step),
+  });
+  return { outcome, steps };
+}
+
+Deno.test("the untampered checkpoint resumes (the control for the refusals below)", async () => {
+  const { outcome, steps } = await resumeFrom(fitted);
+  assert.equal((await outcome).status, "completed");
+  assert.deepEqual(steps, [1, 2]);
+  assert.ok(fitted.optimizer.some((t) => /^@\d+\/momentum$/.test(t.name)), "portable names");
+});
+
+Deno.test("a checkpoint whose optimizer state names a variable the model lacks is refused, naming it", async () => {
+  const count = fitted.model.length;
+  const optimizer = fitted.optimizer.map((t) =>
+    t.name === "@0/momentum" ? { ...t, name: `@${count}/momentum` } : t
+  );
+  assert.notDeepEqual(optimizer, fitted.optimizer);
+  const { outcome, steps } = await resumeFrom({ ...fitted, optimizer });
+  await assert.rejects(
+    outcome,
+    new RegExp(
+      `^RangeError: checkpoint optimizer state @${count}/momentum refers to variable ${count}, ` +
+        `the model has ${count}$`,
+    ),
+  );
+  assert.deepEqual(steps, []);
+});
+
+Deno.test("a checkpoint with another number of model variables, or another shape, is refused, naming both", async () => {
+  const fewer = await resumeFrom({ ...fitted, model: fitted.model.slice(1) });
+  await assert.rejects(
+    fewer.outcome,
+    new RegExp(
+      `^RangeError: checkpoint holds ${fitted.model.length - 1} model variables, the model has ` +
+        `${fitted.model.length}$`,
+    ),
+  );
+  const [first, ...rest] = fitted.model;
+  const reshaped = { ...first, shape: [first.shape[0] * first.shape[1], 1] };
+  const other = await resumeFrom({ ...fitted, model: [reshaped, ...rest] });
+  await assert.rejects(
+    other.outcome,
+    (error: unknown) =>
+      error instanceof RangeError &&
+      error.message.startsWith(
+        `checkpoint variable ${first.name} has shape [${reshaped.shape}], model variable `,
+      ) && error.message.endsWith(` has [${first.shape}]`),
+  );
+  assert.deepEqual([...fewer.steps, ...other.steps], []);
+});
+
+Deno.test("a checkpoint past the run's last epoch is refused, naming both", async () => {
+  const { outcome } = await resumeFrom({ ...fitted, epoch: 3 });
+  await assert.rejects(outcome, /^RangeError: resume: the checkpoint is at epoch 3 of 2$/);
+});
+
+Deno.test("a resume on another backend is refused with the flags that resolve it; old checkpoints go by their last epoch", async () => {
+  const { outcome } = await resumeFrom(fitted, "cpu");
+  await assert.rejects(
+    outcome,
+    new RegExp(
+      "^RangeError: resume: the checkpoint was written on backend wasm, this run is on cpu " +
+        "\\(the SAM family's results differ across backends\\); resume with --backend wasm, or " +
+        "pass --allow-backend-change to continue on cpu \\(each epoch records its backend\\)$",
+    ),
+  );
+  // A checkpoint from before backends were recorded: the last epoch's backend decides (wasm,
+  // after epochs on wasm and cpu), so a resume on wasm goes on.
+  const { backend: _backend, ...unrecorded } = fitted;
+  const epoch = fitted.history[0];
+  const history = ["wasm", "cpu", "wasm"].map((backend, i) => ({
+    ...epoch,
+    epoch: i + 1,
+    backend,
+  }));
+  const four = { ...FIT, epochs: 4 };
+  const old = await resumeFrom(
+    { ...unrecorded, epoch: 3, history, config: { ...fitted.config, epochs: 4 } },
+    "wasm",
+    four,
+  );
+  const result = await old.outcome;
+  assert.equal(result.status, "completed");
+  assert.deepEqual(result.epochs.map((e) => e.backend), ["wasm", "cpu", "wasm", "wasm"]);
 });
