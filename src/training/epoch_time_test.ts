@@ -143,3 +143,39 @@ Deno.test("deno task epoch-time refuses an unknown model, naming it and the know
   assert.match(err, /epoch-time: unknown model "lenet" \(known: mlp cnn resnet vgg wrn\)/);
   assert.doesNotMatch(out, /mlp\t/, "no model timed before the refusal");
 });
+
+/** The model lines of `deno task epoch-time`'s output, parsed. */
+function modelLines(out: string) {
+  return out.trim().split("\n").flatMap((line) => {
+    const m = /^(\w+)\t(\d+) weights\t(\d+\.\d) ms\/step\t(\d+) images\/s\tepoch (\d+) s$/.exec(
+      line,
+    );
+    return m ? [{ name: m[1], ms: Number(m[3]), rate: Number(m[4]), epoch: Number(m[5]) }] : [];
+  });
+}
+
+Deno.test("deno task epoch-time's defaults: backend auto, sgd, 20 steps of 128 images, a 60,000-image epoch", async () => {
+  const { code, out, err } = await epochTimeCli("mlp");
+  assert.equal(code, 0, err);
+  assert.match(out, /^backend: .+; optimizer: sgd$/m);
+  const [line] = modelLines(out);
+  assert.equal(line?.name, "mlp", out);
+  // 128 images per step, ceil(60000 / 128) = 469 steps per epoch, from the printed step time
+  // (to 0.05 ms; the rate and the seconds printed to 0.5).
+  const slack = 1.01 * 0.05 / line.ms;
+  assert.ok(Math.abs(line.rate - 128000 / line.ms) <= 0.5 + 128000 / line.ms * slack, out);
+  assert.ok(Math.abs(line.epoch - 469 * line.ms / 1000) <= 0.5 + 469 * 0.05 / 1000, out);
+});
+
+Deno.test("deno task epoch-time without model names times every model, in the zoo's order", async () => {
+  const { code, out, err } = await epochTimeCli(
+    "--steps",
+    "1",
+    "--batch-size",
+    "2",
+    "--images",
+    "2",
+  );
+  assert.equal(code, 0, err);
+  assert.deepEqual(modelLines(out).map((l) => l.name), ["mlp", "cnn", "resnet", "vgg", "wrn"]);
+});
