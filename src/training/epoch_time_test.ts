@@ -67,6 +67,7 @@ Deno.test("measureEpochTime refuses each bad option by name before any step", as
   await tf.setBackend("cpu");
   const model = createModel("mlp", { inputShape: [4, 4, 1], numClasses: 3, widths: [8], seed: 7 });
   const before = model.getWeights().map((w) => w.dataSync().slice());
+  const count = tf.memory().numTensors;
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ steps: 0 }, /steps must be a positive integer, got 0/],
     [{ batchSize: 2.5 }, /batchSize must be a positive integer, got 2.5/],
@@ -85,6 +86,7 @@ Deno.test("measureEpochTime refuses each bad option by name before any step", as
   }
   const after = model.getWeights().map((w) => w.dataSync());
   assert.ok(after.every((w, k) => w.every((v, i) => v === before[k][i])), "a step ran");
+  assert.equal(tf.memory().numTensors, count, "a refused call left tensors behind");
   model.dispose();
 });
 
@@ -178,4 +180,53 @@ Deno.test("deno task epoch-time without model names times every model, in the zo
   );
   assert.equal(code, 0, err);
   assert.deepEqual(modelLines(out).map((l) => l.name), ["mlp", "cnn", "resnet", "vgg", "wrn"]);
+});
+
+Deno.test("measureEpochTime runs warmup + steps steps with the given lr, and times the steps it ran", async () => {
+  await tf.setBackend("cpu");
+  const build = () =>
+    createModel("mlp", { inputShape: [4, 4, 1], numClasses: 3, widths: [8], seed: 7 });
+  /** The model with its `apply` calls counted (SGD: one forward pass per step). */
+  const counted = () => {
+    const model = build();
+    const apply = model.apply.bind(model);
+    const calls = { n: 0 };
+    model.apply = ((...args: Parameters<typeof apply>) => {
+      calls.n++;
+      return apply(...args);
+    }) as typeof model.apply;
+    return { model, calls };
+  };
+  const a = counted();
+  const began = performance.now();
+  const t = await measureEpochTime(a.model, { batchSize: 8, warmup: 2, steps: 5 });
+  const wall = performance.now() - began;
+  assert.equal(a.calls.n, 7, "2 warm-up + 5 timed steps");
+  assert.ok(
+    t.msPerStep > 0 && 5 * t.msPerStep <= wall,
+    `${t.msPerStep} ms/step, ${wall} ms in all`,
+  );
+  const d = counted();
+  await measureEpochTime(d.model);
+  assert.equal(d.calls.n, 23, "the defaults: 3 warm-up + 20 timed steps");
+  // The learning rate reaches the optimizer: two rates, two sets of weights.
+  const b = build();
+  const c = build();
+  await measureEpochTime(b, { batchSize: 8, warmup: 0, steps: 2, lr: 0.01 });
+  await measureEpochTime(c, { batchSize: 8, warmup: 0, steps: 2, lr: 0.02 });
+  const wb = b.getWeights().map((w) => w.dataSync());
+  const wc = c.getWeights().map((w) => w.dataSync());
+  assert.ok(!wb.every((w, k) => w.every((v, i) => v === wc[k][i])), "lr had no effect");
+  for (const m of [a.model, d.model, b, c]) m.dispose();
+});
+
+Deno.test("importing epoch_time.ts runs no command (the command is the module's main only)", async () => {
+  const path = new URL("./epoch_time.ts", import.meta.url).href;
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", `await import(${JSON.stringify(path)}); console.log("imported");`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0);
+  assert.equal(new TextDecoder().decode(stdout).trim(), "imported");
 });
