@@ -13,7 +13,9 @@
  * narrows the mutated files and `USAM_MUTANTS_TESTS=a_test.ts,...` replaces the test files;
  * `USAM_MUTANTS_WITH_PROOFS=1` adds the property tests to measures:all. Cost on a loaded 2-core
  * machine: 0.3 to 2 s per mutant for the unit-test scopes, about 8 s for measures:all (1,050
- * mutants: hours), tens of seconds for anything that trains.
+ * mutants: hours), tens of seconds for anything that trains (training:loop, train.ts: 499 mutants;
+ * a 150-mutant sample took 30 minutes, 0.7 s for a mutant its first test file kills, 40 s for a
+ * survivor).
  *
  * Cheaper questions, for the scopes too slow to run whole (training:loop):
  * - `USAM_MUTANTS_LIST=1`: a census. Stryker's test command is `true`, so every mutant "survives"
