@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createModel } from "../models/mod.ts";
-import { main } from "./cli.ts";
+import { readCheckpoint } from "./checkpoint.ts";
+import { checkpointDirFor, main, resumeCommand } from "./cli.ts";
 import type { EpochRecord, RunResult } from "./result.ts";
 
 interface Captured {
@@ -21,17 +22,34 @@ interface Captured {
   stdout: string;
 }
 
-/** Runs `main(argv)` with console.log, console.error and Deno.stdout.writeSync captured. */
-async function captured(argv: string[]): Promise<Captured> {
+/**
+ * Runs `main(argv)` with console.log, console.error and Deno.stdout.writeSync captured;
+ * `terminal` makes stdout claim to be a TTY (progress bars drawn), `onWrite` sees each write.
+ */
+async function captured(
+  argv: string[],
+  { terminal = false, onWrite }: { terminal?: boolean; onWrite?: (text: string) => void } = {},
+): Promise<Captured> {
   const log: string[] = [];
   const error: string[] = [];
   let stdout = "";
-  const original = { log: console.log, error: console.error, write: Deno.stdout.writeSync };
+  const original = {
+    log: console.log,
+    error: console.error,
+    write: Deno.stdout.writeSync,
+    isTerminal: Deno.stdout.isTerminal,
+  };
   console.log = (...args: unknown[]) => log.push(args.join(" "));
   console.error = (...args: unknown[]) => error.push(args.join(" "));
-  const stream = Deno.stdout as { writeSync: (b: Uint8Array) => number };
+  const stream = Deno.stdout as {
+    writeSync: (b: Uint8Array) => number;
+    isTerminal: () => boolean;
+  };
+  stream.isTerminal = () => terminal;
   stream.writeSync = (bytes: Uint8Array) => {
-    stdout += new TextDecoder().decode(bytes);
+    const text = new TextDecoder().decode(bytes);
+    stdout += text;
+    onWrite?.(text);
     return bytes.length;
   };
   try {
@@ -41,6 +59,7 @@ async function captured(argv: string[]): Promise<Captured> {
     console.log = original.log;
     console.error = original.error;
     stream.writeSync = original.write;
+    stream.isTerminal = original.isTerminal;
   }
 }
 
@@ -179,4 +198,100 @@ Deno.test("bad flags exit 2 with one line naming the flag, before any work", asy
   const help = await captured(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.log.join("\n"), /--validation-fraction/);
+});
+
+Deno.test("on a terminal, train draws a bar per epoch with the step's loss and learning rate, and one for the Hessian", async () => {
+  const out = join(dir, "bars.json");
+  const run = await captured([
+    ...COMMON,
+    "--train-limit",
+    "40",
+    "--test-limit",
+    "20",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "20",
+    "--hessian-every",
+    "2",
+    "--hessian-subset",
+    "8",
+    "--hessian-samples",
+    "2",
+    "--out",
+    out,
+  ], { terminal: true });
+  assert.equal(run.code, 0, run.error.join("\n"));
+  // The last step of each epoch is always drawn (done = total).
+  for (const epoch of [1, 2]) {
+    assert.match(
+      run.stdout,
+      new RegExp(`\\repoch ${epoch}/2 [█░]{30} 2/2 loss \\d+\\.\\d{4} lr 0\\.0\\d+`),
+    );
+  }
+  assert.match(
+    run.stdout,
+    /\repoch 2\/2 Hessian measures [█░]{30} \d+\/\d+ Hessian-vector products/,
+  );
+});
+
+Deno.test("a --data-dir that is not a folder fails the run, naming it (it is not ignored)", async () => {
+  const file = join(dir, "not-a-folder");
+  await Deno.writeTextFile(file, "");
+  const run = await captured([
+    ...COMMON,
+    "--data-dir",
+    file,
+    "--train-limit",
+    "20",
+    "--out",
+    join(dir, "nofolder.json"),
+  ]);
+  assert.equal(run.code, 1);
+  assert.ok(run.error.some((l) => l.includes(file) && /folder/.test(l)), run.error.join("\n"));
+});
+
+Deno.test("SIGTERM mid-run: train checkpoints, names the checkpoint's epoch and step, prints the resume command, exits 143", async () => {
+  const out = join(dir, "interrupted.json");
+  const argv = [
+    ...COMMON,
+    "--train-limit",
+    "400",
+    "--test-limit",
+    "20",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "20",
+    "--out",
+    out,
+  ];
+  let sent = false;
+  const run = await captured(argv, {
+    terminal: true,
+    // The first bar is drawn after step 1, while main's listeners are installed: the signal
+    // reaches them, not the default action (20 steps per epoch remain to see it in). SIGTERM,
+    // not SIGINT: `deno test` takes SIGINT for itself and stops the tests.
+    onWrite: (text) => {
+      if (!sent && text.includes("epoch 1/2 ")) {
+        sent = true;
+        Deno.kill(Deno.pid, "SIGTERM");
+      }
+    },
+  });
+  assert.ok(sent);
+  assert.equal(run.code, 143, run.error.join("\n"));
+  const checkpoint = (await readCheckpoint(checkpointDirFor(out)))!;
+  assert.ok(checkpoint.partial, "a mid-epoch checkpoint");
+  assert.equal(checkpoint.epoch, 0);
+  const steps = checkpoint.partial.steps;
+  assert.ok(steps >= 1 && steps < 20, `stopped after step ${steps}`);
+  assert.deepEqual(
+    run.error.slice(-2),
+    [
+      "\nSIGTERM: stopping after the current step to write a checkpoint (press Ctrl-C again to quit now)",
+      `interrupted: checkpoint ${checkpointDirFor(out)} at epoch 1, step ${checkpoint.step} ` +
+      `(${steps} steps into the epoch); resume with:\n  ${resumeCommand(argv, out)}`,
+    ],
+  );
 });
