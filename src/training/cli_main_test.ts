@@ -28,7 +28,11 @@ interface Captured {
  */
 async function captured(
   argv: string[],
-  { terminal = false, onWrite }: { terminal?: boolean; onWrite?: (text: string) => void } = {},
+  { terminal = false, onWrite, onTerminalCheck }: {
+    terminal?: boolean;
+    onWrite?: (text: string) => void;
+    onTerminalCheck?: () => void;
+  } = {},
 ): Promise<Captured> {
   const log: string[] = [];
   const error: string[] = [];
@@ -45,7 +49,10 @@ async function captured(
     writeSync: (b: Uint8Array) => number;
     isTerminal: () => boolean;
   };
-  stream.isTerminal = () => terminal;
+  stream.isTerminal = () => {
+    onTerminalCheck?.();
+    return terminal;
+  };
   stream.writeSync = (bytes: Uint8Array) => {
     const text = new TextDecoder().decode(bytes);
     stdout += text;
@@ -294,4 +301,40 @@ Deno.test("SIGTERM mid-run: train checkpoints, names the checkpoint's epoch and 
       `(${steps} steps into the epoch); resume with:\n  ${resumeCommand(argv, out)}`,
     ],
   );
+});
+
+Deno.test("SIGTERM before the first step: no checkpoint, and train says so; the last run's listeners are gone", async () => {
+  const out = join(dir, "early.json");
+  // A data folder no run of this process has read (the files are those of the system package,
+  // linked in), so train() really reads and checks them instead of taking them from its cache.
+  const data = join(dir, "early-data");
+  await Deno.mkdir(join(data, "fashion-mnist"), { recursive: true });
+  for await (const file of Deno.readDir("/usr/share/datasets/fashion-mnist")) {
+    await Deno.symlink(
+      join("/usr/share/datasets/fashion-mnist", file.name),
+      join(data, "fashion-mnist", file.name),
+    );
+  }
+  const argv = [
+    ...COMMON,
+    "--data-dir",
+    data,
+    "--train-limit",
+    "40",
+    "--test-limit",
+    "20",
+    "--out",
+    out,
+  ];
+  // main asks whether stdout is a terminal after installing its listeners and before train()
+  // starts loading: a signal sent there is seen during the loading, before any step.
+  const run = await captured(argv, { onTerminalCheck: () => Deno.kill(Deno.pid, "SIGTERM") });
+  assert.equal(run.code, 143);
+  // Exactly these lines: a listener left from the previous test's run would print its own.
+  assert.deepEqual(run.error, [
+    "\nSIGTERM: stopping after the current step to write a checkpoint (press Ctrl-C again to quit now)",
+    "interrupted: no checkpoint written (interrupted before the first step); resume with:\n  " +
+    resumeCommand(argv, out),
+  ]);
+  assert.equal(await readCheckpoint(checkpointDirFor(out)), null);
 });
