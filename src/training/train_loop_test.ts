@@ -667,3 +667,66 @@ Deno.test("a resume on another backend is refused with the flags that resolve it
   assert.equal(result.status, "completed");
   assert.deepEqual(result.epochs.map((e) => e.backend), ["wasm", "cpu", "wasm", "wasm"]);
 });
+
+Deno.test("the training loss is the mean of the steps' losses over the images (frozen: the one step's loss)", () => {
+  const [epoch] = svhn.result.epochs;
+  assert.equal(svhn.steps.length, 1);
+  // One step over all 48 images: lossSum / images = loss · 48 / 48, exact up to one rounding.
+  assert.ok(Math.abs(epoch.trainLoss - svhn.steps[0].loss) <= 1e-12 * svhn.steps[0].loss);
+  assert.ok(epoch.trainLoss > 0);
+});
+
+Deno.test("a resume with no checkpoint in its folder is a fresh run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "usam-loop-empty-" });
+  tempDirs.push(dir);
+  const fresh = await train(FIT, { backend: "wasm", datasetSpec: fitSpec });
+  const resumed = await train(FIT, {
+    backend: "wasm",
+    datasetSpec: fitSpec,
+    checkpointDir: dir,
+    resume: true,
+  });
+  assert.equal(resumed.status, "completed");
+  assert.deepEqual(
+    resumed.epochs.map((e) => [e.trainLoss, e.testLoss]),
+    fresh.epochs.map((e) => [e.trainLoss, e.testLoss]),
+  );
+});
+
+Deno.test("an abort without a checkpoint folder rejects with the signal's reason", async () => {
+  const controller = new AbortController();
+  await assert.rejects(
+    train(FIT, {
+      backend: "wasm",
+      datasetSpec: fitSpec,
+      signal: controller.signal,
+      onStep: () => controller.abort(new Error("stop, nowhere to save")),
+    }),
+    /stop, nowhere to save/,
+  );
+});
+
+Deno.test("Hessian record: a Frobenius estimate of 0 takes the root of its error (no division by 0)", async () => {
+  const zero: typeof hessianMeasures = () =>
+    Promise.resolve({
+      trace: { value: 1, standardError: 0.5, samples: 2 },
+      frobenius: { value: 0, standardError: 0.04, samples: 2 },
+      topEigenvalue: { value: 1, standardError: 0.5, samples: 2 },
+      gradientEvaluations: 4,
+    });
+  const run = await train({
+    ...FIT,
+    epochs: 1,
+    hessianEvery: 1,
+    hessianSubset: 8,
+    hessianSamples: 2,
+  }, {
+    backend: "wasm",
+    datasetSpec: fitSpec,
+    hessianMeasures: zero,
+  });
+  const hessian = run.epochs[0].hessian!;
+  assert.equal(hessian.frobenius, 0);
+  // √0.04 = 0.2: the error of √x at x = 0 from that of x (the delta method has no derivative).
+  assert.ok(Math.abs(hessian.standardError!.frobenius - 0.2) < 1e-15);
+});
