@@ -30,10 +30,31 @@ if (!scope) {
 const tests = process.env.USAM_MUTANTS_TESTS?.split(",") ??
   [...scope.tests, ...(process.env.USAM_MUTANTS_WITH_PROOFS === "1" ? scope.proofs ?? [] : [])];
 
+// --fail-fast: a killed mutant stops at its first failing test (the slow files later in the list
+// are not run for it); the verdict is the same, killed or not.
+const testCommand = `deno test -A --no-check --fail-fast ${tests.join(" ")}`;
+// Set by scripts/mutants.ts for its census and sample modes (see its documentation):
+// USAM_MUTANTS_LIST=1 runs `true` for every mutant (a census: every mutant "survives", nothing is
+// tested); USAM_MUTANTS_ONLY=3,17,... runs the tests only for those mutant ids and the dry run
+// (Stryker names the active mutant in __STRYKER_ACTIVE_MUTANT__; the other mutants exit 0 at once
+// and the script drops them from the report: the same command as its gatedCommand);
+// USAM_MUTANTS_REPORT replaces the report's path.
+const only = process.env.USAM_MUTANTS_ONLY ? process.env.USAM_MUTANTS_ONLY.split(",") : null;
+if (only?.some((id) => !/^\d+$/.test(id))) {
+  throw new Error(`USAM_MUTANTS_ONLY must be comma-separated mutant ids, got ${only}`);
+}
+const command = process.env.USAM_MUTANTS_LIST === "1"
+  ? "true"
+  : only
+  ? `case ",\${__STRYKER_ACTIVE_MUTANT__:-dry}," in ,dry,|${
+    only.map((id) => `,${id},`).join("|")
+  }) ${testCommand} ;; *) exit 0 ;; esac`
+  : testCommand;
+
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "command",
-  commandRunner: { command: `deno test -A --no-check ${tests.join(" ")}` },
+  commandRunner: { command },
   coverageAnalysis: "off", // the command runner cannot map tests to mutants
   // USAM_MUTANTS_FILES (comma-separated globs) narrows the mutated files, e.g. for a quick score.
   mutate: process.env.USAM_MUTANTS_FILES ? process.env.USAM_MUTANTS_FILES.split(",") : scope.mutate,
@@ -45,6 +66,8 @@ export default {
   timeoutMS: scope.timeoutMS ?? 60_000,
   timeoutFactor: 2,
   reporters: ["clear-text", "progress-append-only", "json"],
-  jsonReporter: { fileName: `results/runs/mutants/${name}.${scope.name}.json` },
+  jsonReporter: {
+    fileName: process.env.USAM_MUTANTS_REPORT || `results/runs/mutants/${name}.${scope.name}.json`,
+  },
   cleanTempDir: "always",
 };

@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { DATASETS, type DatasetSpec } from "../data/catalog.ts";
+import { loadDataset } from "../data/load.ts";
 import { encodeIdxImages, encodeIdxLabels } from "../data/idx.ts";
 import { encodeMat5 } from "../data/mat5.ts";
 import { Random } from "../math/random.ts";
@@ -132,6 +133,15 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
+/** Where Debian's dataset-fashion-mnist installs the files (the CI installs it too). */
+const FASHION_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist";
+const FASHION_FILES = [
+  "train-images-idx3-ubyte.gz",
+  "train-labels-idx1-ubyte.gz",
+  "t10k-images-idx3-ubyte.gz",
+  "t10k-labels-idx1-ubyte.gz",
+];
+
 const RUN: Partial<TrainConfig> = {
   model: "mlp",
   optimizer: "sgd",
@@ -199,6 +209,21 @@ Deno.test("train() on test-written MNIST IDX files (decompressed, published spli
   assert.equal(start.testImages, TEST_N);
   assert.equal(result.config.dataset, "mnist");
   assert.ok(result.final!.testAccuracy > LEARNED, `test accuracy ${result.final!.testAccuracy}`);
+
+  // Another catalog dataset in the same data folder is its own data, not the MNIST just read (the
+  // in-process cache of loaded datasets is keyed by dataset and folder): Fashion-MNIST's system
+  // files, linked in.
+  await Deno.mkdir(join(dir, "fashion-mnist"));
+  for (const name of FASHION_FILES) {
+    await Deno.symlink(join(FASHION_SYSTEM_DIR, name), join(dir, "fashion-mnist", name));
+  }
+  const fashion = await trainOn(
+    { dataset: "fashion-mnist", trainLimit: 20, testLimit: 20, epochs: 1 },
+    dir,
+  );
+  const system = await loadDataset("fashion-mnist", { dataDir: FASHION_SYSTEM_DIR });
+  assert.deepEqual(fashion.start.learnerSet.labels, system.train.labels.subarray(0, 20));
+  assert.deepEqual(fashion.start.learnerSet.images, system.train.images.subarray(0, 20 * 784));
 });
 
 Deno.test("train() on test-written gzip IDX files (Fashion-MNIST's format, via datasetSpec)", async () => {
