@@ -267,7 +267,7 @@ function summarizeMethod(method: string, records: RunRecord[]): MethodSummary {
   const hessianCurves: MethodSummary["hessianCurves"] = {};
   for (const measure of HESSIAN_MEASURES) {
     const last = completed.map((r) => {
-      return latestEpoch(r.epochs, (e) => e.hessian?.[measure])?.hessian![measure]!;
+      return latestEpoch(r.epochs, (e) => e.hessian?.[measure])?.hessian?.[measure];
     }).filter((v): v is number => v !== undefined && Number.isFinite(v));
     if (last.length) hessian[measure] = summarize(last);
     const curve = perEpochMean(completed, (e) => e.hessian?.[measure]);
