@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { initBackend } from "../backends/init.ts";
 import { nativeUnavailableReason } from "../backends/native.ts";
 import { NonFiniteError, sgd, type SgdOptimizer } from "./mod.ts";
@@ -152,4 +153,36 @@ Deno.test("a variable the loss does not reach is neither updated nor checked", a
   assert.ok(Number.isNaN(frozen.dataSync()[0]));
   tf.dispose([cost, x, frozen]);
   optimizer.dispose();
+});
+
+Deno.test("sgd without synchronous reads: minimize refuses before any work, naming sgd; step works", async () => {
+  // A cpu backend registered as "webgpu", which under Deno (no 2D canvas) reads asynchronously
+  // (the pattern of perturbed_test.ts); the cpu kernels are registered under its name meanwhile.
+  await initBackend("cpu");
+  tf.registerBackend("webgpu", () => new MathBackendCPU(), 0);
+  const kernels = tf.getKernelsForBackend("cpu").map((k) => ({ ...k, backendName: "webgpu" }));
+  for (const kernel of kernels) tf.registerKernel(kernel);
+  try {
+    await tf.setBackend("webgpu");
+    const x = tf.variable(tf.tensor1d([1, -2]), true, `sgd-cases-${crypto.randomUUID()}`);
+    const optimizer = sgd({ lr: 0.1, momentum: 0, weightDecay: 0 });
+    assert.throws(
+      () => optimizer.minimize(loss(x), false, [x]),
+      (e: unknown) =>
+        e instanceof Error &&
+        e.message ===
+          "sgd: minimize() reads values synchronously, which the webgpu backend does not " +
+            "support here; use `await optimizer.step(f)` instead",
+    );
+    assert.deepEqual(Array.from(await x.data()), [1, -2]);
+    assert.equal(optimizer.iterations, 0);
+    assert.equal(await optimizer.step(loss(x), [x]), 2.5);
+    assert.deepEqual(Array.from(await x.data()).map((v) => Math.round(v * 1e6) / 1e6), [0.9, -1.8]);
+    optimizer.dispose();
+    x.dispose();
+  } finally {
+    await tf.setBackend("cpu");
+    for (const kernel of kernels) tf.unregisterKernel(kernel.kernelName, "webgpu");
+    tf.removeBackend("webgpu");
+  }
 });
