@@ -144,3 +144,26 @@ Deno.test("adam without synchronous reads: minimize refuses before any work, nam
     tf.removeBackend("webgpu");
   }
 });
+
+Deno.test("adam: lr 0 refused; setWeights refuses a lone v and names that only look like moments", async () => {
+  assert.throws(
+    () => adam({ lr: 0 }),
+    (e: unknown) =>
+      e instanceof RangeError && e.message === "adam: lr must be a finite number > 0, got 0",
+  );
+  await initBackend("cpu");
+  const iter = () => ({ name: "iter", tensor: tf.scalar(0, "int32") });
+  const optimizer = adam();
+  await assert.rejects(
+    () => optimizer.setWeights([iter(), { name: "w/v", tensor: tf.tensor1d([1]) }]),
+    (e: unknown) =>
+      e instanceof RangeError && e.message === 'adam: setWeights needs both moments of "w"',
+  );
+  // "/m" must end the name: "w/mv" is no moment of "w".
+  await assert.rejects(
+    () => optimizer.setWeights([iter(), { name: "w/mv", tensor: tf.tensor1d([1]) }]),
+    (e: unknown) =>
+      e instanceof RangeError && e.message === 'adam: setWeights got an unknown weight "w/mv"',
+  );
+  optimizer.dispose();
+});

@@ -186,3 +186,17 @@ Deno.test("sgd without synchronous reads: minimize refuses before any work, nami
     tf.removeBackend("webgpu");
   }
 });
+
+Deno.test("sgd: a non-number or non-boolean hyperparameter is described by its type tag", () => {
+  assert.throws(
+    () => sgd({ lr: [0.1] as unknown as number }),
+    (e: unknown) =>
+      e instanceof TypeError && e.message === "sgd: lr must be a number, got [object Array]",
+  );
+  assert.throws(
+    () => sgd({ nesterov: {} as unknown as boolean }),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      e.message === "sgd: nesterov must be a boolean, got [object Object]",
+  );
+});
