@@ -117,7 +117,6 @@ export function createOptimizer(
   const sgdKeys = ["lr", "momentum", "weightDecay", "nesterov"];
   const adamKeys = ["lr", "beta1", "beta2", "epsilon", "weightDecay"];
   const allowed = new Set([...OWN_KEYS[key], ...(baseName === "sgd" ? sgdKeys : adamKeys)]);
-  if (key === "sgd" || key === "adam") allowed.delete("base");
   for (const k of Object.keys(hp)) {
     if (!allowed.has(k) && hp[k as keyof OptimizerHyperparameters] !== undefined) {
       throw new RangeError(

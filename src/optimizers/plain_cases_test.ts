@@ -280,6 +280,26 @@ Deno.test("createOptimizer: each name takes its own and its base's hyperparamete
     epsilon: 1e-8,
     weightDecay: 0,
   });
+  // Every SAM-family name takes an Adam base with all of Adam's settings, and SGD's base gets
+  // all of SGD's (issue 14: dropping one of these keys survived the cases above).
+  const adamBase = { lr: 0.002, beta1: 0.5, beta2: 0.75, epsilon: 1e-6, weightDecay: 0.01 };
+  for (const name of ["sam", "asam", "trace-sam", "frob-sam", "det-sam"]) {
+    assert.deepEqual(config(name, { base: "adam", ...adamBase }).baseConfig, adamBase, name);
+  }
+  assert.deepEqual(config("adam", { beta2: 0.75, epsilon: 1e-6, weightDecay: 0.01 }), {
+    lr: 0.001,
+    beta1: 0.9,
+    beta2: 0.75,
+    epsilon: 1e-6,
+    weightDecay: 0.01,
+  });
+  assert.deepEqual(config("sgd", { weightDecay: 0.01, nesterov: true }), {
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 0.01,
+    nesterov: true,
+    dampening: 0,
+  });
   // An undefined value is as good as absent.
   assert.equal(config("sgd", { rho: undefined }).lr, 0.1);
   const cases: [string, Record<string, unknown>, string][] = [
