@@ -162,3 +162,12 @@ Deno.test("a non-finite loss is named by the evaluation that returned it", () =>
     );
   }
 });
+
+Deno.test("a pilot Hessian that overflowed is named when it is not positive definite", () => {
+  // f ≡ 1e308 is finite, but the pilot's f(x + 2h) - 2 f(x) overflows: 1e308 - ∞ = -∞.
+  assert.throws(() => determinant.estimate(() => 1e308, [0]), (e: unknown) => {
+    assert.ok(e instanceof RangeError, `${e}`);
+    assert.equal(e.message, "pilot Hessian[0][0] must be finite, got -Infinity");
+    return true;
+  });
+});

@@ -159,6 +159,10 @@ Deno.test("cholesky factors SPD matrices and refuses indefinite ones", () => {
     assert.ok(Math.abs(s - (i + 1)) < 1e-12);
   }
   assert.equal(cholesky([[1, 2], [2, 1]]), undefined);
+  // Positive semidefinite is refused too: a zero pivot (exactly 0 here: 1 - 1·1) has no inverse.
+  assert.equal(cholesky([[0]]), undefined);
+  assert.equal(cholesky([[1, 1], [1, 1]]), undefined);
+  assert.deepEqual(cholesky([[1e-300]])!.map((r) => Array.from(r)), [[Math.sqrt(1e-300)]]);
 });
 
 Deno.test("bad input gets RangeError/TypeError naming the problem", () => {

@@ -95,6 +95,19 @@ Deno.test("the standard error: sample variance over n − 1, then over n", () =>
   assert.equal(objectiveFromQuotients("t", traceSpec(), Float64Array.of(5), 1).standardError, 0);
 });
 
+Deno.test("the standard error is right to the last bit when the quotients share a large offset", () => {
+  // Quotients M + (0, u, u, u), M = 2²⁶, u = ulp(M) = 2⁻²⁶: their sample variance is
+  // (0.75² + 3 · 0.25²) u² / 3 = u²/4, so the scaled SE is 2 · √(u²/4 / 4) = u/2. Summed in
+  // order, each partial sum ties and rounds to even, so the computed mean is M, ¾u below the true
+  // mean: the one-pass variance must centre the deviations from it on their own mean (¾u) to stay
+  // exact (and adding M instead of subtracting it would round every deviation away).
+  const M = 2 ** 26;
+  const u = 2 ** -26;
+  const e = objectiveFromQuotients("t", traceSpec(), Float64Array.of(M, M + u, M + u, M + u), 2);
+  assert.ok(Math.abs(e.value - 2 * (M + 0.75 * u)) <= 2 * u, `${e.value - 2 * M}`);
+  assert.ok(Math.abs(e.standardError - u / 2) < 1e-6 * u, `${e.standardError / u} u`);
+});
+
 Deno.test("a user's outer F sees exactly m components of the mean", () => {
   // F sums every entry it is given: an extra (undefined → NaN) entry would make it NaN.
   const spec: SharpnessSpec = {

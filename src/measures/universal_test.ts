@@ -255,3 +255,26 @@ Deno.test("universal: bad definitions are refused by name before any work", () =
     );
   }
 });
+
+Deno.test("universal: the Monte Carlo exact draws from mu exactly exactSamples times", () => {
+  // A user measure that counts its draws (always δ = e_0, so the value is ½ H_00 = 1.5 too).
+  let draws = 0;
+  const counted = {
+    name: "counted",
+    symmetric: false,
+    sample(_rng: Random, _x: ArrayLike<number>, out: Float64Array | Float32Array) {
+      draws++;
+      out.fill(0);
+      out[0] = 1;
+    },
+  };
+  const m = universal({ inner: id, outer: first, measure: counted, exactSamples: 7 });
+  assert.equal(m.exact(H), 1.5);
+  assert.equal(draws, 7);
+  // The estimate draws once per sample (one-sided: the measure is not symmetric).
+  draws = 0;
+  const e = m.estimateWithError((x) => 1.5 * x[0] ** 2, [0, 0], { samples: 5, rho: 0.1 });
+  assert.ok(Math.abs(e.value - 1.5) < 1e-12, `${e.value}`);
+  assert.equal(draws, 5);
+  assert.equal(e.evaluations, 6);
+});

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { adaptive } from "./adaptive.ts";
 import { sharpness } from "./sharpness.ts";
+import { pointMassMeasure } from "./spec.ts";
 import { trace } from "./trace.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -192,4 +193,26 @@ Deno.test("adaptive: bad base or eta refused by name; exact needs x; the estimat
   );
   // The spec carries the adaptive form of the base's measure.
   assert.equal(measure.spec?.measure.name, "adaptive(gaussian, eta=0.5)");
+});
+
+Deno.test("adaptive: exact's H is named by the measure; the estimate probes x + ρDδ, not x - ρDδ", () => {
+  const measure = adaptive(trace);
+  assert.throws(() => measure.exact([[1, 2], [0, 1]], [1, 1]), (e: unknown) => {
+    assert.ok(e instanceof RangeError, `${e}`);
+    assert.match(e.message, /^adaptive\(trace, eta=0\)\.exact: H must be symmetric/);
+    return true;
+  });
+  // A one-sided base (point mass at e_0, not symmetric) sees the sign of the move: f = x₀² + x₀ at
+  // x = (2, 1), D = diag(2, 1), rho 0.1: (f(2.2) - f(2))/0.01 = (7.04 - 6)/0.01 = 104, where the
+  // opposite move would give (5.04 - 6)/0.01 = -96.
+  const oneSided = adaptive(
+    sharpness.universal({
+      inner: (t) => t,
+      outer: (m) => m[0],
+      measure: pointMassMeasure([[1, 0]]),
+      defaults: { rho: 0.1, samples: 2 },
+    }),
+  );
+  const value = oneSided.estimate((x) => x[0] ** 2 + x[0], [2, 1]);
+  assert.ok(Math.abs(value - 104) < 1e-9, `${value}`);
 });
