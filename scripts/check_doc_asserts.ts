@@ -93,9 +93,9 @@ const OPENING_FENCE = /^\s*(?:\*\s?)?(`{3,}|~{3,})\s*([\w-]*)(.*)$/;
 const ASSERTS = /\bassert\b|\bthrows\b|\brejects\b/;
 // The one way out, for a usage sketch whose point is the shape of a call: the reason is required.
 const OPT_OUT = /^\s*(?:\*\s?)?\/\/\s*no assertion:\s*\S/;
-// The fence languages `deno test --doc` type-checks and runs from a JSDoc comment (a bare fence
-// counts as TypeScript there).
-const RUNNABLE = new Set(["", "ts", "typescript"]);
+// The fence languages of a JSDoc comment that `deno test --doc` type-checks and runs as
+// TypeScript (Deno 2.9.6 skips a bare fence: checked with one that throws).
+const RUNNABLE = new Set(["ts", "typescript"]);
 
 /**
  * The runnable TypeScript examples in the JSDoc comments of `text` (fenced ts blocks without

@@ -15,7 +15,9 @@
  * // `minimize` on backends with synchronous reads; `await optimizer.step(f)` everywhere. It
  * // returns the loss before the step: 1² + 2² = 5.
  * assert.equal(await optimizer.step(loss), 5);
- * assert.ok((await loss().data())[0] < 5); // a descent step on a convex bowl lowers it
+ * const after = loss();
+ * assert.ok((await after.data())[0] < 5); // a descent step on a convex bowl lowers it
+ * after.dispose();
  * // A loss that is not finite stops training with a NonFiniteError (sqrt of a negative is NaN).
  * await assert.rejects(optimizer.step(() => tf.sum(tf.sqrt(tf.neg(loss())))), NonFiniteError);
  * optimizer.dispose();
