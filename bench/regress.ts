@@ -2,7 +2,7 @@
  * `deno task regress`: the command-line entry of `src/experiments/regress_command.ts` (see there,
  * or `deno task regress --help`).
  *
- * ```
+ * ```sh
  * deno task regress [--update] [--out DIR] [--backend NAME] [--baseline FILE] [--jobs N]
  * ```
  *

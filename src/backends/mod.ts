@@ -6,10 +6,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { describeEnvironment, initBackend } from "./mod.ts";
  * const choice = await initBackend("auto");
- * console.log(choice.description); // e.g. "wasm: auto chose it because ..."
- * console.log(describeEnvironment()); // { backend, adapter, deno, tfjs }
+ * assert.match(choice.description, /auto chose it because/); // e.g. "wasm: auto chose it because ..."
+ * assert.equal(tf.getBackend(), choice.backend); // the chosen backend is the active one
+ * assert.equal(describeEnvironment().backend, choice.backend); // { backend, adapter, deno, tfjs }
  * ```
  *
  * @module

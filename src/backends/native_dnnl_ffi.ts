@@ -646,10 +646,19 @@ export function memoryObject(dnnl: Dnnl, md: Uint8Array, owned: boolean): Deno.P
  *
  * @example
  * ```ts
- * import { loadDnnl, memoryDesc, memoryObject, setHandle, TAG } from "./native_dnnl_ffi.ts";
+ * import assert from "node:assert/strict";
+ * import {
+ *   ARG, createReorder, execArgs, execute, loadDnnl, memoryDesc, memoryObject, setHandle, TAG,
+ * } from "./native_dnnl_ffi.ts";
  * const dnnl = loadDnnl();
- * const memory = memoryObject(dnnl, memoryDesc(dnnl, [4], TAG.a), false);
- * setHandle(dnnl, memory, new ArrayBuffer(32), 16);
+ * const md = memoryDesc(dnnl, [4], TAG.a);
+ * const from = memoryObject(dnnl, md, false);
+ * const to = memoryObject(dnnl, md, false);
+ * const data = new Float32Array([1, 2, 3, 4, 0, 0, 0, 0]);
+ * setHandle(dnnl, from, data.buffer, 0);
+ * setHandle(dnnl, to, data.buffer, 16); // byte 16 = element 4
+ * execute(dnnl, createReorder(dnnl, md, md).primitive, execArgs([[ARG.src, from], [ARG.dst, to]]));
+ * assert.deepEqual(Array.from(data.subarray(4)), [1, 2, 3, 4]); // the copy landed at the offset
  * ```
  */
 export function setHandle(

@@ -138,8 +138,10 @@ export function resetPhiloxPrefetchStats(): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { philoxPrefetchSettled } from "./philox_prefetch.ts";
- * await philoxPrefetchSettled(); // nothing pending: resolves at once
+ * assert.equal(await philoxPrefetchSettled(), undefined); // nothing pending: resolves at once
+ * await assert.rejects(philoxPrefetchSettled(-1), RangeError);
  * ```
  */
 export async function philoxPrefetchSettled(timeoutMs = 30_000): Promise<void> {

@@ -160,9 +160,22 @@ let fastConvEnabled = true;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./mod.ts";
  * import { setFastWasmConv2DBackpropInput } from "./wasm_conv2d_backprop_input.ts";
- * setFastWasmConv2DBackpropInput(false);
- * setFastWasmConv2DBackpropInput(true);
+ * await initBackend("wasm");
+ * const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+ * const w = tf.ones([2, 2, 1, 1]) as tf.Tensor4D;
+ * for (const fast of [false, true]) {
+ *   setFastWasmConv2DBackpropInput(fast);
+ *   // d/dx of the sum of a valid 2×2 all-ones convolution on 3×3: each input pixel counts once per
+ *   // window covering it, so the corners get 1, the edge middles 2 and the centre 4.
+ *   const dx = tf.grad((input) => tf.sum(tf.conv2d(input as tf.Tensor4D, w, 1, "valid")))(x);
+ *   assert.deepEqual(Array.from(await dx.data()), [1, 2, 1, 2, 4, 2, 1, 2, 1]);
+ *   dx.dispose();
+ * }
+ * tf.dispose([x, w]);
  * ```
  */
 export function setFastWasmConv2DBackpropInput(enabled: boolean): void {

@@ -124,9 +124,12 @@ let chunkElements = IM2COL_CHUNK_ELEMENTS;
  *
  * @example
  * ```ts
- * import { setIm2ColChunkElements } from "./wasm_im2col.ts";
+ * import assert from "node:assert/strict";
+ * import { IM2COL_CHUNK_ELEMENTS, setIm2ColChunkElements } from "./wasm_im2col.ts";
  * const previous = setIm2ColChunkElements(1024);
- * setIm2ColChunkElements(previous);
+ * assert.equal(previous, IM2COL_CHUNK_ELEMENTS); // nothing set it before: the default
+ * assert.equal(setIm2ColChunkElements(previous), 1024);
+ * assert.throws(() => setIm2ColChunkElements(0), RangeError);
  * ```
  */
 export function setIm2ColChunkElements(elements: number): number {

@@ -163,13 +163,20 @@ export function makeView(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend, makeView, releaseView } from "./wasm_internals.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const backend = asWasmBackend(tf.backend());
- * const x = tf.zeros([4]);
- * releaseView(backend, makeView(backend, x, 0, [2]));
+ * const x = tf.tensor1d([5, 6, 7, 8]);
+ * const view = makeView(backend, x, 2, [2]);
+ * assert.ok(backend.dataIdMap.get(view.dataId) !== undefined);
+ * releaseView(backend, view);
+ * // Forgotten: removing it again finds nothing (`get` would try to fetch it from another backend).
+ * assert.equal(backend.dataIdMap.delete(view.dataId), false);
+ * assert.deepEqual(Array.from(await x.data()), [5, 6, 7, 8]); // the aliased memory is intact
+ * x.dispose();
  * ```
  */
 export function releaseView(backend: WasmBackend, view: TensorInfo): void {
@@ -183,12 +190,17 @@ export function releaseView(backend: WasmBackend, view: TensorInfo): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { asWasmBackend, disposeTemporary } from "./wasm_internals.ts";
  * import { initBackend } from "./mod.ts";
  * await initBackend("wasm");
  * const backend = asWasmBackend(tf.backend());
- * disposeTemporary(backend, backend.makeOutput([3], "float32"));
+ * const temporary = backend.makeOutput([3], "float32");
+ * assert.ok(backend.dataIdMap.get(temporary.dataId) !== undefined);
+ * disposeTemporary(backend, temporary);
+ * // Gone from the table: removing it again finds nothing.
+ * assert.equal(backend.dataIdMap.delete(temporary.dataId), false);
  * ```
  */
 export function disposeTemporary(backend: WasmBackend, info: TensorInfo): void {

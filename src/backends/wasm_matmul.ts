@@ -387,9 +387,11 @@ const delegates = new Map<string, MatMulIntoDelegate>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { setWasmMatMulDelegate } from "./wasm_matmul.ts";
  * setWasmMatMulDelegate("some-backend", () => false);
  * setWasmMatMulDelegate("some-backend", undefined);
+ * assert.throws(() => setWasmMatMulDelegate("wasm", () => false), TypeError); // wasm keeps XNNPACK
  * ```
  */
 export function setWasmMatMulDelegate(
@@ -499,9 +501,18 @@ let fastMatMulEnabled = true;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./mod.ts";
  * import { setFastWasmMatMul } from "./wasm_matmul.ts";
- * setFastWasmMatMul(false); // measure the original kernel
- * setFastWasmMatMul(true);
+ * await initBackend("wasm");
+ * for (const fast of [false, true]) {
+ *   setFastWasmMatMul(fast); // false: measure the original kernel
+ *   // [[1, 2], [3, 4]] · [5, 6]ᵀ = [1·5 + 2·6, 3·5 + 4·6] = [17, 39], exact in float32.
+ *   const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+ *   assert.deepEqual(Array.from(await product.data()), [17, 39]);
+ *   product.dispose();
+ * }
  * ```
  */
 export function setFastWasmMatMul(enabled: boolean): void {

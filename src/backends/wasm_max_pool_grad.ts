@@ -123,9 +123,20 @@ let fastMaxPoolGradEnabled = true;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./mod.ts";
  * import { setFastWasmMaxPoolGrad } from "./wasm_max_pool_grad.ts";
- * setFastWasmMaxPoolGrad(false);
- * setFastWasmMaxPoolGrad(true);
+ * await initBackend("wasm");
+ * const x = tf.tensor4d([1, 4, 2, 3], [1, 2, 2, 1]);
+ * for (const fast of [false, true]) {
+ *   setFastWasmMaxPoolGrad(fast);
+ *   // One 2×2 window: the gradient of its max goes to the maximum, 4, and nowhere else.
+ *   const dx = tf.grad((input) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, "valid")))(x);
+ *   assert.deepEqual(Array.from(await dx.data()), [0, 1, 0, 0]);
+ *   dx.dispose();
+ * }
+ * x.dispose();
  * ```
  */
 export function setFastWasmMaxPoolGrad(enabled: boolean): void {

@@ -119,9 +119,17 @@ let fastTileEnabled = true;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { initBackend } from "./mod.ts";
  * import { setFastWasmTile } from "./wasm_tile.ts";
- * setFastWasmTile(false);
- * setFastWasmTile(true);
+ * await initBackend("wasm");
+ * for (const fast of [false, true]) {
+ *   setFastWasmTile(fast); // both kernels tile [1, 2] twice to [1, 2, 1, 2]
+ *   const tiled = tf.tile(tf.tensor1d([1, 2]), [2]);
+ *   assert.deepEqual(Array.from(await tiled.data()), [1, 2, 1, 2]);
+ *   tiled.dispose();
+ * }
  * ```
  */
 export function setFastWasmTile(enabled: boolean): void {

@@ -40,9 +40,13 @@ interface AdapterInfoLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probeWebGpuAdapter } from "./webgpu.ts";
+ * // Never throws, adapter or not; either way the description says what was found or why not.
  * const probe = await probeWebGpuAdapter();
- * console.log(probe.available ? probe.description : `no adapter: ${probe.description}`);
+ * assert.equal(typeof probe.available, "boolean");
+ * assert.ok(probe.description.length > 0);
+ * if (!probe.available) assert.equal(probe.isFallback, false);
  * ```
  */
 export async function probeWebGpuAdapter(): Promise<WebGpuAdapterProbe> {

@@ -63,8 +63,13 @@ export function digestHex(algorithm: ChecksumAlgorithm, bytes: Uint8Array): stri
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { CorruptDataError } from "./errors.ts";
  * import { verifyChecksum } from "./checksum.ts";
- * verifyChecksum(new Uint8Array(0), { algorithm: "md5", hex: "d41d8cd98f00b204e9800998ecf8427e", of: "file" }, "empty");
+ * // d41d8cd98f00b204e9800998ecf8427e is the published MD5 of the empty input (RFC 1321 test suite).
+ * const empty = { algorithm: "md5", hex: "d41d8cd98f00b204e9800998ecf8427e", of: "file" } as const;
+ * verifyChecksum(new Uint8Array(0), empty, "empty"); // matches: passes
+ * assert.throws(() => verifyChecksum(Uint8Array.of(0), empty, "one-zero"), CorruptDataError);
  * ```
  */
 export function verifyChecksum(bytes: Uint8Array, expected: Checksum, path: string): void {

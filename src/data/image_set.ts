@@ -52,10 +52,14 @@ export interface ImageSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateImageSet } from "./image_set.ts";
- * validateImageSet({
+ * const set = {
  *   images: new Uint8Array(4), labels: Uint8Array.of(0), count: 1, height: 2, width: 2, channels: 1,
- * });
+ * };
+ * validateImageSet(set); // 1×2×2×1 = 4 pixels, 1 label: passes
+ * assert.throws(() => validateImageSet({ ...set, images: new Uint8Array(3) }), RangeError);
+ * assert.throws(() => validateImageSet({ ...set, labels: new Uint8Array(2) }), RangeError);
  * ```
  */
 export function validateImageSet(set: ImageSet, name = "set"): void {

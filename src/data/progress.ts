@@ -70,10 +70,22 @@ export interface Progress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createProgress } from "./progress.ts";
  * const quiet = createProgress("x.gz", undefined, "none");
  * quiet.update(1);
  * quiet.finish();
+ * // A callback sees every update and then one `done` event with the last count.
+ * const events: { received: number; done: boolean }[] = [];
+ * const report = createProgress("x.gz", 10, ({ received, done }) => events.push({ received, done }));
+ * report.update(4);
+ * report.update(10);
+ * report.finish();
+ * assert.deepEqual(events, [
+ *   { received: 4, done: false },
+ *   { received: 10, done: false },
+ *   { received: 10, done: true },
+ * ]);
  * ```
  */
 export function createProgress(

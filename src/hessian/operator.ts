@@ -121,7 +121,23 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example: `await op.weightNorm()` is ‖(w₁, w₂, b)‖₂.
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import * as tfl from "@tensorflow/tfjs-layers";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import assert from "node:assert/strict";
+   * import { HessianOperator } from "./operator.ts";
+   * await tf.setBackend("cpu");
+   * // L = (3·1 + 4·2 + 0 − 0)² = 11² at weights (w₁, w₂, b) = (3, 4, 0) and input (1, 2), target 0.
+   * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+   * model.setWeights([tf.tensor2d([[3], [4]]), tf.tensor1d([0])]);
+   * const batch = { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[0]]) };
+   * const op = new HessianOperator(model, (m, b) =>
+   *   tf.mean(tf.square(tf.sub(m.apply(b.xs) as tf.Tensor, b.ys))) as tf.Scalar, batch);
+   * try {
+   *   assert.equal(await op.weightNorm(), 5); // ‖(3, 4, 0)‖₂ = √25, exact in float32
+   * } finally {
+   *   op.dispose();
+   * }
    * ```
    */
   weightNorm(): Promise<number> {
@@ -144,7 +160,25 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example: `await op.stepFor(v)` is ε^(1/3) (1 + ‖x‖) / ‖v‖.
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import * as tfl from "@tensorflow/tfjs-layers";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import assert from "node:assert/strict";
+   * import { HessianOperator } from "./operator.ts";
+   * await tf.setBackend("cpu");
+   * // L = (3·1 + 4·2 + 0 − 0)² = 11² at weights (w₁, w₂, b) = (3, 4, 0) and input (1, 2), target 0.
+   * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+   * model.setWeights([tf.tensor2d([[3], [4]]), tf.tensor1d([0])]);
+   * const batch = { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[0]]) };
+   * const op = new HessianOperator(model, (m, b) =>
+   *   tf.mean(tf.square(tf.sub(m.apply(b.xs) as tf.Tensor, b.ys))) as tf.Scalar, batch);
+   * try {
+   *   // ε^(1/3) (1 + ‖x‖) / ‖v‖ with ‖x‖ = 5 and ‖v‖ = 2: 3·ε^(1/3), to double rounding.
+   *   const h = await op.stepFor([0, 0, 2]);
+   *   assert.ok(Math.abs(h - 3 * Math.cbrt(2 ** -23)) < 1e-12);
+   * } finally {
+   *   op.dispose();
+   * }
    * ```
    */
   async stepFor(v: ArrayLike<number>): Promise<number> {
@@ -211,7 +245,26 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example; `(await op.gradient()).gradient.length === op.dimension`.
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import * as tfl from "@tensorflow/tfjs-layers";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import assert from "node:assert/strict";
+   * import { HessianOperator } from "./operator.ts";
+   * await tf.setBackend("cpu");
+   * // L = (3·1 + 4·2 + 0 − 0)² = 11² at weights (w₁, w₂, b) = (3, 4, 0) and input (1, 2), target 0.
+   * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+   * model.setWeights([tf.tensor2d([[3], [4]]), tf.tensor1d([0])]);
+   * const batch = { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[0]]) };
+   * const op = new HessianOperator(model, (m, b) =>
+   *   tf.mean(tf.square(tf.sub(m.apply(b.xs) as tf.Tensor, b.ys))) as tf.Scalar, batch);
+   * try {
+   *   // ∂L/∂(w₁, w₂, b) = 2·11·(1, 2, 1) = (22, 44, 22): small integers, exact in float32.
+   *   const { loss, gradient } = await op.gradient();
+   *   assert.equal(loss, 121);
+   *   assert.deepEqual(Array.from(gradient), [22, 44, 22]);
+   * } finally {
+   *   op.dispose();
+   * }
    * ```
    */
   async gradient(): Promise<{ loss: number; gradient: Float64Array }> {
@@ -237,7 +290,28 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example.
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import * as tfl from "@tensorflow/tfjs-layers";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import assert from "node:assert/strict";
+   * import { HessianOperator } from "./operator.ts";
+   * await tf.setBackend("cpu");
+   * // L = (3·1 + 4·2 + 0 − 0)² = 11² at weights (w₁, w₂, b) = (3, 4, 0) and input (1, 2), target 0.
+   * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+   * model.setWeights([tf.tensor2d([[3], [4]]), tf.tensor1d([0])]);
+   * const batch = { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[0]]) };
+   * const op = new HessianOperator(model, (m, b) =>
+   *   tf.mean(tf.square(tf.sub(m.apply(b.xs) as tf.Tensor, b.ys))) as tf.Scalar, batch);
+   * try {
+   *   // H = 2aaᵀ with a = (1, 2, 1): H·(0, 0, 1) = (2, 4, 2). The central difference is exact for a
+   *   // quadratic up to float32 rounding of the gradients (≈ 22·6e-8 over a 2h ≈ 0.06 step, 2e-5),
+   *   // hence 1e-3.
+   *   const hv = await op.apply(new Float64Array([0, 0, 1]));
+   *   [2, 4, 2].forEach((want, i) => assert.ok(Math.abs(hv[i] - want) < 1e-3));
+   *   assert.equal(op.gradientEvaluations, 2); // one product, two gradients
+   * } finally {
+   *   op.dispose();
+   * }
    * ```
    */
   async apply(v: ArrayLike<number>, step?: number): Promise<Float64Array> {
@@ -282,7 +356,26 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // See the class example: (await op.applyAutodiff(new Float64Array([0, 0, 1])))[2] ≈ 2.
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import * as tfl from "@tensorflow/tfjs-layers";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import assert from "node:assert/strict";
+   * import { HessianOperator } from "./operator.ts";
+   * await tf.setBackend("cpu");
+   * // L = (3·1 + 4·2 + 0 − 0)² = 11² at weights (w₁, w₂, b) = (3, 4, 0) and input (1, 2), target 0.
+   * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+   * model.setWeights([tf.tensor2d([[3], [4]]), tf.tensor1d([0])]);
+   * const batch = { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[0]]) };
+   * const op = new HessianOperator(model, (m, b) =>
+   *   tf.mean(tf.square(tf.sub(m.apply(b.xs) as tf.Tensor, b.ys))) as tf.Scalar, batch);
+   * try {
+   *   // H = ∇²(aᵀx)² = 2aaᵀ with a = (1, 2, 1), so H·(0, 0, 1) = 2a = (2, 4, 2). Autodiff is exact
+   *   // for this quadratic; 1e-5 covers float32 rounding of values this size.
+   *   const hv = await op.applyAutodiff(new Float64Array([0, 0, 1]));
+   *   [2, 4, 2].forEach((want, i) => assert.ok(Math.abs(hv[i] - want) < 1e-5));
+   * } finally {
+   *   op.dispose();
+   * }
    * ```
    */
   async applyAutodiff(v: ArrayLike<number>): Promise<Float64Array> {
@@ -328,7 +421,25 @@ export class HessianOperator {
    *
    * @example
    * ```ts
-   * // new HessianOperator(reluMlp, crossEntropyLoss(), batch).supportsAutodiff() === true
+   * import * as tf from "@tensorflow/tfjs-core";
+   * import * as tfl from "@tensorflow/tfjs-layers";
+   * import "@tensorflow/tfjs-backend-cpu";
+   * import assert from "node:assert/strict";
+   * import { crossEntropyLoss } from "./loss.ts";
+   * import { HessianOperator } from "./operator.ts";
+   * await tf.setBackend("cpu");
+   * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] });
+   * const batch = { xs: tf.ones([2, 2]), ys: tf.tensor1d([0, 2], "int32") };
+   * const exact = new HessianOperator(model, crossEntropyLoss(), batch);
+   * // A hand-written loss is not known to be twice differentiable: finite differences only.
+   * const custom = new HessianOperator(model, (m, b) => tf.sum(m.apply(b.xs) as tf.Tensor), batch);
+   * try {
+   *   assert.equal(exact.supportsAutodiff(), true);
+   *   assert.equal(custom.supportsAutodiff(), false);
+   * } finally {
+   *   exact.dispose();
+   *   custom.dispose();
+   * }
    * ```
    */
   supportsAutodiff(): boolean {

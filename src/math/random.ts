@@ -102,9 +102,16 @@ export class Random {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Random } from "./random.ts";
-   * const perStep = new Random(1).fork();
-   * perStep.uniform();
+   * const parent = new Random(1);
+   * const first = parent.fork();
+   * const second = parent.fork(); // the parent moved on: a different stream
+   * const again = new Random(1).fork(); // same seed, same first child
+   * const u = first.uniform();
+   * assert.ok(u >= 0 && u < 1);
+   * assert.equal(again.uniform(), u);
+   * assert.notEqual(second.uniform(), u);
    * ```
    */
   fork(): Random {

@@ -64,8 +64,11 @@ export function validateCommonOptions(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requirePositiveInteger } from "./options.ts";
  * requirePositiveInteger("cnn", "kernelSize", 5); // passes
+ * assert.throws(() => requirePositiveInteger("cnn", "kernelSize", 0), RangeError);
+ * assert.throws(() => requirePositiveInteger("cnn", "kernelSize", 2.5), RangeError);
  * ```
  */
 export function requirePositiveInteger(model: string, name: string, value: unknown): number {
@@ -80,8 +83,11 @@ export function requirePositiveInteger(model: string, name: string, value: unkno
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requirePositive } from "./options.ts";
  * requirePositive("resnet", "widthMultiplier", 0.25); // passes
+ * assert.throws(() => requirePositive("resnet", "widthMultiplier", 0), RangeError);
+ * assert.throws(() => requirePositive("resnet", "widthMultiplier", Infinity), RangeError);
  * ```
  */
 export function requirePositive(model: string, name: string, value: unknown): number {
@@ -96,8 +102,11 @@ export function requirePositive(model: string, name: string, value: unknown): nu
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requireWidths } from "./options.ts";
  * requireWidths("mlp", "widths", [128, 128]); // passes
+ * assert.throws(() => requireWidths("mlp", "widths", []), RangeError);
+ * assert.throws(() => requireWidths("mlp", "widths", [128, 0.5]), RangeError);
  * ```
  */
 export function requireWidths(

@@ -205,11 +205,17 @@ export class AdamOptimizer extends tf.Optimizer implements UsamOptimizer {
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { adam } from "./adam.ts";
  * const w = tf.variable(tf.tensor1d([1, -1]));
  * const optimizer = adam({ lr: 0.01 });
  * optimizer.minimize(() => tf.sum(tf.square(w)));
+ * // First step: the bias-corrected moments are m̂ = g and v̂ = g², so the step is lr·g/(|g| + ε),
+ * // i.e. 0.01 against the sign of g = 2w. ε = 1e-8 against |g| = 2 and float32 rounding of 0.99
+ * // (6e-8) are both far below the 1e-6 tolerance.
+ * const [a, b] = await w.data();
+ * assert.ok(Math.abs(a - 0.99) < 1e-6 && Math.abs(b + 0.99) < 1e-6);
  * optimizer.dispose();
  * w.dispose();
  * ```

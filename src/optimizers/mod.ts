@@ -6,16 +6,20 @@
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { createOptimizer, NonFiniteError } from "./mod.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const optimizer = createOptimizer("trace-sam", { lr: 0.1, seed: 1 });
- * try {
- *   // `minimize` on backends with synchronous reads; `await optimizer.step(f)` everywhere.
- *   await optimizer.step(() => tf.sum(tf.square(w)));
- * } catch (error) {
- *   if (error instanceof NonFiniteError) console.error(error.step, error.value);
- * }
+ * const loss = (): tf.Scalar => tf.sum(tf.square(w));
+ * // `minimize` on backends with synchronous reads; `await optimizer.step(f)` everywhere. It
+ * // returns the loss before the step: 1² + 2² = 5.
+ * assert.equal(await optimizer.step(loss), 5);
+ * const after = loss();
+ * assert.ok((await after.data())[0] < 5); // a descent step on a convex bowl lowers it
+ * after.dispose();
+ * // A loss that is not finite stops training with a NonFiniteError (sqrt of a negative is NaN).
+ * await assert.rejects(optimizer.step(() => tf.sum(tf.sqrt(tf.neg(loss())))), NonFiniteError);
  * optimizer.dispose();
  * w.dispose();
  * ```

@@ -161,8 +161,9 @@ export interface Perturbations {
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import type { PerturbationRule } from "./perturbed.ts";
+ * import type { PerturbationRule, Perturbations } from "./perturbed.ts";
  * // SAM with a fixed offset of 0.1 on every weight.
  * const rule: PerturbationRule = {
  *   passes: 1,
@@ -172,6 +173,16 @@ export interface Perturbations {
  *   },
  *   coefficients: () => [0, 1],
  * };
+ * // Run the step program by hand: it yields nothing, so its first `next` returns the offsets.
+ * const x = tf.tensor1d([1, 2]);
+ * const done = rule.perturb({ step: 0, seed: 0, variables: [], weights: [x], gradients: [] }).next();
+ * assert.equal(done.done, true);
+ * const [[offset]] = (done.value as Perturbations).offsets;
+ * const tenth = Math.fround(0.1); // 0.1 as float32 holds it
+ * assert.deepEqual(Array.from(await offset.data()), [tenth, tenth]);
+ * // Weight 0 on the clean gradient, 1 on the perturbed one: plain SAM.
+ * assert.deepEqual(Array.from(rule.coefficients(0, new Float32Array([1, 1]))), [0, 1]);
+ * tf.dispose([x, offset]);
  * ```
  */
 export interface PerturbationRule {

@@ -14,8 +14,11 @@ export const TEST_BACKENDS = ["cpu", "wasm"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./test_backends.ts";
  * await useBackend("cpu");
+ * assert.equal(tf.getBackend(), "cpu");
  * ```
  */
 export async function useBackend(name: typeof TEST_BACKENDS[number]): Promise<void> {

@@ -59,9 +59,11 @@ export interface UsamOptimizer extends tf.Optimizer {
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu"; // any registered backend
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import type { NamedTensor } from "./types.ts";
  * const item: NamedTensor = { name: "dense/kernel", tensor: tf.zeros([2]) };
+ * assert.deepEqual(item.tensor.shape, [2]);
  * item.tensor.dispose();
  * ```
  */

@@ -74,8 +74,10 @@ export function checkBoolean(owner: string, name: string, value: unknown): boole
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkKnownKeys } from "./validate.ts";
- * checkKnownKeys("sam", { rho: 0.05 }, ["rho", "base", "seed"]);
+ * checkKnownKeys("sam", { rho: 0.05 }, ["rho", "base", "seed"]); // every key known: passes
+ * assert.throws(() => checkKnownKeys("sam", { rh0: 0.05 }, ["rho", "base", "seed"]), RangeError);
  * ```
  */
 export function checkKnownKeys(owner: string, options: object, known: readonly string[]): void {

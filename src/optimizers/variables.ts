@@ -169,8 +169,11 @@ export class VariableSnapshot {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { NonFiniteError } from "./errors.ts";
  * import { assertFiniteLosses } from "./variables.ts";
- * assertFiniteLosses("sam", 0, new Float32Array([0.5, 0.7]));
+ * assertFiniteLosses("sam", 0, new Float32Array([0.5, 0.7])); // all finite: passes
+ * assert.throws(() => assertFiniteLosses("sam", 0, new Float32Array([0.5, NaN])), NonFiniteError);
  * ```
  */
 export function assertFiniteLosses(
