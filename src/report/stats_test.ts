@@ -60,6 +60,8 @@ Deno.test("incomplete beta at large shapes: exact values, and the symmetric poin
   // The shape limit applies to either shape.
   assert.throws(() => regularizedIncompleteBeta(0.5, 1, 1e14), /shapes above/);
   assert.throws(() => regularizedIncompleteBeta(0.5, 1e14, 1), /shapes above/);
+  // studentTCdf reaches the fraction without regularizedIncompleteBeta: the same limit, by its name.
+  assert.throws(() => studentTCdf(1, 3e13), /^RangeError: studentTCdf: shapes above/);
   // I_1/2(a, a) = 1/2 exactly by symmetry. The gammaln form put it at 0.50000012 for a = 10^8
   // (cancellation between terms of size a log a) and did not converge at 10^10; the budget is
   // the continued fraction's rounding over its sqrt(a)-order terms.

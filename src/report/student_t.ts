@@ -137,20 +137,22 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
   if (typeof x !== "number" || !(x >= 0 && x <= 1)) {
     throw new RangeError(`${where}: x must be in [0, 1], got ${x}`);
   }
+  if (x === 0 || x === 1) return x;
+  return incompleteBeta(where, x, 1 - x, a, b);
+}
+
+/**
+ * I_x(a, b) given both x and y = 1 - x, for a caller that knows y more accurately than `1 - x`
+ * computes it (Student's t with large degrees of freedom); 0 < x < 1, shapes positive; `where`
+ * names the caller in the refusal of a shape past `MAX_SHAPE`.
+ */
+function incompleteBeta(where: string, x: number, y: number, a: number, b: number): number {
+  // Here, not in one caller: every entry point that reaches the fraction gets the same limit.
   if (Math.max(a, b) > MAX_SHAPE) {
     throw new RangeError(
       `${where}: shapes above ${MAX_SHAPE} are outside its accuracy (1e-9 there), got a=${a}, b=${b}`,
     );
   }
-  if (x === 0 || x === 1) return x;
-  return incompleteBeta(x, 1 - x, a, b);
-}
-
-/**
- * I_x(a, b) given both x and y = 1 - x, for a caller that knows y more accurately than `1 - x`
- * computes it (Student's t with large degrees of freedom); 0 < x < 1, shapes checked.
- */
-function incompleteBeta(x: number, y: number, a: number, b: number): number {
   const front = Math.exp(logPrefactor(x, y, a, b));
   // The symmetry I_x(a, b) = 1 - I_{1-x}(b, a) keeps the continued fraction in its fast region.
   if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
@@ -179,9 +181,8 @@ export function studentTCdf(t: number, degreesOfFreedom: number): number {
   // ν, x rounds to within an ulp of 1, and 1 - x would lose most of its digits (a millionth of
   // the tail at ν = 2·10^10).
   const sum = degreesOfFreedom + t * t;
-  const tail = t === 0
-    ? 0.5
-    : 0.5 * incompleteBeta(degreesOfFreedom / sum, (t * t) / sum, degreesOfFreedom / 2, 0.5);
+  const tail = t === 0 ? 0.5 : 0.5 *
+    incompleteBeta("studentTCdf", degreesOfFreedom / sum, (t * t) / sum, degreesOfFreedom / 2, 0.5);
   return t > 0 ? 1 - tail : tail;
 }
 
