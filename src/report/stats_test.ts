@@ -84,6 +84,9 @@ Deno.test("t CDF at large degrees of freedom follows its expansion in 1/ν", () 
       const got = studentTCdf(t, nu);
       assert.ok(Math.abs(got - expected) < 1e-12, `F_${nu}(${t}) = ${got}, expected ${expected}`);
       assert.ok(Math.abs(studentTCdf(-t, nu) - (1 - expected)) < 1e-12, `F_${nu}(${-t})`);
+      // The two-sided p is 2 P(T > t): the same tail, through the same 1 - x.
+      const p = studentTTwoSidedP(t, nu);
+      assert.ok(Math.abs(p - 2 * (1 - expected)) < 2e-12, `p_${nu}(${t}) = ${p}`);
     }
   }
 });

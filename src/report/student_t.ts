@@ -177,12 +177,7 @@ export function studentTCdf(t: number, degreesOfFreedom: number): number {
   }
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
-  // P(|T| > |t|) = I_x(ν/2, 1/2) with x = ν/(ν + t²), and 1 - x passed as t²/(ν + t²): for large
-  // ν, x rounds to within an ulp of 1, and 1 - x would lose most of its digits (a millionth of
-  // the tail at ν = 2·10^10).
-  const sum = degreesOfFreedom + t * t;
-  const tail = t === 0 ? 0.5 : 0.5 *
-    incompleteBeta("studentTCdf", degreesOfFreedom / sum, (t * t) / sum, degreesOfFreedom / 2, 0.5);
+  const tail = 0.5 * twoSidedTail("studentTCdf", t, degreesOfFreedom);
   return t > 0 ? 1 - tail : tail;
 }
 
@@ -204,11 +199,18 @@ export function studentTTwoSidedP(t: number, degreesOfFreedom: number): number {
     throw new RangeError(`studentTTwoSidedP: t must be a number, got ${t}`);
   }
   if (!Number.isFinite(t)) return 0;
-  return regularizedIncompleteBeta(
-    degreesOfFreedom / (degreesOfFreedom + t * t),
-    degreesOfFreedom / 2,
-    0.5,
-  );
+  return twoSidedTail("studentTTwoSidedP", t, degreesOfFreedom);
+}
+
+/**
+ * P(|T| > |t|) = I_x(ν/2, 1/2) with x = ν/(ν + t²), and 1 - x passed as t²/(ν + t²): for large
+ * ν, x rounds to within an ulp of 1, and 1 - x would lose most of its digits (a millionth of the
+ * tail at ν = 2·10^10). `t` finite, ν checked by the caller named `where`.
+ */
+function twoSidedTail(where: string, t: number, degreesOfFreedom: number): number {
+  if (t === 0) return 1;
+  const sum = degreesOfFreedom + t * t;
+  return incompleteBeta(where, degreesOfFreedom / sum, (t * t) / sum, degreesOfFreedom / 2, 0.5);
 }
 
 /**
